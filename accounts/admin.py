@@ -1,0 +1,47 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .models import Email, SecurityEvent, User
+
+
+class EmailInline(admin.TabularInline):
+    model = Email
+    extra = 0
+    fields = ("email", "primary", "verified", "verified_at", "created")
+    readonly_fields = ("verified_at", "created")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "name", "is_active", "is_staff", "date_joined", "last_login")
+    list_filter = ("is_active", "is_staff", "is_superuser")
+    search_fields = ("username", "name", "emails__email")
+    ordering = ("username",)
+    inlines = [EmailInline]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("name",)}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),)
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """The security history is evidence: staff can read it, never change it."""
+
+    list_display = ("time", "tag", "user", "project_name", "ip_address")
+    list_filter = ("tag",)
+    search_fields = ("user__username", "project_name", "ip_address")
+    date_hierarchy = "time"
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

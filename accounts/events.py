@@ -1,0 +1,115 @@
+"""The security history: one list of event tags and one function that records them.
+
+Every app records its sensitive actions through `record_event`, inside the
+same transaction as the change it records.
+"""
+
+from django.db import models
+
+# Keys that must never appear in an event's details: an event is shown to the
+# user and to staff, and a secret there would outlive its rotation.
+_SECRET_KEYS = ("password", "secret", "token", "otp", "code", "key", "signature")
+
+
+class EventTag(models.TextChoices):
+    # accounts
+    ACCOUNT_CREATE = "account:create", "Account created"
+    ACCOUNT_LOGIN_SUCCESS = "account:login:success", "Logged in"
+    ACCOUNT_LOGIN_FAILURE = "account:login:failure", "Failed login"
+    ACCOUNT_LOGOUT = "account:logout", "Logged out"
+    ACCOUNT_PASSWORD_CHANGE = "account:password:change", "Password changed"
+    ACCOUNT_PASSWORD_RESET_REQUEST = "account:password:reset:request", "Password reset requested"
+    ACCOUNT_PASSWORD_RESET = "account:password:reset", "Password reset"
+    ACCOUNT_EMAIL_ADD = "account:email:add", "Email address added"
+    ACCOUNT_EMAIL_REMOVE = "account:email:remove", "Email address removed"
+    ACCOUNT_EMAIL_VERIFIED = "account:email:verified", "Email address verified"
+    ACCOUNT_EMAIL_PRIMARY_CHANGE = "account:email:primary:change", "Primary email changed"
+    ACCOUNT_FROZEN = "account:frozen", "Account frozen by staff"
+    ACCOUNT_UNFROZEN = "account:unfrozen", "Account unfrozen by staff"
+    # mfa
+    ACCOUNT_TWO_FACTOR_METHOD_ADDED = "account:two_factor:method_added", "Two-factor method added"
+    ACCOUNT_TWO_FACTOR_METHOD_REMOVED = "account:two_factor:method_removed", "Two-factor method removed"
+    ACCOUNT_TWO_FACTOR_FAILURE = "account:two_factor:failure", "Failed two-factor attempt"
+    ACCOUNT_TWO_FACTOR_RESET = "account:two_factor:reset", "Two-factor reset by staff"
+    ACCOUNT_RECOVERY_CODES_GENERATED = "account:recovery_codes:generated", "Recovery codes generated"
+    ACCOUNT_RECOVERY_CODES_REGENERATED = "account:recovery_codes:regenerated", "Recovery codes regenerated"
+    ACCOUNT_RECOVERY_CODES_USED = "account:recovery_codes:used", "Recovery code used"
+    ACCOUNT_REAUTHENTICATE = "account:reauthenticate", "Re-authenticated"
+    # tokens
+    ACCOUNT_API_TOKEN_ADDED = "account:api_token:added", "API token created"
+    ACCOUNT_API_TOKEN_REMOVED = "account:api_token:removed", "API token revoked"
+    ACCOUNT_API_TOKEN_ROTATED = "account:api_token:rotated", "API token rotated"
+    ACCOUNT_API_TOKEN_REMOVED_LEAK = "account:api_token:removed_leak", "API token revoked after a leak"
+    ACCOUNT_API_TOKEN_EXPIRED_USE = "account:api_token:expired_use", "Expired API token refused"
+    # packages
+    PROJECT_CREATE = "project:create", "Project created"
+    PROJECT_API_TOKEN_ADDED = "project:api_token:added", "API token scoped to the project"
+    PROJECT_API_TOKEN_REMOVED = "project:api_token:removed", "API token scoped to the project revoked"
+    PROJECT_ROLE_INVITE = "project:role:invite", "Collaborator invited"
+    PROJECT_ROLE_ADD = "project:role:add", "Collaborator added"
+    PROJECT_ROLE_REMOVE = "project:role:remove", "Collaborator removed"
+    PROJECT_ROLE_CHANGE = "project:role:change", "Collaborator role changed"
+    PROJECT_RELEASE_ADD = "project:release:add", "Release added"
+    PROJECT_RELEASE_YANK = "project:release:yank", "Release yanked"
+    PROJECT_RELEASE_UNYANK = "project:release:unyank", "Release un-yanked"
+    PROJECT_RELEASE_REMOVE = "project:release:remove", "Release removed"
+    PROJECT_REMOVE = "project:remove", "Project removed"
+    PROJECT_QUARANTINE_ENTER = "project:quarantine:enter", "Project quarantined"
+    PROJECT_QUARANTINE_EXIT = "project:quarantine:exit", "Project released from quarantine"
+    PROJECT_LIMITS_CHANGE = "project:limits:change", "Project size limits changed"
+    PROJECT_OIDC_PUBLISHER_ADDED = "project:oidc:publisher-added", "Trusted publisher added"
+    PROJECT_OIDC_PUBLISHER_REMOVED = "project:oidc:publisher-removed", "Trusted publisher removed"
+    FILE_ADD = "file:add", "File uploaded"
+    FILE_REMOVE = "file:remove", "File removed"
+
+
+def client_ip(request):
+    """The client's IP address, trusting only `NUM_PROXIES` reverse proxies."""
+    from django.conf import settings
+
+    if request is None:
+        return None
+    if settings.NUM_PROXIES:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= settings.NUM_PROXIES:
+            return forwarded[-settings.NUM_PROXIES]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _check_details(details):
+    for key, value in details.items():
+        lowered = key.lower()
+        if any(word in lowered for word in _SECRET_KEYS) and not lowered.endswith(("_id", "_name", "_label")):
+            raise ValueError(f"event detail {key!r} looks like a secret and may not be recorded")
+        if isinstance(value, dict):
+            _check_details(value)
+
+
+def record_event(*, tag, request=None, user=None, project_name="", details=None, ip_address=None, user_agent=None):
+    """Record one security event.
+
+    `request` supplies the IP address and user agent (and the user, when none
+    is given and the request is authenticated). `details` is a small JSON
+    object that must never hold a secret: keys that look like one raise
+    ValueError so the mistake is caught in tests, not in production.
+    """
+    from .models import SecurityEvent
+
+    details = dict(details or {})
+    _check_details(details)
+    if user is None and request is not None:
+        request_user = getattr(request, "user", None)
+        if request_user is not None and request_user.is_authenticated:
+            user = request_user
+    if ip_address is None:
+        ip_address = client_ip(request)
+    if user_agent is None:
+        user_agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
+    return SecurityEvent.objects.create(
+        tag=EventTag(tag),
+        user=user,
+        project_name=project_name,
+        ip_address=ip_address,
+        user_agent=user_agent[:512],
+        details=details,
+    )

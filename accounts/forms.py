@@ -1,0 +1,76 @@
+from django import forms
+from django.contrib.auth import password_validation
+
+from .models import Email, User, username_validator
+
+
+def _email_taken(email):
+    return Email.objects.filter(email__iexact=email).exists()
+
+
+class RegistrationForm(forms.Form):
+    username = forms.CharField(
+        max_length=50,
+        validators=[username_validator],
+        help_text="Letters, numbers, '.', '_' and '-'; at most 50 characters.",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    name = forms.CharField(label="Full name", max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label="Email address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Confirm password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("This username is already taken. Choose another one.")
+        return username
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if _email_taken(email):
+            raise forms.ValidationError("This email address is already in use by another account.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords do not match.")
+        elif p1:
+            candidate = User(username=cleaned.get("username", ""), name=cleaned.get("name", ""))
+            try:
+                password_validation.validate_password(p1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label="Username or email",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}),
+    )
+    password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class AddEmailForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if _email_taken(email):
+            raise forms.ValidationError("This email address is already in use.")
+        return email
+
+
+class PasswordResetRequestForm(forms.Form):
+    login = forms.CharField(label="Username or email", max_length=254, widget=forms.TextInput(attrs={"autocomplete": "username"}))

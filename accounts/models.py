@@ -1,0 +1,113 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from .events import EventTag
+
+username_validator = RegexValidator(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\Z",
+    "A username may contain only letters, numbers, '.', '_' and '-', "
+    "and must start and end with a letter or number.",
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+    def create_user(self, username, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        user = self.model(username=username, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self.create_user(username, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account. Its email addresses live in `Email`; exactly one is primary."""
+
+    username = models.CharField(max_length=50, unique=True, validators=[username_validator])
+    name = models.CharField("full name", max_length=100, blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(
+        default=True, help_text="Clear to freeze the account: its sessions and tokens stop working."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.username
+
+    def get_full_name(self):
+        return self.name or self.username
+
+    def get_short_name(self):
+        return self.username
+
+    @property
+    def primary_email(self):
+        """The primary `Email` row, or None."""
+        return next((e for e in self.emails.all() if e.primary), None)
+
+
+class Email(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="emails")
+    email = models.EmailField(max_length=254)
+    primary = models.BooleanField(default=False)
+    verified = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-primary", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_email_ci_unique"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(primary=True), name="accounts_email_one_primary"
+            ),
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class SecurityEvent(models.Model):
+    """One sensitive action. Written only through `accounts.events.record_event`."""
+
+    tag = models.CharField(max_length=64, choices=EventTag.choices, db_index=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
+    )
+    # The normalized project name, so accounts need not depend on packages.
+    project_name = models.CharField(max_length=255, blank=True, db_index=True)
+    time = models.DateTimeField(default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["user", "-time"]), models.Index(fields=["project_name", "-time"])]
+
+    def __str__(self):
+        return f"{self.tag} {self.time:%Y-%m-%d %H:%M:%S}"

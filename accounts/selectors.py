@@ -1,0 +1,23 @@
+"""Reads about accounts that other apps may call."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .models import Email, SecurityEvent
+
+SECURITY_HISTORY_DAYS = 90
+
+
+def user_has_verified_primary_email(user):
+    return Email.objects.filter(user=user, primary=True, verified=True).exists()
+
+
+def user_security_history(user, *, days=SECURITY_HISTORY_DAYS):
+    """The user's events of the last `days` days, newest first."""
+    since = timezone.now() - timedelta(days=days)
+    return SecurityEvent.objects.filter(user=user, time__gte=since).order_by("-time", "-id")
+
+
+def project_security_history(project_name):
+    return SecurityEvent.objects.filter(project_name=project_name).select_related("user").order_by("-time", "-id")

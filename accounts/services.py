@@ -1,0 +1,189 @@
+"""Writes about accounts: each service is transactional and records its security event."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import login as django_login
+from django.contrib.auth import update_session_auth_hash
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from .errors import AccountError, EmailVerificationError
+from .events import EventTag, record_event
+from .mail import send_user_mail
+from .models import Email, User
+
+_EMAIL_VERIFY_SALT = "accounts.email-verify"
+SESSION_AUTH_TIME = "auth_time"
+
+
+def _absolute(path):
+    return settings.SITE_URL + path
+
+
+@transaction.atomic
+def user_register(*, request, username, name, email, password):
+    """Create an account with an unverified primary email and send its verification link."""
+    user = User(username=username, name=name)
+    user.set_password(password)
+    user.save()
+    address = Email.objects.create(user=user, email=email, primary=True)
+    record_event(tag=EventTag.ACCOUNT_CREATE, request=request, user=user)
+    record_event(tag=EventTag.ACCOUNT_EMAIL_ADD, request=request, user=user, details={"email": email})
+    transaction.on_commit(lambda: email_send_verification(email=address))
+    return user
+
+
+def email_verification_token(email):
+    return signing.dumps({"id": email.pk, "email": email.email.lower()}, salt=_EMAIL_VERIFY_SALT)
+
+
+def email_send_verification(*, email):
+    link = _absolute(reverse("accounts:verify-email")) + "?token=" + email_verification_token(email)
+    send_user_mail(
+        user=email.user,
+        template="accounts/mail/verify_email",
+        context={"link": link, "email": email.email, "hours": settings.EMAIL_VERIFICATION_MAX_AGE // 3600},
+        to=email.email,
+    )
+
+
+@transaction.atomic
+def email_verify(*, request, token):
+    """Mark the address in a verification link as verified. Each link works once."""
+    try:
+        payload = signing.loads(token, salt=_EMAIL_VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise EmailVerificationError(
+            "This verification link has expired. Send a new one from your account page."
+        ) from None
+    except signing.BadSignature:
+        raise EmailVerificationError("This verification link is invalid.") from None
+    email = Email.objects.select_for_update().filter(pk=payload.get("id")).select_related("user").first()
+    if email is None or email.email.lower() != payload.get("email"):
+        raise EmailVerificationError("This verification link is invalid.")
+    if email.verified:
+        raise EmailVerificationError("This email address has already been verified; the link cannot be used again.")
+    email.verified = True
+    email.verified_at = timezone.now()
+    email.save(update_fields=["verified", "verified_at"])
+    record_event(tag=EventTag.ACCOUNT_EMAIL_VERIFIED, request=request, user=email.user, details={"email": email.email})
+    return email
+
+
+@transaction.atomic
+def email_add(*, request, user, email):
+    address = Email.objects.create(user=user, email=email, primary=False)
+    record_event(tag=EventTag.ACCOUNT_EMAIL_ADD, request=request, user=user, details={"email": email})
+    transaction.on_commit(lambda: email_send_verification(email=address))
+    return address
+
+
+def _own_email(user, email_id):
+    email = Email.objects.select_for_update().filter(user=user, pk=email_id).first()
+    if email is None:
+        raise AccountError("That email address is not on your account.")
+    return email
+
+
+@transaction.atomic
+def email_remove(*, request, user, email_id):
+    email = _own_email(user, email_id)
+    if email.primary:
+        raise AccountError("The primary email address cannot be removed. Make another address primary first.")
+    email.delete()
+    record_event(tag=EventTag.ACCOUNT_EMAIL_REMOVE, request=request, user=user, details={"email": email.email})
+
+
+@transaction.atomic
+def email_make_primary(*, request, user, email_id):
+    email = _own_email(user, email_id)
+    if not email.verified:
+        raise AccountError("Only a verified email address can become the primary one.")
+    if email.primary:
+        return email
+    old = Email.objects.filter(user=user, primary=True).first()
+    Email.objects.filter(user=user, primary=True).update(primary=False)
+    email.primary = True
+    email.save(update_fields=["primary"])
+    record_event(
+        tag=EventTag.ACCOUNT_EMAIL_PRIMARY_CHANGE,
+        request=request,
+        user=user,
+        details={"old": old.email if old else None, "new": email.email},
+    )
+    return email
+
+
+def session_mark_authenticated(request):
+    """Note when the user last proved who they are (re-authentication compares against it)."""
+    request.session[SESSION_AUTH_TIME] = int(time.time())
+
+
+def session_auth_age(request):
+    """Seconds since the session's user last authenticated, or None."""
+    auth_time = request.session.get(SESSION_AUTH_TIME)
+    return None if auth_time is None else time.time() - auth_time
+
+
+@transaction.atomic
+def user_login(*, request, user, method="password"):
+    """Start a session for `user`, who has passed every step `method` names."""
+    django_login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
+    session_mark_authenticated(request)
+    record_event(tag=EventTag.ACCOUNT_LOGIN_SUCCESS, request=request, user=user, details={"method": method})
+
+
+@transaction.atomic
+def password_change(*, request, user, new_password):
+    """Set a new password, keep this session and end every other session of the user."""
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    update_session_auth_hash(request, user)
+    session_mark_authenticated(request)
+    record_event(tag=EventTag.ACCOUNT_PASSWORD_CHANGE, request=request, user=user)
+    transaction.on_commit(lambda: send_user_mail(user=user, template="accounts/mail/password_changed"))
+
+
+def user_by_login(login):
+    """The account with this username or email address (any letter case), or None."""
+    from django.db.models import Q
+
+    login = (login or "").strip()
+    if not login:
+        return None
+    return User.objects.filter(Q(username__iexact=login) | Q(emails__email__iexact=login)).distinct().first()
+
+
+def password_reset_request(*, request, login):
+    """Email a reset link to the account named by username or email, if there is one.
+
+    Says nothing about whether the account exists: the caller shows the same
+    message either way.
+    """
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = user_by_login(login)
+    if user is None or not user.is_active:
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = _absolute(reverse("accounts:reset-password-confirm", kwargs={"uidb64": uid, "token": token}))
+    with transaction.atomic():
+        record_event(tag=EventTag.ACCOUNT_PASSWORD_RESET_REQUEST, request=request, user=user)
+    send_user_mail(
+        user=user,
+        template="accounts/mail/password_reset",
+        context={"link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
+    )
+
+
+@transaction.atomic
+def password_reset_complete(*, request, user):
+    """Record a finished reset. The new password has already ended every session of the user."""
+    record_event(tag=EventTag.ACCOUNT_PASSWORD_RESET, request=request, user=user)
+    transaction.on_commit(lambda: send_user_mail(user=user, template="accounts/mail/password_changed"))

@@ -1,0 +1,190 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.db import IntegrityError
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .errors import AccountError
+from .events import client_ip
+from .forms import AddEmailForm, LoginForm, PasswordResetRequestForm, RegistrationForm
+from .models import Email
+from .ratelimit import RateLimited, login_failures, password_reset_requests
+
+
+def safe_next(request, default="accounts:manage"):
+    """The `next` parameter when it points into this site, else `default`."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse(default)
+
+
+def _too_many(request, template, context, error):
+    context["rate_limited"] = f"Too many attempts. Try again in {error.minutes} minute{'s' if error.minutes != 1 else ''}."
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:manage")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_register(
+                request=request, username=data["username"], name=data["name"], email=data["email"], password=data["password1"]
+            )
+        except IntegrityError:  # lost a race for the same username or email
+            form.add_error(None, "This username or email address was just taken. Choose another one.")
+        else:
+            services.user_login(request=request, user=user, method="password")
+            messages.success(
+                request, f"Welcome, {user.username}. We sent a verification link to {data['email']}: open it to verify your address."
+            )
+            return redirect("accounts:manage")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def login(request):
+    next_url = safe_next(request)
+    form = LoginForm(request.POST or None)
+    context = {"form": form, "next": next_url}
+    if request.method == "POST" and form.is_valid():
+        login_text = form.cleaned_data["username"]
+        account = services.user_by_login(login_text)
+        keys = (client_ip(request), f"user:{account.pk}" if account else f"login:{login_text.lower()}")
+        try:
+            login_failures.check(*keys)
+        except RateLimited as error:
+            return _too_many(request, "accounts/login.html", context, error)
+        user = authenticate(request, username=login_text, password=form.cleaned_data["password"])
+        if user is None:
+            login_failures.hit(*keys)
+            form.add_error(None, "The username or email and password you entered do not match an account.")
+        else:
+            if settings.LOGIN_SECOND_STEP:
+                response = import_string(settings.LOGIN_SECOND_STEP)(request, user, next_url)
+                if response is not None:
+                    return response
+            services.user_login(request=request, user=user, method="password")
+            return redirect(next_url)
+    return render(request, "accounts/login.html", context)
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logout by POST only (Django refuses GET)."""
+
+    next_page = reverse_lazy("home")
+
+
+def verify_email(request):
+    try:
+        email = services.email_verify(request=request, token=request.GET.get("token", ""))
+    except AccountError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Email address {email.email} verified.")
+    return redirect("accounts:manage" if request.user.is_authenticated else "accounts:login")
+
+
+def password_reset(request):
+    form = PasswordResetRequestForm(request.POST or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        login_text = form.cleaned_data["login"].strip().lower()
+        keys = (client_ip(request), f"login:{login_text}")
+        try:
+            password_reset_requests.check(*keys)
+        except RateLimited as error:
+            return _too_many(request, "accounts/password_reset.html", context, error)
+        password_reset_requests.hit(*keys)
+        services.password_reset_request(request=request, login=login_text)
+        return render(request, "accounts/password_reset_sent.html")
+    return render(request, "accounts/password_reset.html", context)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:login")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_reset_complete(request=self.request, user=form.user)
+        messages.success(self.request, "Your password has been reset. Log in with the new password.")
+        return response
+
+
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_change(request=request, user=request.user, new_password=form.cleaned_data["new_password1"])
+        messages.success(request, "Your password has been changed. Your other sessions have been logged out.")
+        return redirect("accounts:manage")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def manage(request):
+    add_form = AddEmailForm(request.POST or None, prefix="add")
+    if request.method == "POST" and add_form.is_valid():
+        try:
+            services.email_add(request=request, user=request.user, email=add_form.cleaned_data["email"])
+        except IntegrityError:
+            add_form.add_error("email", "This email address is already in use.")
+        else:
+            messages.success(request, f"Email address {add_form.cleaned_data['email']} added. Check it for a verification link.")
+            return redirect("accounts:manage")
+    context = {
+        "emails": Email.objects.filter(user=request.user).order_by("-primary", "email"),
+        "add_form": add_form,
+        "events": selectors.user_security_history(request.user)[:200],
+        "history_days": selectors.SECURITY_HISTORY_DAYS,
+    }
+    return render(request, "accounts/manage.html", context, status=400 if add_form.errors else 200)
+
+
+def _email_action(service, success):
+    @login_required
+    @require_POST
+    def view(request, email_id):
+        try:
+            email = service(request=request, user=request.user, email_id=email_id)
+        except AccountError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, success.format(email=email.email if email else ""))
+        return redirect("accounts:manage")
+
+    return view
+
+
+def _resend(*, request, user, email_id):
+    email = Email.objects.filter(user=user, pk=email_id).first()
+    if email is None:
+        raise AccountError("That email address is not on your account.")
+    if email.verified:
+        raise AccountError("That email address is already verified.")
+    services.email_send_verification(email=email)
+    return email
+
+
+def _remove(*, request, user, email_id):
+    email = Email.objects.filter(user=user, pk=email_id).first()
+    services.email_remove(request=request, user=user, email_id=email_id)
+    return email
+
+
+email_resend = _email_action(_resend, "A new verification link was sent to {email}.")
+email_remove = _email_action(_remove, "Email address {email} removed.")
+email_make_primary = _email_action(services.email_make_primary, "{email} is now your primary email address.")

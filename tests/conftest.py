@@ -1,0 +1,80 @@
+"""Fixtures shared by every test: users, a logged-in client, a real browser."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.accounts.factories import PASSWORD, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made
+# around it in browser tests are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+_browser_skipped = []
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def logged_in_client(client, user):
+    client.post("/account/login/", {"username": user.username, "password": PASSWORD})
+    return client
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright. Missing: skipped, or a failure when REQUIRE_BROWSER is set."""
+    if not shutil.which(CHROMIUM):
+        reason = f"Chromium not found at {CHROMIUM}: browser tests skipped (apt-get install -y chromium)"
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(reason.replace("skipped", "cannot run, and REQUIRE_BROWSER is set"))
+        _browser_skipped.append(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def site_url(live_server, settings):
+    """The live server's URL on `localhost` (WebAuthn refuses an IP), set as SITE_URL."""
+    url = live_server.url.replace("127.0.0.1", "localhost")
+    settings.SITE_URL = url
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+    settings.CSRF_TRUSTED_ORIGINS = [url]
+    return url
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _browser_skipped:
+        terminalreporter.write_line(f"NOTE: {_browser_skipped[0]}", yellow=True)
