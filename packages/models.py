@@ -1,3 +1,116 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
-# Create your models here.
+
+class Project(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        QUARANTINED = "quarantined", "Quarantined"
+        ARCHIVED = "archived", "Archived"
+
+    name = models.CharField(max_length=255, help_text="The name as first uploaded.")
+    normalized_name = models.CharField(max_length=255, unique=True, help_text="PEP 503 normalized name.")
+    created = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    # Null: the site-wide default (settings) applies.
+    upload_limit = models.BigIntegerField(null=True, blank=True, help_text="Largest file in bytes.")
+    total_size_limit = models.BigIntegerField(null=True, blank=True, help_text="All files together, in bytes.")
+    total_size = models.BigIntegerField(default=0)
+    # Bumped by every change that clients can see; drives ETags and X-PyPI-Last-Serial.
+    last_serial = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["normalized_name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ProjectRole(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "Owner", "Owner"
+        MAINTAINER = "Maintainer", "Maintainer"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_roles")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="packages_role_unique")]
+
+    def __str__(self):
+        return f"{self.user} is {self.role} of {self.project}"
+
+
+class Release(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="releases")
+    version = models.CharField(max_length=255, help_text="The version as written in the metadata.")
+    canonical_version = models.CharField(max_length=255, help_text="packaging.utils.canonicalize_version")
+    metadata = models.JSONField(default=dict, help_text="The full core metadata of the first file uploaded.")
+    summary = models.CharField(max_length=512, blank=True)
+    requires_python = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    description_content_type = models.CharField(max_length=255, blank=True)
+    description_html = models.TextField(blank=True)
+    yanked = models.BooleanField(default=False)
+    yanked_reason = models.TextField(blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "canonical_version"], name="packages_release_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.project.name} {self.version}"
+
+
+class File(models.Model):
+    class PackageType(models.TextChoices):
+        SDIST = "sdist", "Source distribution"
+        WHEEL = "bdist_wheel", "Wheel"
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="files")
+    filename = models.CharField(max_length=255, unique=True)
+    packagetype = models.CharField(max_length=20, choices=PackageType.choices)
+    python_version = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    sha256_digest = models.CharField(max_length=64, unique=True)
+    blake2_256_digest = models.CharField(max_length=64, unique=True)
+    md5_digest = models.CharField(max_length=32, blank=True)
+    path = models.CharField(max_length=512, unique=True, help_text="Name in the default storage.")
+    upload_time = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    token_identifier = models.CharField(max_length=64, blank=True, help_text="Public id of the token used.")
+    # PEP 658: the METADATA file, stored at `path + ".metadata"`, and its digest.
+    metadata_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["filename"]
+
+    def __str__(self):
+        return self.filename
+
+
+class FilenameRegistry(models.Model):
+    """Every filename ever uploaded; a name once used is never accepted again."""
+
+    filename = models.CharField(max_length=255, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.filename
+
+
+class ProhibitedProjectName(models.Model):
+    name = models.CharField(max_length=255, unique=True, help_text="Normalized project name.")
+    comment = models.TextField(blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    prohibited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self):
+        return self.name
