@@ -114,3 +114,23 @@ class ProhibitedProjectName(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class JournalEntry(models.Model):
+    """One change that installers can see; its id is the index's "serial".
+
+    Every such write creates one entry and sets `Project.last_serial` to its id
+    in the same transaction (see packages.services.journal_record).
+    """
+
+    project_name = models.CharField(max_length=255, db_index=True, help_text="Normalized project name.")
+    action = models.TextField()
+    time = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "journal entries"
+
+    def __str__(self):
+        return f"{self.id} {self.project_name}: {self.action}"

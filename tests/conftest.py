@@ -78,3 +78,12 @@ def site_url(live_server, settings):
 def pytest_terminal_summary(terminalreporter):
     if _browser_skipped:
         terminalreporter.write_line(f"NOTE: {_browser_skipped[0]}", yellow=True)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """A temporary MEDIA_ROOT for the default storage; returns its Path."""
+    root = tmp_path / "files"
+    root.mkdir()
+    settings.MEDIA_ROOT = str(root)
+    return root
