@@ -190,3 +190,22 @@ OTP_WEBAUTHN_RP_ID = _site.hostname
 OTP_WEBAUTHN_RP_NAME = SITE_NAME
 OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 OTP_TOTP_ISSUER = SITE_NAME
+
+# API tokens (tokens app). The prefix lets secret scanners recognise a leaked token.
+API_TOKEN_PREFIX = env.str("API_TOKEN_PREFIX", default="pypi-")
+# Leaked-token reports (POST /_/secrets/disclose-token) are signed by the secret
+# scanner with ECDSA. TOKEN_DISCLOSURE_KEYS_FILE names a file of one or more PEM
+# public keys; with none, reports are accepted unsigned (tokens/disclosure.py says why).
+_disclosure_keys_file = env.str("TOKEN_DISCLOSURE_KEYS_FILE", default="")
+TOKEN_DISCLOSURE_PUBLIC_KEYS = (
+    [
+        "-----BEGIN PUBLIC KEY-----" + block
+        for block in Path(_disclosure_keys_file).read_text().split("-----BEGIN PUBLIC KEY-----")[1:]
+    ]
+    if _disclosure_keys_file
+    else []
+)
+# The header carrying the base64 DER signature (GitHub secret scanning's name, for compatibility).
+TOKEN_DISCLOSURE_SIGNATURE_HEADER = env.str(
+    "TOKEN_DISCLOSURE_SIGNATURE_HEADER", default="Github-Public-Key-Signature"
+)

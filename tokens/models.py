@@ -1,3 +1,93 @@
-from django.db import models
+"""API tokens: upload credentials whose secret the database never holds.
 
-# Create your models here.
+A token string is ``<API_TOKEN_PREFIX><identifier>_<secret>``:
+
+- the prefix (``pypi-`` by default) lets secret scanners recognise a leaked token;
+- the identifier is public (16 hex characters): it is shown in lists, recorded
+  in events and files, and used to find the row;
+- the secret is 32 random bytes from ``secrets``, URL-safe base64 (43 chars).
+
+The row keeps only ``digest`` = HMAC-SHA256 of identifier and secret under a key
+derived from SECRET_KEY. A stolen database therefore yields no usable token and
+no key from which one could be minted; verifying is one indexed lookup plus a
+constant-time compare (see tokens/services.py, ``token_authenticate``).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class APIToken(models.Model):
+    class RevokeReason(models.TextChoices):
+        OWNER = "owner", "Revoked by its owner"
+        ROTATED = "rotated", "Replaced by a new secret (rotated)"
+        LEAKED = "leaked", "Found in public by a secret scanner"
+        SELF = "self", "Revoked by a holder of the token"
+        STAFF = "staff", "Revoked by staff"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    identifier = models.CharField(max_length=16, unique=True, help_text="Public part of the token.")
+    digest = models.CharField(max_length=64, help_text="HMAC-SHA256 of the secret part; never the secret.")
+    # Scope. Account-wide, or the PEP 503 normalized names in `projects` (which
+    # may name a project that does not exist yet). An empty list with
+    # account_wide=False allows nothing: a lost scope fails closed.
+    account_wide = models.BooleanField(default=False)
+    projects = models.JSONField(default=list, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField(null=True, blank=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=20, choices=RevokeReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            # Revoked tokens stay for the record; their names may be reused.
+            models.UniqueConstraint(
+                fields=["owner", "name"], condition=Q(revoked__isnull=True), name="tokens_name_unique_per_owner"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.identifier})"
+
+    @property
+    def is_account_wide(self):
+        """True when the token may upload to every project its owner has a role on."""
+        return self.account_wide
+
+    def scope_allows(self, normalized_project_name):
+        """Whether this token's scope covers the project `normalized_project_name`.
+
+        Only the token's own scope: the caller must still check that the owner
+        may upload to the project (a role on it, or the name is free and may be
+        created), that 2FA is on, and so on. The name must already be normalized
+        with ``packaging.utils.canonicalize_name``. A token scoped to a name that
+        does not exist yet may create that project, and only that one.
+        """
+        if self.account_wide:
+            return True
+        return normalized_project_name in self.projects
+
+    @property
+    def is_revoked(self):
+        return self.revoked is not None
+
+    def is_expired(self, now=None):
+        return self.expires is not None and self.expires <= (now or timezone.now())
+
+    @property
+    def is_active(self):
+        return not self.is_revoked and not self.is_expired()
+
+    @property
+    def scope_display(self):
+        if self.account_wide:
+            return "Entire account (all projects)"
+        if not self.projects:
+            return "Nothing"
+        return "Projects: " + ", ".join(self.projects)

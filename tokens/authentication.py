@@ -1,0 +1,76 @@
+"""DRF authentication for the upload API: API tokens only, never passwords.
+
+Accepted credentials:
+
+- HTTP Basic with username ``__token__`` and the token as password (twine,
+  uv publish and every other upload client);
+- ``Authorization: Bearer <token>``.
+
+``authenticate`` returns ``(user, APIToken)``; ``request.auth`` is then the
+token, whose ``scope_allows(normalized_name)`` the upload must check. With no
+``Authorization`` header at all it returns None and the view decides.
+Every refusal is a 403 (``AuthenticationFailed`` with status 403) carrying the
+exact message upload clients show.
+"""
+
+import base64
+import binascii
+
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+
+from . import services
+from .errors import InvalidToken, TokenError
+
+TOKEN_USERNAME = "__token__"
+PASSWORD_REFUSED = (
+    "Username/Password authentication is no longer supported. Migrate to API Tokens or Trusted Publishers instead."
+)
+
+
+class TokenAuthenticationFailed(exceptions.AuthenticationFailed):
+    status_code = 403
+
+
+def credentials_from_header(header):
+    """The raw token from an Authorization header value; None when there is no header.
+
+    Raises TokenAuthenticationFailed for a password login or a malformed header.
+    """
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    scheme, value = scheme.lower(), value.strip()
+    if scheme == "bearer":
+        if not value:
+            raise TokenAuthenticationFailed(str(InvalidToken()))
+        return value
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise TokenAuthenticationFailed(str(InvalidToken())) from None
+        username, sep, password = decoded.partition(":")
+        if not sep:
+            raise TokenAuthenticationFailed(str(InvalidToken()))
+        if username != TOKEN_USERNAME:
+            raise TokenAuthenticationFailed(PASSWORD_REFUSED)
+        return password
+    raise TokenAuthenticationFailed(str(InvalidToken()))
+
+
+class APITokenAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        raw = credentials_from_header(request.META.get("HTTP_AUTHORIZATION", ""))
+        if raw is None:
+            return None
+        try:
+            token = services.token_authenticate(request=request, raw=raw)
+        except TokenError as error:
+            raise TokenAuthenticationFailed(str(error)) from None
+        return token.owner, token
+
+    # No WWW-Authenticate header: clients should not prompt for a password,
+    # and DRF then keeps the 403.
+    def authenticate_header(self, request):
+        return None

@@ -1,0 +1,17 @@
+"""Errors of the tokens app. Their messages are shown to users and API clients as they are."""
+
+
+class TokenError(Exception):
+    """A token operation was refused; `str(error)` is the message to show."""
+
+
+class InvalidToken(TokenError):
+    """Unknown, malformed, revoked, tampered, foreign or belonging to a frozen account."""
+
+    def __init__(self, message="Invalid or non-existent authentication information."):
+        super().__init__(message)
+
+
+class ExpiredToken(TokenError):
+    def __init__(self, message="The API token has expired. Create a new token on your account page."):
+        super().__init__(message)

@@ -1,0 +1,212 @@
+"""Writes about API tokens. Each service is transactional and records its security event.
+
+Public API used by other apps (packages' upload and trusted publishing):
+``token_create``, ``token_revoke``, ``token_rotate`` and ``token_authenticate``.
+"""
+
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from packaging.utils import InvalidName, canonicalize_name
+
+from accounts.events import EventTag, client_ip, record_event
+from accounts.mail import send_user_mail
+
+from . import secret
+from .errors import ExpiredToken, InvalidToken, TokenError
+from .models import APIToken
+
+NAME_MAX_LENGTH = 100
+# last_used is written at most once per this interval, so busy CI does not
+# turn every upload into a write on the token row.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def normalize_project_names(names):
+    """PEP 503 normalized, de-duplicated, sorted; TokenError for a name no project could have."""
+    normalized = set()
+    for name in names:
+        name = (name or "").strip()
+        try:
+            normalized.add(canonicalize_name(name, validate=True))
+        except InvalidName:
+            raise TokenError(f"{name!r} is not a valid project name.") from None
+    return sorted(normalized)
+
+
+def _event_details(token, **extra):
+    return {
+        "token_name": token.name,
+        "token_id": token.identifier,
+        "scope": "account" if token.account_wide else token.projects,
+        "expires": token.expires.isoformat() if token.expires else None,
+        **extra,
+    }
+
+
+def _mail(token, template, **context):
+    owner = token.owner
+    transaction.on_commit(
+        lambda: send_user_mail(user=owner, template=f"tokens/mail/{template}", context={"token": token, **context})
+    )
+
+
+def _new_token(*, user, name, account_wide, projects, expires, created):
+    raw, identifier, secret_part = secret.generate()
+    try:
+        with transaction.atomic():
+            token = APIToken.objects.create(
+                owner=user,
+                name=name,
+                identifier=identifier,
+                digest=secret.digest(identifier, secret_part),
+                account_wide=account_wide,
+                projects=projects,
+                expires=expires,
+                created=created,
+            )
+    except IntegrityError:
+        raise TokenError(f"You already have a token named {name!r}. Choose another name.") from None
+    return token, raw
+
+
+@transaction.atomic
+def token_create(*, request=None, user, name, projects=None, expires=None):
+    """Create a token for `user` and return ``(APIToken, raw_token_string)``.
+
+    `projects` None means the whole account; otherwise a non-empty list of
+    project names (normalized here; they need not exist yet). `expires` is an
+    aware datetime or None for never. The raw string exists only in the return
+    value: show it once and forget it. Raises TokenError with a message for the
+    user (bad name, duplicate name, expiry in the past, bad project name).
+    """
+    name = (name or "").strip()
+    if not name:
+        raise TokenError("Give the token a name.")
+    if len(name) > NAME_MAX_LENGTH:
+        raise TokenError(f"A token name may be at most {NAME_MAX_LENGTH} characters long.")
+    now = timezone.now()
+    if expires is not None and expires <= now:
+        raise TokenError("The expiry date must be in the future.")
+    account_wide = projects is None
+    normalized = [] if account_wide else normalize_project_names(projects)
+    if not account_wide and not normalized:
+        raise TokenError("Choose at least one project, or the whole account.")
+    if APIToken.objects.filter(owner=user, name=name, revoked__isnull=True).exists():
+        raise TokenError(f"You already have a token named {name!r}. Choose another name.")
+    token, raw = _new_token(
+        user=user, name=name, account_wide=account_wide, projects=normalized, expires=expires, created=now
+    )
+    record_event(tag=EventTag.ACCOUNT_API_TOKEN_ADDED, request=request, user=user, details=_event_details(token))
+    for project in normalized:
+        record_event(
+            tag=EventTag.PROJECT_API_TOKEN_ADDED,
+            request=request,
+            user=user,
+            project_name=project,
+            details=_event_details(token),
+        )
+    _mail(token, "token_added")
+    return token, raw
+
+
+@transaction.atomic
+def token_revoke(*, request=None, token, reason=APIToken.RevokeReason.OWNER, url=""):
+    """Revoke `token` at once; returns False when it was already revoked (nothing changes).
+
+    `reason` is an ``APIToken.RevokeReason``; LEAKED records
+    account:api_token:removed_leak with `url` (where the token was found),
+    every other reason account:api_token:removed. The owner is emailed.
+    """
+    token = APIToken.objects.select_for_update().select_related("owner").get(pk=token.pk)
+    if token.revoked is not None:
+        return False
+    token.revoked = timezone.now()
+    token.revoked_reason = reason
+    token.save(update_fields=["revoked", "revoked_reason"])
+    if reason == APIToken.RevokeReason.LEAKED:
+        tag, details = EventTag.ACCOUNT_API_TOKEN_REMOVED_LEAK, _event_details(token, url=url)
+    else:
+        tag, details = EventTag.ACCOUNT_API_TOKEN_REMOVED, _event_details(token, reason=reason)
+    # A leak report or a staff action is not the owner's own request: keep
+    # their IP and browser out of the owner's history, but still know the time.
+    event_request = request if reason in (APIToken.RevokeReason.OWNER, APIToken.RevokeReason.SELF) else None
+    record_event(tag=tag, request=event_request, user=token.owner, details=details)
+    for project in token.projects:
+        record_event(
+            tag=EventTag.PROJECT_API_TOKEN_REMOVED,
+            request=event_request,
+            user=token.owner,
+            project_name=project,
+            details=details,
+        )
+    _mail(token, "token_revoked", reason=APIToken.RevokeReason(reason).label, url=url)
+    return True
+
+
+@transaction.atomic
+def token_rotate(*, request=None, token):
+    """Replace `token` by a new secret with the same name, scope and lifetime; the old one stops working now.
+
+    Returns ``(new APIToken, raw_token_string)``. An expiring token keeps its
+    lifetime: the new one expires as long after now as the old one did after
+    its creation. Raises TokenError for a revoked token.
+    """
+    old = APIToken.objects.select_for_update().select_related("owner").get(pk=token.pk)
+    if old.revoked is not None:
+        raise TokenError("This token has been revoked; create a new one instead.")
+    now = timezone.now()
+    old.revoked = now
+    old.revoked_reason = APIToken.RevokeReason.ROTATED
+    old.save(update_fields=["revoked", "revoked_reason"])
+    expires = now + (old.expires - old.created) if old.expires else None
+    new, raw = _new_token(
+        user=old.owner, name=old.name, account_wide=old.account_wide, projects=old.projects, expires=expires, created=now
+    )
+    record_event(
+        tag=EventTag.ACCOUNT_API_TOKEN_ROTATED,
+        request=request,
+        user=old.owner,
+        details=_event_details(new, old_token_id=old.identifier),
+    )
+    _mail(new, "token_rotated", old=old)
+    return new, raw
+
+
+def token_authenticate(*, request=None, raw):
+    """The active APIToken for the token string `raw`, noting when and from where it was used.
+
+    Raises InvalidToken (unknown, malformed, other prefix, tampered, revoked,
+    owner frozen) or ExpiredToken (and records account:api_token:expired_use,
+    at most once a minute per token). Cost: one indexed lookup and one HMAC.
+    """
+    parts = secret.parse(raw)
+    if parts is None:
+        raise InvalidToken()
+    token = APIToken.objects.select_related("owner").filter(identifier=parts.identifier).first()
+    match = secret.matches(parts, token.digest if token else "0" * 64)
+    if token is None or match is None or token.revoked is not None or not token.owner.is_active:
+        raise InvalidToken()
+    now = timezone.now()
+    if token.is_expired(now):
+        if cache.add(f"tokens:expired-use:{token.pk}", 1, timeout=60):
+            with transaction.atomic():
+                record_event(
+                    tag=EventTag.ACCOUNT_API_TOKEN_EXPIRED_USE,
+                    request=request,
+                    user=token.owner,
+                    details=_event_details(token),
+                )
+        raise ExpiredToken()
+    updates = {}
+    if match == "fallback":  # SECRET_KEY was rotated: re-digest under the current key
+        updates["digest"] = secret.digest(parts.identifier, parts.secret)
+    if token.last_used is None or now - token.last_used >= LAST_USED_RESOLUTION:
+        updates.update(last_used=now, last_used_ip=client_ip(request))
+    if updates:
+        APIToken.objects.filter(pk=token.pk).update(**updates)
+        for field, value in updates.items():
+            setattr(token, field, value)
+    return token
