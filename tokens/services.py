@@ -175,6 +175,24 @@ def token_rotate(*, request=None, token):
     return new, raw
 
 
+def token_disclosure_process(*, body, signature):
+    """Revoke every valid token in a secret scanner's report; returns how many were revoked.
+
+    Never raises for bad input: see tokens/disclosure.py for the format and
+    the signature rule.
+    """
+    from . import disclosure, selectors
+
+    if not disclosure.signature_valid(body, signature):
+        return 0
+    revoked = 0
+    for raw, url in disclosure.parse_reports(body):
+        token = selectors.token_find(raw)
+        if token is not None and token_revoke(token=token, reason=APIToken.RevokeReason.LEAKED, url=url):
+            revoked += 1
+    return revoked
+
+
 def token_authenticate(*, request=None, raw):
     """The active APIToken for the token string `raw`, noting when and from where it was used.
 
