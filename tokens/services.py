@@ -133,6 +133,8 @@ def token_revoke(*, request=None, token, reason=APIToken.RevokeReason.OWNER, url
     # A leak report or a staff action is not the owner's own request: keep
     # their IP and browser out of the owner's history, but still know the time.
     event_request = request if reason in (APIToken.RevokeReason.OWNER, APIToken.RevokeReason.SELF) else None
+    if reason == APIToken.RevokeReason.STAFF and request is not None and request.user.is_authenticated:
+        details["staff"] = request.user.username
     record_event(tag=tag, request=event_request, user=token.owner, details=details)
     for project in token.projects:
         record_event(

@@ -1,0 +1,101 @@
+"""Input checks for the token pages. The rules themselves live in services."""
+
+import re
+from datetime import datetime, time, timedelta, timezone as dt_timezone
+
+from django import forms
+from django.utils import timezone
+
+from . import selectors
+from .errors import TokenError
+from .services import NAME_MAX_LENGTH, normalize_project_names
+
+EXPIRY_CHOICES = [
+    ("30", "In 30 days"),
+    ("90", "In 90 days"),
+    ("365", "In 365 days"),
+    ("date", "On a date I choose"),
+    ("never", "Never"),
+]
+
+
+class TokenCreateForm(forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=NAME_MAX_LENGTH,
+        help_text="What the token is for, e.g. “release workflow of my-package”. Unique among your tokens.",
+    )
+    scope = forms.ChoiceField(
+        label="Scope",
+        choices=[("account", "Entire account (all projects)"), ("projects", "Only the projects chosen below")],
+        widget=forms.RadioSelect,
+        initial="projects",
+    )
+    projects = forms.MultipleChoiceField(
+        label="Your projects", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    new_projects = forms.CharField(
+        label="Other project names",
+        required=False,
+        max_length=2000,
+        help_text="Projects that do not exist yet, separated by commas or spaces. "
+        "The token may create these projects on its first upload.",
+    )
+    expiry = forms.ChoiceField(label="Expiry", choices=EXPIRY_CHOICES, widget=forms.RadioSelect, initial="90")
+    expires_on = forms.DateField(
+        label="Expiry date (when “On a date I choose”)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The token stops working at the end of this day (UTC).",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["projects"].choices = [(name, name) for name in selectors.user_project_names(user)]
+        if not self.fields["projects"].choices:
+            self.fields["projects"].help_text = "You have no projects yet."
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if selectors.user_tokens(self.user).filter(name=name).exists():
+            raise forms.ValidationError("You already have a token with this name. Choose another name.")
+        return name
+
+    def clean_new_projects(self):
+        names = [n for n in re.split(r"[\s,]+", self.cleaned_data["new_projects"]) if n]
+        try:
+            names = normalize_project_names(names)
+        except TokenError as error:
+            raise forms.ValidationError(str(error)) from None
+        taken = sorted(selectors.existing_project_names(names) - set(selectors.user_project_names(self.user)))
+        if taken:
+            raise forms.ValidationError(
+                f"These projects exist and you have no role on them: {', '.join(taken)}."
+            )
+        return names
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == "projects":
+            chosen = sorted(set(data.get("projects") or []) | set(data.get("new_projects") or []))
+            if not chosen and "projects" not in self.errors and "new_projects" not in self.errors:
+                self.add_error("projects", "Choose at least one project, or the entire account.")
+            data["project_names"] = chosen
+        else:
+            data["project_names"] = None
+        expiry = data.get("expiry")
+        if expiry == "never":
+            data["expires_at"] = None
+        elif expiry == "date":
+            day = data.get("expires_on")
+            if day is None:
+                if "expires_on" not in self.errors:
+                    self.add_error("expires_on", "Choose the expiry date.")
+            elif day < timezone.now().date():
+                self.add_error("expires_on", "The expiry date must be today or later.")
+            else:
+                data["expires_at"] = datetime.combine(day + timedelta(days=1), time.min, tzinfo=dt_timezone.utc)
+        elif expiry:
+            data["expires_at"] = timezone.now() + timedelta(days=int(expiry))
+        return data
