@@ -37,7 +37,8 @@ CSRF_TRUSTED_ORIGINS = [SITE_URL]
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on a site that requires a second factor from staff.
+    "mfa.admin_config.TwoFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -131,7 +132,11 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 6
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24
 
 # Called after a correct password: decides whether a second factor is needed.
-LOGIN_SECOND_STEP = None
+LOGIN_SECOND_STEP = "mfa.login.second_step"
+# Sensitive pages ask for the password again after this many seconds (PyPI: ~30 minutes).
+REAUTH_MAX_AGE = 30 * 60
+# A password-checked login waiting for its second factor expires after this many seconds.
+MFA_HALF_LOGIN_MAX_AGE = 5 * 60
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -145,6 +150,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "files"))
+# Upload size limits in bytes (REFERENCE §1): per file and per project; staff
+# can raise them for one project in the admin.
+FILE_UPLOAD_LIMIT = env.int("FILE_UPLOAD_LIMIT", default=100 * 1024 * 1024)
+PROJECT_SIZE_LIMIT = env.int("PROJECT_SIZE_LIMIT", default=10 * 1024 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -190,6 +199,14 @@ OTP_WEBAUTHN_RP_ID = _site.hostname
 OTP_WEBAUTHN_RP_NAME = SITE_NAME
 OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 OTP_TOTP_ISSUER = SITE_NAME
+# TOTP accepts exactly the current step +-1 (no drift learning); wrong codes are
+# limited per account by mfa.services.two_factor_attempts, so django-otp's own
+# backoff (which refuses even a right code for a while) is off.
+OTP_TOTP_SYNC = False
+OTP_TOTP_THROTTLE_FACTOR = 0
+# The relying party follows SITE_URL at request time (tests serve on other ports).
+OTP_WEBAUTHN_HELPER_CLASS = "mfa.webauthn.SiteWebAuthnHelper"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "mfa.webauthn.rp_id"
 
 # API tokens (tokens app). The prefix lets secret scanners recognise a leaked token.
 API_TOKEN_PREFIX = env.str("API_TOKEN_PREFIX", default="pypi-")

@@ -39,6 +39,30 @@ def logged_in_client(client, user):
     return client
 
 
+@pytest.fixture
+def two_factor_user(db):
+    """A user with a verified primary email and a confirmed authenticator app (`user.totp_device`)."""
+    from tests.mfa.factories import TOTPDeviceFactory
+
+    user = UserFactory()
+    user.totp_device = TOTPDeviceFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def two_factor_client(client, two_factor_user):
+    """A client logged in as `two_factor_user` through password and TOTP code, freshly authenticated."""
+    from tests.mfa.factories import totp_code
+
+    response = client.post("/account/login/", {"username": two_factor_user.username, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"].startswith("/account/two-factor/"), response
+    response = client.post(
+        "/account/two-factor/", {"method": "totp", "totp-code": totp_code(two_factor_user.totp_device)}
+    )
+    assert response.status_code == 302, response.content[:2000]
+    return client
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright. Missing: skipped, or a failure when REQUIRE_BROWSER is set."""
