@@ -1,3 +1,336 @@
-from django.shortcuts import render
+"""Read-side views: the simple API, the JSON API, file downloads and the public pages.
 
-# Create your views here.
+API answers are plain text on error (a terminal should get one readable line);
+their documents come from `rendering.cached`, so a request costs a fixed number
+of queries and, once a project's page is built, no rendering until it changes.
+"""
+
+import logging
+
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+from packaging.utils import canonicalize_name
+
+from . import jsonapi, rendering, selectors, simple
+
+logger = logging.getLogger(__name__)
+
+SIMPLE_CACHE_CONTROL = f"max-age={rendering.INDEX_MAX_AGE}, public"
+# A file's URL names its content (blake2 path), so its bytes never change.
+FILE_CACHE_CONTROL = "max-age=31536000, public, immutable"
+STREAM_CHUNK = 64 * 1024
+
+
+def _text(status, message, headers=None):
+    response = HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+    _set_headers(response, headers or {})
+    return response
+
+
+def _set_headers(response, headers):
+    for name, value in headers.items():
+        response.headers[name] = value
+
+
+def _not_found(what):
+    return _text(404, f"Not Found: {what}")
+
+
+def _canonical_redirect(request, url):
+    query = request.GET.urlencode()
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+
+def _document(request, *, key, build, content_type, serial=None, cache_control=SIMPLE_CACHE_CONTROL, vary=True):
+    """A cached document answered with ETag, conditional GET and the shared headers."""
+    etag = rendering.etag_for(key)
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = HttpResponse(rendering.cached(key, build), content_type=content_type)
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = cache_control
+    if vary:
+        response.headers["Vary"] = "Accept"
+    if serial is not None:
+        response.headers["X-PyPI-Last-Serial"] = str(serial)
+    return response
+
+
+def _not_acceptable():
+    offered = ", ".join(simple.OFFERS)
+    return _text(406, f"Not Acceptable: this index answers with one of {offered}.", {"Vary": "Accept"})
+
+
+# -- simple repository API ----------------------------------------------------
+
+
+@require_safe
+def simple_index(request):
+    try:
+        representation = simple.negotiate(request)
+    except simple.NotAcceptable:
+        return _not_acceptable()
+    serial, count = selectors.index_fingerprint()
+    key = rendering.index_key(request, representation, serial, count)
+    return _document(
+        request,
+        key=key,
+        build=lambda: simple.index_document(request, representation),
+        content_type=simple.CONTENT_TYPES[representation],
+        serial=serial,
+    )
+
+
+@require_safe
+def simple_detail(request, name):
+    normalized = canonicalize_name(name)
+    if name != normalized or not request.path.endswith("/"):
+        return _canonical_redirect(request, reverse("packages:simple-detail", args=[normalized]))
+    try:
+        representation = simple.negotiate(request)
+    except simple.NotAcceptable:
+        return _not_acceptable()
+    project = selectors.project_get_visible(name=normalized)
+    if project is None:
+        response = _not_found(f"no project named {name!r}.")
+        response.headers["Vary"] = "Accept"
+        return response
+    return _document(
+        request,
+        key=rendering.project_key(request, project, representation),
+        build=lambda: simple.project_document(request, project, representation),
+        content_type=simple.CONTENT_TYPES[representation],
+        serial=project.last_serial,
+    )
+
+
+# -- JSON API -----------------------------------------------------------------
+
+
+@require_safe
+def json_project(request, name):
+    project = selectors.project_get_visible(name=name)
+    if project is None:
+        return _not_found(f"no project named {name!r}.")
+    if name != project.normalized_name:
+        return _canonical_redirect(request, reverse("packages:json-project", args=[project.normalized_name]))
+    response = _document(
+        request,
+        key=rendering.project_key(request, project, "json-api"),
+        # A project whose releases were all removed has no JSON document (404, as on PyPI).
+        build=lambda: jsonapi.project_document(request, project) or b"",
+        content_type="application/json",
+        serial=project.last_serial,
+        vary=False,
+    )
+    if response.status_code == 200 and not response.content:
+        return _not_found(f"project {project.name!r} has no releases.")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def json_release(request, name, version):
+    project = selectors.project_get_visible(name=name)
+    if project is None:
+        return _not_found(f"no project named {name!r}.")
+    release = selectors.release_get(project=project, version=version)
+    if release is None:
+        return _not_found(f"project {project.name!r} has no release {version!r}.")
+    if name != project.normalized_name or version != release.version:
+        return _canonical_redirect(
+            request, reverse("packages:json-release", args=[project.normalized_name, release.version])
+        )
+    response = _document(
+        request,
+        key=rendering.project_key(request, project, f"json-api:{release.id}"),
+        build=lambda: jsonapi.release_document(request, project, release),
+        content_type="application/json",
+        serial=project.last_serial,
+        vary=False,
+    )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# -- files --------------------------------------------------------------------
+
+
+def _byte_range(header, size):
+    """(start, end) inclusive for a single satisfiable range, "unsatisfiable", or None to send everything.
+
+    Multiple ranges and malformed headers get the whole file, as RFC 9110 allows.
+    """
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first, dash, last = spec.strip().partition("-")
+    if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
+        return None
+    if first == "":
+        if last == "":
+            return None
+        length = int(last)
+        if length == 0 or size == 0:
+            return "unsatisfiable"
+        return max(size - length, 0), size - 1
+    start = int(first)
+    if start >= size:
+        return "unsatisfiable"
+    end = int(last) if last else size - 1
+    if end < start:
+        return None
+    return start, min(end, size - 1)
+
+
+def _stream(handle, start, length):
+    try:
+        handle.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = handle.read(min(STREAM_CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
+
+
+@require_safe
+def file_download(request, path):
+    """A distribution file or its PEP 658 metadata, with HEAD, ETag and single byte ranges."""
+    file, is_metadata = selectors.file_get_visible(path=path)
+    if file is None:
+        return _not_found("no such file.")
+    etag = f'"{file.metadata_sha256 if is_metadata else file.sha256_digest}"'
+    last_modified = file.upload_time.timestamp()
+    headers = {
+        "ETag": etag,
+        "Last-Modified": http_date(last_modified),
+        "Cache-Control": FILE_CACHE_CONTROL,
+        "Accept-Ranges": "bytes",
+    }
+    response = get_conditional_response(request, etag=etag, last_modified=int(last_modified))
+    if response is not None:
+        _set_headers(response, headers)
+        return response
+    try:
+        handle = default_storage.open(path, "rb")
+        size = file.size if not is_metadata else handle.size
+    except FileNotFoundError:
+        # A row without its bytes: an operator must look (the upload commits both or neither).
+        logger.error("stored file missing: %s", path)
+        return _not_found("no such file.")
+
+    byte_range = None
+    if "Range" in request.headers and request.headers.get("If-Range", etag) == etag:
+        byte_range = _byte_range(request.headers["Range"], size)
+    if byte_range == "unsatisfiable":
+        handle.close()
+        return _text(416, "Range Not Satisfiable", {**headers, "Content-Range": f"bytes */{size}"})
+    start, end = byte_range or (0, size - 1)
+    length = max(end - start + 1, 0)
+
+    if request.method == "HEAD":
+        handle.close()
+        response = HttpResponse(status=206 if byte_range else 200, content_type="application/octet-stream")
+    else:
+        response = StreamingHttpResponse(
+            _stream(handle, start, length),
+            status=206 if byte_range else 200,
+            content_type="application/octet-stream",
+        )
+    _set_headers(response, headers)
+    response.headers["Content-Length"] = str(length)
+    if byte_range:
+        response.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return response
+
+
+# -- public pages -------------------------------------------------------------
+
+
+def _project_or_404(name):
+    project = selectors.project_get_visible(name=name)
+    if project is None:
+        raise Http404("No such project.")
+    return project
+
+
+def _safe_links(release):
+    """(label, url) of the release's project URLs; only http(s), so no link can run script."""
+    meta = (release.metadata or {}) if release else {}
+    links = []
+    if meta.get("home_page"):
+        links.append(("Homepage", meta["home_page"]))
+    urls = meta.get("project_urls") or {}
+    if isinstance(urls, dict):
+        links.extend(urls.items())
+    return [(label, url) for label, url in links if str(url).lower().startswith(("https://", "http://"))]
+
+
+@require_safe
+def project_page(request, name, version=None):
+    project = _project_or_404(name)
+    releases = selectors.project_releases(project=project)
+    if version is None:
+        release = selectors.release_latest(releases)
+    else:
+        release = selectors.release_get(project=project, version=version)
+        if release is None:
+            raise Http404("No such release.")
+    if name != project.normalized_name or (version is not None and version != release.version):
+        if version is None:
+            return redirect("packages:project", project.normalized_name, permanent=True)
+        return redirect("packages:release", project.normalized_name, release.version, permanent=True)
+    return render(
+        request,
+        "packages/project.html",
+        {
+            "project": project,
+            "release": release,
+            "is_latest": release is not None and release == selectors.release_latest(releases),
+            "releases": list(reversed(releases)),
+            "files": selectors.project_files(project=project, release=release) if release else [],
+            "maintainers": selectors.project_maintainers(project=project),
+            "links": _safe_links(release),
+            "classifiers": (release.metadata or {}).get("classifiers", []) if release else [],
+        },
+    )
+
+
+@require_safe
+def user_page(request, username):
+    user = selectors.user_get_public(username=username)
+    if user is None:
+        raise Http404("No such user.")
+    if username != user.username:
+        return redirect("packages:user", user.username, permanent=True)
+    projects = list(selectors.user_projects(user=user))
+    summaries = selectors.project_summaries(projects)
+    return render(
+        request,
+        "packages/user.html",
+        {"profile": user, "projects": [(p, summaries.get(p.id, "")) for p in projects]},
+    )
+
+
+@require_safe
+def search(request):
+    query = request.GET.get("q", "").strip()[:200]
+    projects = selectors.project_search(query=query)
+    summaries = selectors.project_summaries(projects)
+    return render(
+        request,
+        "packages/search.html",
+        {
+            "query": query,
+            "projects": [(p, summaries.get(p.id, "")) for p in projects],
+        },
+    )

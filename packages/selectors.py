@@ -1,0 +1,193 @@
+"""Reads about projects, releases and files, for the index, the APIs and the public pages.
+
+Everything here hides quarantined projects: to a client of the index they do
+not exist. Each reader runs a fixed number of queries whatever the number of
+releases or files, so the hot paths stay flat as projects grow.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Max, Q
+from packaging.utils import canonicalize_name, canonicalize_version
+from packaging.version import InvalidVersion, Version
+
+from .models import File, Project, ProjectRole, Release
+
+VISIBLE = ~Q(status=Project.Status.QUARANTINED)
+
+
+def _version_key(version):
+    """Sort key for version strings: PEP 440 order; anything unparsable sorts first, by text."""
+    try:
+        return (1, Version(version), "")
+    except InvalidVersion:
+        return (0, Version("0"), version)
+
+
+def versions_sorted(versions, *, reverse=False):
+    return sorted(versions, key=_version_key, reverse=reverse)
+
+
+def project_get_visible(*, name):
+    """The project called `name` (any spelling), or None if absent or quarantined. One query."""
+    return Project.objects.filter(VISIBLE, normalized_name=canonicalize_name(name)).first()
+
+
+def index_fingerprint():
+    """(highest serial, number of projects) over visible projects: changes whenever /simple/ does."""
+    row = Project.objects.filter(VISIBLE).aggregate(serial=Max("last_serial"), count=Count("id"))
+    return row["serial"] or 0, row["count"]
+
+
+def index_projects():
+    """(name, normalized_name) of every visible project, by normalized name. One query."""
+    return list(Project.objects.filter(VISIBLE).order_by("normalized_name").values_list("name", "normalized_name"))
+
+
+def project_files(*, project, release=None):
+    """Every file of `project` (or of one `release`) with its release loaded, in version then filename order.
+
+    One query.
+    """
+    files = File.objects.filter(release__project=project)
+    if release is not None:
+        files = files.filter(release=release)
+    files = list(
+        files
+        .select_related("release")
+        .only(
+            "filename",
+            "packagetype",
+            "python_version",
+            "size",
+            "sha256_digest",
+            "blake2_256_digest",
+            "md5_digest",
+            "path",
+            "upload_time",
+            "metadata_sha256",
+            "release__id",
+            "release__version",
+            "release__canonical_version",
+            "release__requires_python",
+            "release__yanked",
+            "release__yanked_reason",
+        )
+    )
+    files.sort(key=lambda f: (_version_key(f.release.version), f.filename))
+    return files
+
+
+def project_versions(*, project):
+    """Every version of `project`, oldest first (PEP 700 lists releases without files too). One query."""
+    return versions_sorted(Release.objects.filter(project=project).values_list("version", flat=True))
+
+
+def project_releases(*, project):
+    """Every release of `project`, oldest version first. One query."""
+    return versions_sorted_releases(Release.objects.filter(project=project))
+
+
+def versions_sorted_releases(releases, *, reverse=False):
+    return sorted(releases, key=lambda r: _version_key(r.version), reverse=reverse)
+
+
+def release_latest(releases):
+    """The release a project page shows by default: PyPI's rule.
+
+    The highest final, non-yanked version; failing that the highest non-yanked
+    one; failing that the highest of all. `releases` must be sorted oldest first.
+    """
+    for wanted in (
+        lambda r: not r.yanked and not _is_prerelease(r.version),
+        lambda r: not r.yanked,
+        lambda r: True,
+    ):
+        candidates = [r for r in releases if wanted(r)]
+        if candidates:
+            return candidates[-1]
+    return None
+
+
+def _is_prerelease(version):
+    try:
+        return Version(version).is_prerelease
+    except InvalidVersion:
+        return False
+
+
+def release_get(*, project, version):
+    """The release of `project` whose version is `version` (exactly, or once canonicalized), or None."""
+    release = Release.objects.filter(project=project, version=version).first()
+    if release is None:
+        try:
+            canonical = canonicalize_version(version)
+        except InvalidVersion:
+            return None
+        release = Release.objects.filter(project=project, canonical_version=canonical).first()
+    return release
+
+
+def file_get_visible(*, path):
+    """The file stored at `path` and whether `path` names its PEP 658 metadata, or (None, False).
+
+    Files of quarantined projects are not served. Metadata exists only for files
+    that advertise it.
+    """
+    visible_files = File.objects.filter(release__project__in=Project.objects.filter(VISIBLE)).only(
+        "path", "size", "sha256_digest", "metadata_sha256", "upload_time", "filename"
+    )
+    file = visible_files.filter(path=path).first()
+    if file is not None:
+        return file, False
+    if path.endswith(".metadata"):
+        file = visible_files.filter(path=path.removesuffix(".metadata")).exclude(metadata_sha256="").first()
+        if file is not None:
+            return file, True
+    return None, False
+
+
+def project_maintainers(*, project):
+    """The users with a role on `project`, owners first. One query."""
+    roles = ProjectRole.objects.filter(project=project, user__is_active=True).select_related("user")
+    return [r.user for r in sorted(roles, key=lambda r: (r.role != ProjectRole.Role.OWNER, r.user.username.lower()))]
+
+
+def user_get_public(*, username):
+    """The active user called `username` (any case), or None."""
+    return get_user_model().objects.filter(username__iexact=username, is_active=True).first()
+
+
+def user_projects(*, user):
+    """Visible projects `user` has a role on, by name."""
+    return Project.objects.filter(VISIBLE, roles__user=user).distinct().order_by("normalized_name")
+
+
+def project_summaries(projects):
+    """{project id: summary of its latest release} for `projects`, in one query."""
+    by_project = {}
+    for release in Release.objects.filter(project__in=projects).only("project_id", "version", "summary", "yanked"):
+        by_project.setdefault(release.project_id, []).append(release)
+    return {
+        pid: (latest.summary if (latest := release_latest(versions_sorted_releases(rs))) else "")
+        for pid, rs in by_project.items()
+    }
+
+
+def project_search(*, query, limit=50):
+    """Visible projects whose name or a release summary contains `query`; exact name match first."""
+    query = query.strip()
+    if not query:
+        return []
+    normalized = canonicalize_name(query)
+    matches = (
+        Project.objects.filter(VISIBLE)
+        .filter(
+            Q(normalized_name__contains=normalized)
+            | Q(name__icontains=query)
+            | Q(releases__summary__icontains=query)
+        )
+        .distinct()
+    )
+    projects = list(matches.order_by("normalized_name")[: limit * 2])
+    projects.sort(key=lambda p: (p.normalized_name != normalized, not p.normalized_name.startswith(normalized)))
+    return projects[:limit]
