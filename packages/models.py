@@ -2,6 +2,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+_CONFUSABLE = str.maketrans({"l": "1", "i": "1", "o": "0", ".": None, "_": None, "-": None})
+
+
+def confusable_name(name):
+    """Fold a project name so look-alikes compare equal: drop ._- and map l, i → 1 and o → 0."""
+    return name.lower().translate(_CONFUSABLE)
+
 
 class Project(models.Model):
     class Status(models.TextChoices):
@@ -19,12 +26,23 @@ class Project(models.Model):
     total_size = models.BigIntegerField(default=0)
     # Bumped by every change that clients can see; drives ETags and X-PyPI-Last-Serial.
     last_serial = models.BigIntegerField(default=0)
+    # The name with look-alike characters folded (see confusable_name); a new
+    # project whose folded name matches an existing one is refused.
+    confusable_name = models.CharField(max_length=255, db_index=True, editable=False, default="")
 
     class Meta:
         ordering = ["normalized_name"]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.confusable_name = confusable_name(self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self):
+        return self.status == self.Status.ACTIVE
 
 
 class ProjectRole(models.Model):

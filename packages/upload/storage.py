@@ -125,10 +125,18 @@ def store_bytes(*, path, data):
     return store(path=path, content=ContentFile(data))
 
 
+def sha256_hex(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def delete_one(name):
+    try:
+        default_storage.delete(name)
+    except FileNotFoundError:
+        pass
+
+
 def delete(path):
     """Delete a stored file and its metadata file, ignoring ones already gone."""
     for name in (path, metadata_path(path)):
-        try:
-            default_storage.delete(name)
-        except FileNotFoundError:
-            pass
+        delete_one(name)

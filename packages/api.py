@@ -1,0 +1,60 @@
+"""The legacy upload API at /legacy/ (REFERENCE §1): authenticate, call the service, map errors.
+
+Every answer is short plain text, and every refusal also carries its message
+as the HTTP reason phrase, which is what twine prints.
+"""
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.http import HttpResponse
+from rest_framework import exceptions
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.views import APIView
+
+from tokens.authentication import APITokenAuthentication
+
+from .errors import PackagesError
+from .upload.service import release_file_upload, upload_hard_limit
+from .upload.storage import HashingUploadHandler
+
+NO_CREDENTIALS = "Invalid or non-existent authentication information."
+
+
+def plain_response(message, *, status):
+    response = HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+    # The reason phrase must be one line of latin-1 for HTTP/1.1.
+    phrase = " ".join(message.split())
+    response.reason_phrase = phrase.encode("latin-1", "replace").decode("latin-1")
+    return response
+
+
+class LegacyUploadView(APIView):
+    authentication_classes = [APITokenAuthentication]
+    permission_classes = []
+    parser_classes = [MultiPartParser, FormParser]
+
+    def post(self, request):
+        if request.auth is None:
+            return plain_response(NO_CREDENTIALS, status=403)
+        # Stream the file to disk, hashing it, writing no more than any project may accept.
+        request._request.upload_handlers = [HashingUploadHandler(request._request, limit=upload_hard_limit())]
+        try:
+            data, files = request.data, request.FILES
+        except (RequestDataTooBig, TooManyFieldsSent):
+            return plain_response("The upload's form fields are too large.", status=400)
+        except (exceptions.ParseError, exceptions.UnsupportedMediaType, SuspiciousOperation, ValueError):
+            return plain_response("Invalid upload: send multipart/form-data as upload clients do.", status=400)
+        try:
+            result = release_file_upload(
+                request=request, user=request.user, token=request.auth, data=data, content=files.get("content")
+            )
+        except PackagesError as error:
+            return plain_response(error.message, status=error.status)
+        if not result.created:
+            return plain_response(f"{result.file.filename} was already uploaded with these bytes; nothing changed.", status=200)
+        return plain_response(f"Uploaded {result.file.filename}.", status=200)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, exceptions.APIException):
+            detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+            return plain_response(str(detail), status=exc.status_code)
+        return super().handle_exception(exc)

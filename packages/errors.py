@@ -1,0 +1,33 @@
+"""Errors of the packages app. Each carries the exact message a client shows."""
+
+
+class PackagesError(Exception):
+    status = 400
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidUpload(PackagesError):
+    """A refused upload: 400, the message in the reason phrase and the body."""
+
+    status = 400
+
+
+class UploadForbidden(PackagesError):
+    """Authentication or permission refused an upload: 403."""
+
+    status = 403
+
+
+class NotAllowed(PackagesError):
+    """A management action the user may not take."""
+
+    status = 403
+
+
+class InvalidAction(PackagesError):
+    """A management action that cannot be done in the current state."""
+
+    status = 400

@@ -1,0 +1,252 @@
+"""Writes about projects, releases and files (the upload itself is packages.upload.service).
+
+Every write that changes what installers see records one JournalEntry and sets
+`Project.last_serial` to its id, in the same transaction (`journal_record`).
+Files leave storage only after the transaction that removed their rows commits.
+"""
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
+from packaging.utils import canonicalize_name
+
+from accounts.events import EventTag, record_event
+
+from .errors import InvalidAction, NotAllowed
+from .models import File, JournalEntry, Project, ProjectRole, Release
+from .upload import storage
+
+
+def journal_record(*, project, action, user=None):
+    """Record a change installers can see and bump the project's serial to it."""
+    entry = JournalEntry.objects.create(
+        project_name=project.normalized_name, action=action, user=user if user and user.pk else None
+    )
+    if project.pk:
+        Project.objects.filter(pk=project.pk).update(last_serial=entry.id)
+    project.last_serial = entry.id
+    return entry
+
+
+# --- roles -------------------------------------------------------------------
+
+
+def user_project_role(*, user, project):
+    """The user's role name on the project ("Owner", "Maintainer") or None."""
+    if user is None or not user.is_authenticated or project is None or project.pk is None:
+        return None
+    role = ProjectRole.objects.filter(project=project, user=user).values_list("role", flat=True).first()
+    return role
+
+
+def user_can_upload(*, user, project):
+    return user_project_role(user=user, project=project) is not None
+
+
+def user_is_owner(*, user, project):
+    return user_project_role(user=user, project=project) == ProjectRole.Role.OWNER
+
+
+def _require_owner(user, project):
+    if not user_is_owner(user=user, project=project):
+        raise NotAllowed(f"Only an Owner of {project.name!r} may do this.")
+
+
+def role_add(*, request=None, project, user, role, actor=None):
+    """Give `user` a role on `project` (used for the first Owner; invitations are another service)."""
+    with transaction.atomic():
+        project_role = ProjectRole.objects.create(project=project, user=user, role=role)
+        record_event(
+            tag=EventTag.PROJECT_ROLE_ADD,
+            request=request,
+            user=actor or user,
+            project_name=project.normalized_name,
+            details={"target_user": user.username, "role_name": role},
+        )
+    return project_role
+
+
+# --- projects ----------------------------------------------------------------
+
+
+def project_create(*, request=None, user, name, token_identifier=""):
+    """Create a project with `user` as its Owner.
+
+    The name checks (valid, not prohibited, not confusable, not a stdlib module)
+    are the upload pipeline's; this service only writes.
+    """
+    with transaction.atomic():
+        project = Project.objects.create(name=name, normalized_name=canonicalize_name(name))
+        ProjectRole.objects.create(project=project, user=user, role=ProjectRole.Role.OWNER)
+        journal_record(project=project, action="create", user=user)
+        details = {"created_by": user.username}
+        if token_identifier:
+            details["token_id"] = token_identifier
+        record_event(
+            tag=EventTag.PROJECT_CREATE,
+            request=request,
+            user=user,
+            project_name=project.normalized_name,
+            details=details,
+        )
+    return project
+
+
+def _delete_after_commit(paths):
+    paths = list(paths)
+    transaction.on_commit(lambda: [storage.delete(path) for path in paths])
+
+
+def project_remove(*, request=None, user, project, staff=False):
+    """Remove a project with all its releases and files. Filenames stay used forever."""
+    if not staff:
+        _require_owner(user, project)
+    with transaction.atomic():
+        paths = list(File.objects.filter(release__project=project).values_list("path", flat=True))
+        journal_record(project=project, action="remove project", user=user)
+        record_event(
+            tag=EventTag.PROJECT_REMOVE,
+            request=request,
+            user=user,
+            project_name=project.normalized_name,
+            details={"by_staff": staff, "files": len(paths)},
+        )
+        project.delete()
+        _delete_after_commit(paths)
+
+
+def project_quarantine_enter(*, request=None, user, project):
+    """Staff: hide the project from the index and refuse its uploads."""
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.status == Project.Status.QUARANTINED:
+            raise InvalidAction(f"Project {project.name!r} is already quarantined.")
+        project.status = Project.Status.QUARANTINED
+        project.save(update_fields=["status"])
+        journal_record(project=project, action="quarantine enter", user=user)
+        record_event(
+            tag=EventTag.PROJECT_QUARANTINE_ENTER, request=request, user=user, project_name=project.normalized_name
+        )
+    return project
+
+
+def project_quarantine_exit(*, request=None, user, project):
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.status != Project.Status.QUARANTINED:
+            raise InvalidAction(f"Project {project.name!r} is not quarantined.")
+        project.status = Project.Status.ACTIVE
+        project.save(update_fields=["status"])
+        journal_record(project=project, action="quarantine exit", user=user)
+        record_event(
+            tag=EventTag.PROJECT_QUARANTINE_EXIT, request=request, user=user, project_name=project.normalized_name
+        )
+    return project
+
+
+def project_limits_set(*, request=None, user, project, upload_limit, total_size_limit):
+    """Staff: set (or, with None, reset to the site default) a project's size limits."""
+    with transaction.atomic():
+        project.upload_limit = upload_limit
+        project.total_size_limit = total_size_limit
+        project.save(update_fields=["upload_limit", "total_size_limit"])
+        record_event(
+            tag=EventTag.PROJECT_LIMITS_CHANGE,
+            request=request,
+            user=user,
+            project_name=project.normalized_name,
+            details={"upload_limit": upload_limit, "total_size_limit": total_size_limit},
+        )
+    return project
+
+
+# --- releases ----------------------------------------------------------------
+
+
+def release_yank(*, request=None, user, release, reason=""):
+    """Yank a release (PEP 592): resolvers skip it unless it is pinned with ==."""
+    project = release.project
+    _require_owner(user, project)
+    with transaction.atomic():
+        release = Release.objects.select_for_update().get(pk=release.pk)
+        if release.yanked:
+            raise InvalidAction(f"Release {release.version} is already yanked.")
+        release.yanked = True
+        release.yanked_reason = (reason or "").strip()
+        release.save(update_fields=["yanked", "yanked_reason"])
+        journal_record(project=project, action=f"yank release {release.version}", user=user)
+        record_event(
+            tag=EventTag.PROJECT_RELEASE_YANK,
+            request=request,
+            user=user,
+            project_name=project.normalized_name,
+            details={"version": release.version, "reason": release.yanked_reason},
+        )
+    return release
+
+
+def release_unyank(*, request=None, user, release):
+    project = release.project
+    _require_owner(user, project)
+    with transaction.atomic():
+        release = Release.objects.select_for_update().get(pk=release.pk)
+        if not release.yanked:
+            raise InvalidAction(f"Release {release.version} is not yanked.")
+        release.yanked = False
+        release.yanked_reason = ""
+        release.save(update_fields=["yanked", "yanked_reason"])
+        journal_record(project=project, action=f"unyank release {release.version}", user=user)
+        record_event(
+            tag=EventTag.PROJECT_RELEASE_UNYANK,
+            request=request,
+            user=user,
+            project_name=project.normalized_name,
+            details={"version": release.version},
+        )
+    return release
+
+
+def _shrink(project, size):
+    Project.objects.filter(pk=project.pk).update(total_size=Greatest(F("total_size") - Value(size), Value(0)))
+
+
+def release_remove(*, request=None, user, release, staff=False):
+    """Remove a release and its files. Their filenames can never be uploaded again."""
+    project = release.project
+    if not staff:
+        _require_owner(user, project)
+    with transaction.atomic():
+        files = list(release.files.all())
+        size = sum(f.size for f in files)
+        journal_record(project=project, action=f"remove release {release.version}", user=user)
+        record_event(
+            tag=EventTag.PROJECT_RELEASE_REMOVE,
+            request=request,
+            user=user,
+            project_name=project.normalized_name,
+            details={"version": release.version, "files": len(files), "by_staff": staff},
+        )
+        release.delete()
+        _shrink(project, size)
+        _delete_after_commit(f.path for f in files)
+
+
+def file_remove(*, request=None, user, file, staff=False):
+    """Remove one file. Its filename can never be uploaded again."""
+    release = file.release
+    project = release.project
+    if not staff:
+        _require_owner(user, project)
+    with transaction.atomic():
+        journal_record(project=project, action=f"remove file {file.filename}", user=user)
+        record_event(
+            tag=EventTag.FILE_REMOVE,
+            request=request,
+            user=user,
+            project_name=project.normalized_name,
+            details={"filename": file.filename, "version": release.version, "by_staff": staff},
+        )
+        path = file.path
+        file.delete()
+        _shrink(project, file.size)
+        _delete_after_commit([path])

@@ -1,0 +1,255 @@
+"""The upload service: run every check, then store the file and write its rows and events at once."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q
+from packaging.utils import canonicalize_name, canonicalize_version
+
+from accounts.events import EventTag, record_event
+from accounts.selectors import user_has_verified_primary_email
+from mfa.selectors import user_has_two_factor
+
+from .. import services
+from ..errors import InvalidUpload
+from ..models import File, FilenameRegistry, ProhibitedProjectName, Project, Release, confusable_name
+from . import storage
+from . import validation as v
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    file: File
+    created: bool  # False: the identical file was already there and nothing changed
+
+
+def upload_limit_for(project):
+    return (project.upload_limit if project and project.upload_limit else None) or settings.FILE_UPLOAD_LIMIT
+
+
+def upload_hard_limit():
+    """The most any upload may be: the site limit or the largest raised project limit."""
+    raised = Project.objects.aggregate(m=Max("upload_limit"))["m"] or 0
+    return max(settings.FILE_UPLOAD_LIMIT, raised)
+
+
+def _total_limit_for(project):
+    return (project.total_size_limit if project and project.total_size_limit else None) or settings.PROJECT_SIZE_LIMIT
+
+
+def release_file_upload(*, request=None, user, token=None, data, content):
+    """Upload one distribution file, as the legacy API receives it.
+
+    `data` is the form (a QueryDict or anything with `getlist`), `content` the
+    uploaded file (a Django UploadedFile, ideally carrying a `digest` from
+    HashingUploadHandler) or None. Runs the checks of REFERENCE §1 in order;
+    raises InvalidUpload (400) or UploadForbidden (403). On success the file's
+    bytes, its PEP 658 METADATA, its rows, the journal entry and the events are
+    all written, or none of them is.
+    """
+    fields = v.clean_form(data)
+    v.check_action(fields)
+    v.check_protocol_version(fields)
+    form_metadata = v.check_metadata(v.raw_metadata_from_form(fields))
+    v.check_content_present(content)
+    filetype = v.check_filetype(fields)
+
+    name, version = form_metadata.name, form_metadata.version
+    normalized = canonicalize_name(name)
+    project = Project.objects.filter(normalized_name=normalized).first()
+    if project is None:
+        v.check_name_not_prohibited(name, prohibited=ProhibitedProjectName.objects.filter(name=normalized).exists())
+        similar = Project.objects.filter(confusable_name=confusable_name(name)).values_list("name", flat=True)
+        v.check_name_not_confusable(name, similar_to=similar.first())
+        v.check_name_not_stdlib(name)
+
+    v.check_token_scope(token, normalized_name=normalized)
+    if project is not None:
+        v.check_role(user=user, project_name=project.name, has_role=services.user_can_upload(user=user, project=project))
+        v.check_project_accepts_uploads(project)
+    v.check_verified_email(user=user, verified=user_has_verified_primary_email(user))
+    v.check_two_factor(user=user, enabled=user_has_two_factor(user))
+
+    rendered = {}
+
+    def render(text, content_type):
+        key = (text, content_type)
+        if key not in rendered:
+            rendered[key] = v.render_description(text, content_type)
+        return rendered[key]
+
+    render(form_metadata.description, form_metadata.description_content_type)
+
+    filename = content.name
+    v.check_filename_safe(filename)
+    dist = v.parse_dist_filename(filename, filetype=filetype)
+    v.check_filename_matches(dist, name=name, version=version)
+    v.check_platform_tags(dist, filename=filename)
+
+    limit = upload_limit_for(project)
+    digest = getattr(content, "digest", None) or storage.StreamDigest.of(content, limit=limit)
+    project_label = project.name if project else name
+    v.check_size(digest.size, limit=limit, project_name=project_label)
+    v.check_project_size(
+        digest.size,
+        total_size=project.total_size if project else 0,
+        limit=_total_limit_for(project),
+        project_name=project_label,
+    )
+    v.check_digests(
+        supplied={
+            "md5": v.form_value(fields, "md5_digest"),
+            "sha256": v.form_value(fields, "sha256_digest"),
+            "blake2_256": v.form_value(fields, "blake2_256_digest"),
+        },
+        computed={"md5": digest.md5, "sha256": digest.sha256, "blake2_256": digest.blake2_256},
+    )
+
+    existing = _existing_file(filename=filename, digest=digest)
+    if existing is not None:
+        return existing
+    v.check_filename_unused(used=FilenameRegistry.objects.filter(filename=filename).exists())
+    release = None
+    if project is not None:
+        release = Release.objects.filter(project=project, canonical_version=canonicalize_version(version)).first()
+    v.check_one_sdist(
+        packagetype=dist.packagetype,
+        release_has_sdist=bool(release and release.files.filter(packagetype=File.PackageType.SDIST).exists()),
+    )
+
+    if dist.packagetype == File.PackageType.WHEEL:
+        metadata_bytes = v.wheel_metadata(content, filename=filename, dist=dist, size=digest.size)
+    else:
+        metadata_bytes = v.sdist_metadata(content, filename=filename, size=digest.size)
+    file_raw = v.parse_metadata_file(metadata_bytes)
+    file_metadata = v.check_metadata(file_raw)
+    v.check_file_metadata_matches(file_metadata, dist=dist, name=name, version=version)
+    description_html = render(file_metadata.description, file_metadata.description_content_type)
+
+    try:
+        return _write(
+            request=request,
+            user=user,
+            token=token,
+            name=name,
+            project=project,
+            dist=dist,
+            filename=filename,
+            fields=fields,
+            content=content,
+            digest=digest,
+            file_raw=file_raw,
+            file_metadata=file_metadata,
+            description_html=description_html,
+            # PEP 658 core metadata only for wheels: an sdist's PKG-INFO may
+            # differ from what building it produces.
+            metadata_bytes=metadata_bytes if dist.packagetype == File.PackageType.WHEEL else None,
+        )
+    except IntegrityError:
+        # A concurrent upload got there first: answer as if it had finished before us.
+        existing = _existing_file(filename=filename, digest=digest)
+        if existing is not None:
+            return existing
+        raise InvalidUpload(
+            "A concurrent upload changed this project; try again (an identical file is accepted as is)."
+        ) from None
+
+
+def _existing_file(*, filename, digest):
+    """The identical file already uploaded (an idempotent success), or an error when the name or bytes are taken."""
+    same_name = File.objects.filter(filename=filename).first()
+    if same_name is not None and v.is_identical(same_name, sha256=digest.sha256, blake2_256=digest.blake2_256):
+        return UploadResult(file=same_name, created=False)
+    same_bytes = File.objects.filter(Q(blake2_256_digest=digest.blake2_256) | Q(sha256_digest=digest.sha256))
+    v.check_not_existing(
+        filename=filename, blake2_256=digest.blake2_256, exists=same_name is not None or same_bytes.exists()
+    )
+    return None
+
+
+def _write(
+    *,
+    request,
+    user,
+    token,
+    name,
+    project,
+    dist,
+    filename,
+    fields,
+    content,
+    digest,
+    file_raw,
+    file_metadata,
+    description_html,
+    metadata_bytes,
+):
+    token_identifier = getattr(token, "identifier", "") or ""
+    path = storage.file_path(blake2_256=digest.blake2_256, filename=filename)
+    stored = []
+    try:
+        with transaction.atomic():
+            if project is None:
+                project = services.project_create(
+                    request=request, user=user, name=name, token_identifier=token_identifier
+                )
+            else:
+                project = Project.objects.select_for_update().get(pk=project.pk)
+            release = Release.objects.filter(
+                project=project, canonical_version=canonicalize_version(file_metadata.version)
+            ).first()
+            if release is None:
+                release = Release.objects.create(
+                    project=project,
+                    version=str(file_metadata.version),
+                    canonical_version=canonicalize_version(file_metadata.version),
+                    metadata=dict(file_raw),
+                    summary=file_metadata.summary or "",
+                    requires_python=str(file_metadata.requires_python or ""),
+                    description=file_metadata.description or "",
+                    description_content_type=file_metadata.description_content_type or "",
+                    description_html=description_html,
+                    uploader=user,
+                )
+                services.journal_record(project=project, action=f"new release {release.version}", user=user)
+                record_event(
+                    tag=EventTag.PROJECT_RELEASE_ADD,
+                    request=request,
+                    user=user,
+                    project_name=project.normalized_name,
+                    details={"version": release.version, "token_id": token_identifier},
+                )
+            file = File.objects.create(
+                release=release,
+                filename=filename,
+                packagetype=dist.packagetype,
+                python_version=v.form_value(fields, "pyversion") or dist.python_tag,
+                size=digest.size,
+                sha256_digest=digest.sha256,
+                blake2_256_digest=digest.blake2_256,
+                md5_digest=digest.md5,
+                path=path,
+                uploaded_by=user,
+                token_identifier=token_identifier,
+                metadata_sha256=storage.sha256_hex(metadata_bytes) if metadata_bytes is not None else "",
+            )
+            FilenameRegistry.objects.create(filename=filename)
+            Project.objects.filter(pk=project.pk).update(total_size=F("total_size") + digest.size)
+            services.journal_record(project=project, action=f"add {dist.packagetype} file {filename}", user=user)
+            record_event(
+                tag=EventTag.FILE_ADD,
+                request=request,
+                user=user,
+                project_name=project.normalized_name,
+                details={"filename": filename, "version": release.version, "token_id": token_identifier},
+            )
+            # Bytes last, so a failed row costs no write; the rollback below removes them.
+            stored.append(storage.store(path=path, content=content))
+            if metadata_bytes is not None:
+                stored.append(storage.store_bytes(path=storage.metadata_path(path), data=metadata_bytes))
+    except BaseException:
+        for name_written in stored:
+            storage.delete_one(name_written)
+        raise
+    return UploadResult(file=file, created=True)
