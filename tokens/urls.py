@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import api
+from . import api, views
 
 app_name = "tokens"
 
 urlpatterns = [
+    path("manage/account/token/", views.token_list, name="manage"),
+    path("manage/account/token/<str:identifier>/revoke/", views.token_revoke, name="revoke"),
+    path("manage/account/token/<str:identifier>/rotate/", views.token_rotate, name="rotate"),
     path("_/secrets/disclose-token", api.disclose_token, name="disclose-token"),
     path("_/tokens/revoke", api.TokenSelfRevoke.as_view(), name="self-revoke"),
 ]

@@ -1,3 +1,107 @@
-from django.shortcuts import render
+"""The API token pages under /manage/account/token/.
 
-# Create your views here.
+Every page needs a verified primary email, two-factor authentication and a
+recent (re-)authentication. A new secret appears only in the response to the
+POST that made it, marked no-store: it is never kept in the session, a URL or
+a cache, so no later request can show it again.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.selectors import user_has_verified_primary_email
+from mfa.decorators import reauthentication_required, two_factor_required
+
+from . import selectors, services
+from .errors import TokenError
+from .forms import TokenCreateForm
+from .models import APIToken
+
+VERIFIED_EMAIL_REQUIRED = "Verify your primary email address before creating or managing API tokens."
+
+
+def verified_email_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not user_has_verified_primary_email(request.user):
+            messages.warning(request, VERIFIED_EMAIL_REQUIRED)
+            return redirect("accounts:manage")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def token_pages(view):
+    """Verified email, then 2FA, then a recent re-authentication; never cached."""
+    return verified_email_required(two_factor_required(reauthentication_required(never_cache(view))))
+
+
+def _shown_once(request, token, raw, *, rotated_from=None):
+    response = render(
+        request,
+        "tokens/shown_once.html",
+        {"token": token, "raw_token": raw, "rotated_from": rotated_from},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _own_token(request, identifier):
+    token = selectors.user_active_token(request.user, identifier)
+    if token is None:
+        raise Http404("No such token on your account.")
+    return token
+
+
+@token_pages
+@require_http_methods(["GET", "POST"])
+def token_list(request):
+    form = TokenCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            token, raw = services.token_create(
+                request=request,
+                user=request.user,
+                name=data["name"],
+                projects=data["project_names"],
+                expires=data["expires_at"],
+            )
+        except TokenError as error:
+            form.add_error(None, str(error))
+        else:
+            return _shown_once(request, token, raw)
+    context = {"form": form, "tokens": selectors.user_tokens(request.user)}
+    return render(request, "tokens/manage.html", context, status=400 if form.errors else 200)
+
+
+@token_pages
+@require_http_methods(["GET", "POST"])
+def token_revoke(request, identifier):
+    token = _own_token(request, identifier)
+    if request.method == "POST":
+        services.token_revoke(request=request, token=token, reason=APIToken.RevokeReason.OWNER)
+        messages.success(request, f"Token “{token.name}” ({token.identifier}) revoked. It no longer works.")
+        return redirect("tokens:manage")
+    return render(request, "tokens/confirm.html", {"token": token, "action": "revoke"})
+
+
+@token_pages
+@require_http_methods(["GET", "POST"])
+def token_rotate(request, identifier):
+    token = _own_token(request, identifier)
+    if request.method == "POST":
+        try:
+            new, raw = services.token_rotate(request=request, token=token)
+        except TokenError as error:
+            messages.error(request, str(error))
+            return redirect("tokens:manage")
+        return _shown_once(request, new, raw, rotated_from=token)
+    return render(request, "tokens/confirm.html", {"token": token, "action": "rotate"})

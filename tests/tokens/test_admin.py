@@ -2,7 +2,6 @@ import pytest
 
 from accounts.events import EventTag
 from accounts.models import SecurityEvent
-from tests.accounts.factories import UserFactory
 from tokens.models import APIToken
 
 from .factories import make_token
@@ -11,10 +10,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client):
-    staff = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(staff)
-    return client
+def staff_client(two_factor_user, two_factor_client):
+    """Staff who logged in with a second factor (the admin site requires one)."""
+    two_factor_user.is_staff = two_factor_user.is_superuser = True
+    two_factor_user.save()
+    return two_factor_client
 
 
 def test_list_and_detail_never_show_a_secret(staff_client, user):
@@ -58,3 +58,4 @@ def test_non_staff_cannot_use_the_lookup(client, user):
     client.force_login(user)
     response = client.post("/admin/tokens/apitoken/lookup/", {"token": raw})
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert b"No token matches" not in response.content
