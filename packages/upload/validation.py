@@ -145,7 +145,7 @@ def check_filetype(fields):
 
 
 def _metadata_error(error):
-    return InvalidUpload(f"Invalid core metadata: {error} {CORE_METADATA_HELP}")
+    return InvalidUpload(f"Invalid core metadata: {str(error).rstrip('.')}. {CORE_METADATA_HELP}")
 
 
 def _first_invalid(group):
