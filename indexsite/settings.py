@@ -208,6 +208,10 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_WEBAUTHN_HELPER_CLASS = "mfa.webauthn.SiteWebAuthnHelper"
 OTP_WEBAUTHN_RP_ID_CALLABLE = "mfa.webauthn.rp_id"
 
+# Previous SECRET_KEYs: still accepted for signatures, and API token digests made
+# under one are upgraded on the token's next use (tokens/secret.py).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+
 # API tokens (tokens app). The prefix lets secret scanners recognise a leaked token.
 API_TOKEN_PREFIX = env.str("API_TOKEN_PREFIX", default="pypi-")
 # Leaked-token reports (POST /_/secrets/disclose-token) are signed by the secret
