@@ -209,3 +209,14 @@ def test_token_find_for_staff(user):
     assert selectors.token_find(raw[:-1] + "?") is None
     services.token_revoke(token=token)
     assert selectors.token_find(raw) == token  # still found, to see who owned it
+
+
+def test_project_active_tokens_lists_live_tokens_naming_the_project(user):
+    scoped, _ = make_token(user, projects=["demo"])
+    make_token(user)  # account-wide: not listed
+    revoked, _ = make_token(user, projects=["demo"])
+    services.token_revoke(token=revoked)
+    expired, _ = make_token(user, projects=["demo"], expires=timezone.now() + timedelta(days=1))
+    APIToken.objects.filter(pk=expired.pk).update(expires=timezone.now() - timedelta(seconds=1))
+    make_token(user, projects=["other"])
+    assert selectors.project_active_tokens("demo") == [scoped]
