@@ -56,9 +56,13 @@ class _SecretFreeDeviceAdmin(admin.ModelAdmin):
         return False
 
 
-# django-otp's own admin shows TOTP secrets and static tokens; replace it.
-for model in (TOTPDevice, StaticDevice):
-    if admin.site.is_registered(model):
-        admin.site.unregister(model)
-admin.site.register(TOTPDevice, _SecretFreeDeviceAdmin)
-admin.site.register(RecoveryCodeDevice, _SecretFreeDeviceAdmin)
+def replace_device_admins():
+    """django-otp's own admin shows TOTP secrets and static tokens: replace it.
+
+    Called from MfaConfig.ready(), after every app's admin module has registered.
+    """
+    for model in (TOTPDevice, StaticDevice, RecoveryCodeDevice):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+    admin.site.register(TOTPDevice, _SecretFreeDeviceAdmin)
+    admin.site.register(RecoveryCodeDevice, _SecretFreeDeviceAdmin)
