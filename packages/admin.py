@@ -1,3 +1,135 @@
-from django.contrib import admin
+"""Staff moderation of packages. Every change goes through packages.services, so it is journaled and recorded."""
 
-# Register your models here.
+from django.contrib import admin, messages
+
+from . import services
+from .errors import PackagesError
+from .models import File, FilenameRegistry, JournalEntry, ProhibitedProjectName, Project, ProjectRole, Release
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ProjectRoleInline(admin.TabularInline):
+    model = ProjectRole
+    extra = 0
+    readonly_fields = ["user", "role", "created"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "created", "total_size", "upload_limit", "total_size_limit", "last_serial"]
+    list_filter = ["status"]
+    search_fields = ["name", "normalized_name"]
+    fields = ["name", "normalized_name", "status", "created", "total_size", "last_serial", "upload_limit",
+              "total_size_limit"]
+    readonly_fields = ["name", "normalized_name", "status", "created", "total_size", "last_serial"]
+    inlines = [ProjectRoleInline]
+    actions = ["quarantine", "release_from_quarantine"]
+
+    def has_add_permission(self, request):
+        return False  # projects are created by their first upload
+
+    def save_model(self, request, obj, form, change):
+        if {"upload_limit", "total_size_limit"} & set(form.changed_data):
+            services.project_limits_set(
+                request=request,
+                user=request.user,
+                project=obj,
+                upload_limit=obj.upload_limit,
+                total_size_limit=obj.total_size_limit,
+            )
+
+    def delete_model(self, request, obj):
+        services.project_remove(request=request, user=request.user, project=obj, staff=True)
+
+    def delete_queryset(self, request, queryset):
+        for project in queryset:
+            self.delete_model(request, project)
+
+    def _each(self, request, queryset, service, done):
+        for project in queryset:
+            try:
+                service(request=request, user=request.user, project=project)
+                self.message_user(request, f"{project.name}: {done}.")
+            except PackagesError as error:
+                self.message_user(request, error.message, level=messages.WARNING)
+
+    @admin.action(description="Quarantine (hide from the index, refuse uploads)")
+    def quarantine(self, request, queryset):
+        self._each(request, queryset, services.project_quarantine_enter, "quarantined")
+
+    @admin.action(description="Release from quarantine")
+    def release_from_quarantine(self, request, queryset):
+        self._each(request, queryset, services.project_quarantine_exit, "released from quarantine")
+
+
+@admin.register(Release)
+class ReleaseAdmin(ReadOnlyAdmin):
+    list_display = ["project", "version", "yanked", "created", "uploader"]
+    list_filter = ["yanked"]
+    search_fields = ["project__normalized_name", "version"]
+    exclude = ["metadata", "description_html"]
+
+    def delete_model(self, request, obj):
+        services.release_remove(request=request, user=request.user, release=obj, staff=True)
+
+    def delete_queryset(self, request, queryset):
+        for release in queryset:
+            self.delete_model(request, release)
+
+
+@admin.register(File)
+class FileAdmin(ReadOnlyAdmin):
+    list_display = ["filename", "packagetype", "size", "upload_time", "uploaded_by", "token_identifier"]
+    list_filter = ["packagetype"]
+    search_fields = ["filename", "sha256_digest", "blake2_256_digest"]
+
+    def delete_model(self, request, obj):
+        services.file_remove(request=request, user=request.user, file=obj, staff=True)
+
+    def delete_queryset(self, request, queryset):
+        for file in queryset:
+            self.delete_model(request, file)
+
+
+@admin.register(ProhibitedProjectName)
+class ProhibitedProjectNameAdmin(admin.ModelAdmin):
+    list_display = ["name", "prohibited_by", "created"]
+    search_fields = ["name"]
+    fields = ["name", "comment"]
+
+    def save_model(self, request, obj, form, change):
+        from packaging.utils import canonicalize_name
+
+        obj.name = canonicalize_name(obj.name)
+        if not change:
+            obj.prohibited_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "project_name", "action", "time", "user"]
+    search_fields = ["project_name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FilenameRegistry)
+class FilenameRegistryAdmin(ReadOnlyAdmin):
+    list_display = ["filename", "created"]
+    search_fields = ["filename"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
