@@ -164,6 +164,23 @@ STORAGES = {
         )
     },
 }
+# Distribution files: local files under MEDIA_ROOT, or with FILE_STORAGE=s3 any
+# S3-compatible bucket through django-storages (README.md, "Storage").
+if env.str("FILE_STORAGE", default="local") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("S3_REGION", default=None),
+            "access_key": env.str("S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=None),
+            "location": env.str("S3_PREFIX", default=""),
+            # Paths are content-addressed: the same name always holds the same bytes.
+            "file_overwrite": True,
+            "default_acl": None,
+        },
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
