@@ -30,6 +30,7 @@ class Dists:
     confusable: Path  # wheel of e2e-a1pha, too similar to e2e-alpha
     renamed: Path  # alpha 1.0's wheel renamed to another project's filename
     truncated: Path  # alpha 1.0's wheel cut in half
+    without_wheel_file: Path  # alpha 1.0's wheel without its .dist-info/WHEEL
 
     @staticmethod
     def wheel(files):
@@ -61,6 +62,13 @@ def dists(tmp_path_factory):
     data = Dists.wheel(alpha_1).read_bytes()
     truncated.write_bytes(data[: len(data) // 2])
     assert not zipfile.is_zipfile(truncated)
+    broken_dir = oddities / "broken"
+    broken_dir.mkdir()
+    without_wheel_file = broken_dir / Dists.wheel(alpha_1).name
+    with zipfile.ZipFile(Dists.wheel(alpha_1)) as source, zipfile.ZipFile(without_wheel_file, "w") as target:
+        for info in source.infolist():
+            if not info.filename.endswith(".dist-info/WHEEL"):
+                target.writestr(info, source.read(info))
     return Dists(
         alpha_1=alpha_1,
         alpha_2=built("e2e-alpha", "2.0"),
@@ -70,6 +78,7 @@ def dists(tmp_path_factory):
         confusable=Dists.wheel(built("e2e-a1pha", "1.0")),
         renamed=renamed,
         truncated=truncated,
+        without_wheel_file=without_wheel_file,
     )
 
 
