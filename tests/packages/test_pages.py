@@ -114,3 +114,10 @@ def test_search_finds_by_name_and_summary(client, demo):
     assert 'href="/project/demo-pkg/"' in by_summary
     assert "No project matches" in nothing
     assert '<label for="search-q">Search projects</label>' in nothing
+
+
+def test_home_page_has_the_search_form(client, db):
+    page = client.get("/").content.decode()
+
+    assert '<form method="get" action="/search/" role="search">' in page
+    assert '<label for="search-q">Search projects</label>' in page
