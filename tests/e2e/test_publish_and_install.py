@@ -1,6 +1,7 @@
 """Publish with twine and uv, install with pip and uv, yank: the whole journey against the real server."""
 
 import pytest
+import requests
 
 from packages.models import File, Project, Release
 from packages.services import release_yank
@@ -71,3 +72,15 @@ def test_publish_with_twine_and_uv_then_install_with_pip_and_uv(
     assert result.returncode == 0, result
     assert clients.installed_versions(python, "e2e_alpha", env=env) == {"e2e_alpha": "2.0"}
     assert "yanked version" in result.text and "Reason for being yanked: broken build" in result.text
+
+    # The JSON API and the project page agree: 1.0 is the version to show, 2.0 is yanked.
+    response = requests.get(f"{server}/pypi/e2e-alpha/json", timeout=30)
+    document = response.json()
+    assert document["info"]["version"] == "1.0"
+    assert document["info"]["license_expression"] == "MIT"
+    assert document["releases"]["2.0"][0]["yanked_reason"] == "broken build"
+    alpha.refresh_from_db()
+    assert response.headers["X-PyPI-Last-Serial"] == str(alpha.last_serial) == str(document["last_serial"])
+    page = requests.get(f"{server}/project/e2e-alpha/", timeout=30).text
+    assert "A package built by the end-to-end suite." in page
+    assert "e2e-alpha 1.0" in page
