@@ -18,7 +18,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from accounts.events import EventTag, record_event
 from accounts.mail import send_user_mail
 from accounts.models import User
-from accounts.ratelimit import RateLimit, login_failures
+from accounts.ratelimit import RateLimit, RateLimited, login_failures
 from accounts.selectors import user_has_verified_primary_email
 from accounts.services import session_mark_authenticated
 
@@ -55,6 +55,21 @@ def record_failure(*, request, user, method, reason):
         record_event(
             tag=EventTag.ACCOUNT_TWO_FACTOR_FAILURE, request=request, user=user, details={"method": method, "reason": reason}
         )
+
+
+def check_attempts(*, request, user, method):
+    """Raise RateLimited (and record the refused attempt) once the user's attempts are used up."""
+    try:
+        two_factor_attempts.check(attempts_key(user))
+    except RateLimited:
+        with transaction.atomic():
+            record_event(
+                tag=EventTag.ACCOUNT_TWO_FACTOR_FAILURE,
+                request=request,
+                user=user,
+                details={"method": method, "reason": "rate_limited"},
+            )
+        raise
 
 
 def _refuse(*, request, user, method, reason, message):
@@ -132,7 +147,7 @@ def totp_device_confirm(*, request, user, key, code):
     Replaces any earlier authenticator app: one per account.
     """
     require_verified_email(user)
-    two_factor_attempts.check(attempts_key(user))
+    check_attempts(request=request, user=user, method="totp")
     step = _totp_step_for(key, code)
     if step is None:
         _refuse(
@@ -168,7 +183,7 @@ def totp_device_confirm(*, request, user, key, code):
 
 def totp_verify(*, request, user, code):
     """Check an authenticator-app code for `user`; each code is accepted once. Returns the device."""
-    two_factor_attempts.check(attempts_key(user))
+    check_attempts(request=request, user=user, method="totp")
     replay = False
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
@@ -298,7 +313,7 @@ def recovery_codes_generate(*, request, user):
 
 def recovery_code_verify(*, request, user, code):
     """Spend one recovery code of `user`. Returns (device, remaining)."""
-    two_factor_attempts.check(attempts_key(user))
+    check_attempts(request=request, user=user, method="recovery_code")
     used = False
     with transaction.atomic():
         device = RecoveryCodeDevice.objects.select_for_update().filter(user=user, confirmed=True).first()

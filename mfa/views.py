@@ -145,7 +145,7 @@ def _ceremony_user(request, purpose):
             half_login_expire(request, pending)
             raise WebAuthnError("Your sign-in expired after 5 minutes without a second factor. Log in again.", code="expired")
         try:
-            services.two_factor_attempts.check(services.attempts_key(pending.user))
+            services.check_attempts(request=request, user=pending.user, method="webauthn")
         except RateLimited as error:
             raise WebAuthnError(
                 f"Too many attempts. Try again in {error.minutes} minute{'s' if error.minutes != 1 else ''}.", 429

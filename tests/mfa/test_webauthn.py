@@ -198,3 +198,16 @@ def test_reauthenticate_with_security_key(logged_in_client, user):
     assert response.json()["redirect_url"] == "/manage/account/recovery-codes/"
     assert "Confirm your password" not in logged_in_client.get("/manage/account/recovery-codes/").content.decode()
     assert _events(user, "account:reauthenticate")[-1].details == {"method": "webauthn"}
+
+
+def test_security_key_attempts_share_the_two_factor_limit(logged_in_client, user):
+    authenticator, _ = register_key(logged_in_client, "Blue key")
+    logged_in_client.post("/account/logout/")
+    logged_in_client.post("/account/login/", {"username": user.username, "password": PASSWORD})
+    stranger = SoftAuthenticator()
+    for _ in range(5):
+        _authenticate(logged_in_client, "second-step", stranger)
+    response = _post_json(logged_in_client, "/account/two-factor/webauthn/second-step/begin/")
+    assert response.status_code == 429
+    assert response.json()["detail"].startswith("Too many attempts. Try again in")
+    assert _events(user, "account:two_factor:failure")[-1].details == {"method": "webauthn", "reason": "rate_limited"}
