@@ -14,24 +14,13 @@ Run: DEBUG=1 .venv/bin/python benchmarks/simple_index.py [iterations]
 """
 
 import hashlib
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "indexsite.settings")
-os.environ["DEBUG"] = os.environ.get("DEBUG", "1")
-os.environ["DATABASE_URL"] = "sqlite://:memory:"
-os.environ["CACHE_URL"] = "locmemcache://"
-
-import django  # noqa: E402
-
-django.setup()
+import throwaway_site  # noqa: E402,F401  (sets up Django on an in-memory database)
 
 from django.core.cache import cache  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
@@ -79,7 +68,7 @@ def timed(function, iterations):
 def main():
     iterations = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     setup_test_environment()
-    call_command("migrate", verbosity=0)
+    throwaway_site.migrate()
     client = Client()
     sizes = {"small": 10, "large": 1000}
     for name, count in sizes.items():

@@ -11,24 +11,13 @@ one user and one token, then times, in the same run:
 Run: DEBUG=1 .venv/bin/python benchmarks/token_verify.py [iterations]
 """
 
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "indexsite.settings")
-os.environ["DEBUG"] = os.environ.get("DEBUG", "1")
-os.environ["DATABASE_URL"] = "sqlite://:memory:"
-os.environ["CACHE_URL"] = "locmemcache://"
-
-import django  # noqa: E402
-
-django.setup()
+import throwaway_site  # noqa: E402,F401  (sets up Django on an in-memory database)
 
 from django.contrib.auth.hashers import check_password, make_password  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 
 
 def timed(function, iterations):
@@ -42,7 +31,7 @@ def timed(function, iterations):
 
 def main():
     iterations = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    call_command("migrate", verbosity=0)
+    throwaway_site.migrate()
 
     from accounts.models import User
     from tokens import secret, services
