@@ -1,14 +1,13 @@
 """Recovery codes and the half-logged-in state of the second step."""
 
 import re
-import time
 
 import pytest
 from django.core import mail
 
 from accounts.models import SecurityEvent
 from mfa.models import RecoveryCode
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import PASSWORD
 from tests.mfa.factories import totp_code
 
 pytestmark = pytest.mark.django_db

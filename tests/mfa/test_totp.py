@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SecurityEvent
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.mfa.factories import TOTPDeviceFactory, totp_code, totp_code_for_key
+from tests.mfa.factories import totp_code, totp_code_for_key
 
 pytestmark = pytest.mark.django_db
 
