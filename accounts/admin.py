@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from . import services
 from .models import Email, SecurityEvent, User
 
 
@@ -18,6 +19,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "name", "emails__email")
     ordering = ("username",)
     inlines = [EmailInline]
+    actions = ["freeze", "unfreeze"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("name",)}),
@@ -25,6 +27,19 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),)
+
+    def _set_frozen(self, request, queryset, frozen):
+        changed = sum(services.user_freeze(request=request, user=user, frozen=frozen) for user in queryset)
+        verb = "Froze" if frozen else "Unfroze"
+        self.message_user(request, f"{verb} {changed} account{'s' if changed != 1 else ''}.")
+
+    @admin.action(description="Freeze the selected accounts (end their sessions and tokens)", permissions=["change"])
+    def freeze(self, request, queryset):
+        self._set_frozen(request, queryset, True)
+
+    @admin.action(description="Unfreeze the selected accounts", permissions=["change"])
+    def unfreeze(self, request, queryset):
+        self._set_frozen(request, queryset, False)
 
 
 @admin.register(SecurityEvent)

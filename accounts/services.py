@@ -187,3 +187,19 @@ def password_reset_complete(*, request, user):
     """Record a finished reset. The new password has already ended every session of the user."""
     record_event(tag=EventTag.ACCOUNT_PASSWORD_RESET, request=request, user=user)
     transaction.on_commit(lambda: send_user_mail(user=user, template="accounts/mail/password_changed"))
+
+
+@transaction.atomic
+def user_freeze(*, request, user, frozen):
+    """Staff: freeze (or thaw) an account. A frozen account's sessions and tokens stop working at once."""
+    if user.is_active != frozen:
+        return False
+    user.is_active = not frozen
+    user.save(update_fields=["is_active"])
+    record_event(
+        tag=EventTag.ACCOUNT_FROZEN if frozen else EventTag.ACCOUNT_UNFROZEN,
+        request=request,
+        user=user,
+        details={"staff": request.user.username},
+    )
+    return True

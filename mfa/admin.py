@@ -17,6 +17,7 @@ from .decorators import TWO_FACTOR_REQUIRED_MESSAGE, two_factor_setup_url
 from .login import half_login_start
 from .models import RecoveryCodeDevice
 from .selectors import user_has_two_factor
+from .services import two_factor_reset
 
 
 class TwoFactorAdminSite(OTPAdminSite):
@@ -56,6 +57,18 @@ class _SecretFreeDeviceAdmin(admin.ModelAdmin):
         return False
 
 
+def _reset_two_factor(modeladmin, request, queryset):
+    for user in queryset:
+        two_factor_reset(request=request, user=user)
+    modeladmin.message_user(
+        request, f"Reset two-factor authentication of {len(queryset)} user(s); they must set it up again."
+    )
+
+
+_reset_two_factor.short_description = "Reset two-factor authentication of the selected users"
+_reset_two_factor.allowed_permissions = ("change",)
+
+
 def replace_device_admins():
     """django-otp's own admin shows TOTP secrets and static tokens: replace it.
 
@@ -64,5 +77,9 @@ def replace_device_admins():
     for model in (TOTPDevice, StaticDevice, RecoveryCodeDevice):
         if admin.site.is_registered(model):
             admin.site.unregister(model)
+    # The accounts admin gets the staff action that resets a user's second factors.
+    from accounts.admin import UserAdmin
+
+    UserAdmin.actions = [*UserAdmin.actions, _reset_two_factor]
     admin.site.register(TOTPDevice, _SecretFreeDeviceAdmin)
     admin.site.register(RecoveryCodeDevice, _SecretFreeDeviceAdmin)

@@ -369,4 +369,6 @@ def two_factor_reset(*, request, user):
     TOTPDevice.objects.filter(user=user).delete()
     WebAuthnCredential.objects.filter(user=user).delete()
     RecoveryCodeDevice.objects.filter(user=user).delete()
-    record_event(tag=EventTag.ACCOUNT_TWO_FACTOR_RESET, request=request, user=user)
+    record_event(
+        tag=EventTag.ACCOUNT_TWO_FACTOR_RESET, request=request, user=user, details={"staff": request.user.username}
+    )
