@@ -14,11 +14,10 @@ Run: DEBUG=1 .venv/bin/python benchmarks/simple_index.py [iterations]
 """
 
 import hashlib
-import statistics
 import sys
-import time
 
 import throwaway_site  # noqa: E402,F401  (sets up Django on an in-memory database)
+from throwaway_site import timed  # noqa: E402
 
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -54,15 +53,6 @@ def make_project(name, files):
         for i, release in enumerate(releases)
     )
     return project
-
-
-def timed(function, iterations):
-    samples = []
-    for _ in range(iterations):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def main():

@@ -1,9 +1,12 @@
 """Set up Django for a benchmark on a throwaway in-memory database and cache.
 
-Import this module before anything from the project; then call `migrate()`.
+Import this module before anything from the project; then call `migrate()`;
+`timed(f, n)` is the median of n timed calls.
 """
 
 import os
+import statistics
+import time
 import sys
 from pathlib import Path
 
@@ -22,3 +25,12 @@ def migrate():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def timed(function, iterations):
+    samples = []
+    for _ in range(iterations):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)

@@ -11,22 +11,12 @@ one user and one token, then times, in the same run:
 Run: DEBUG=1 .venv/bin/python benchmarks/token_verify.py [iterations]
 """
 
-import statistics
 import sys
-import time
 
 import throwaway_site  # noqa: E402,F401  (sets up Django on an in-memory database)
+from throwaway_site import timed  # noqa: E402
 
 from django.contrib.auth.hashers import check_password, make_password  # noqa: E402
-
-
-def timed(function, iterations):
-    samples = []
-    for _ in range(iterations):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def main():
