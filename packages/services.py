@@ -115,33 +115,32 @@ def project_remove(*, request=None, user, project, staff=False):
         _delete_after_commit(paths)
 
 
-def project_quarantine_enter(*, request=None, user, project):
-    """Staff: hide the project from the index and refuse its uploads."""
+def _project_quarantine_set(*, request, user, project, quarantined):
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        if project.status == Project.Status.QUARANTINED:
-            raise InvalidAction(f"Project {project.name!r} is already quarantined.")
-        project.status = Project.Status.QUARANTINED
+        if (project.status == Project.Status.QUARANTINED) == quarantined:
+            state = "already" if quarantined else "not"
+            raise InvalidAction(f"Project {project.name!r} is {state} quarantined.")
+        project.status = Project.Status.QUARANTINED if quarantined else Project.Status.ACTIVE
         project.save(update_fields=["status"])
-        journal_record(project=project, action="quarantine enter", user=user)
+        journal_record(project=project, action="quarantine enter" if quarantined else "quarantine exit", user=user)
         record_event(
-            tag=EventTag.PROJECT_QUARANTINE_ENTER, request=request, user=user, project_name=project.normalized_name
+            tag=EventTag.PROJECT_QUARANTINE_ENTER if quarantined else EventTag.PROJECT_QUARANTINE_EXIT,
+            request=request,
+            user=user,
+            project_name=project.normalized_name,
         )
     return project
+
+
+def project_quarantine_enter(*, request=None, user, project):
+    """Staff: hide the project from the index and refuse its uploads."""
+    return _project_quarantine_set(request=request, user=user, project=project, quarantined=True)
 
 
 def project_quarantine_exit(*, request=None, user, project):
-    with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=project.pk)
-        if project.status != Project.Status.QUARANTINED:
-            raise InvalidAction(f"Project {project.name!r} is not quarantined.")
-        project.status = Project.Status.ACTIVE
-        project.save(update_fields=["status"])
-        journal_record(project=project, action="quarantine exit", user=user)
-        record_event(
-            tag=EventTag.PROJECT_QUARANTINE_EXIT, request=request, user=user, project_name=project.normalized_name
-        )
-    return project
+    """Staff: put a quarantined project back in the index."""
+    return _project_quarantine_set(request=request, user=user, project=project, quarantined=False)
 
 
 def project_limits_set(*, request=None, user, project, upload_limit, total_size_limit):
