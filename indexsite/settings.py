@@ -202,6 +202,9 @@ if not DEBUG:
     if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Error reports hide the Authorization header and any POST field that looks like a secret.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "indexsite.reporting.CredentialSafeReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
