@@ -1,7 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
 
 from .models import User
+from .selectors import user_by_login
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -10,8 +10,7 @@ class UsernameOrEmailBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
-        login = username.strip()
-        user = User.objects.filter(Q(username__iexact=login) | Q(emails__email__iexact=login)).distinct().first()
+        user = user_by_login(username)
         if user is None:
             # Spend the same time as a real check so timing does not reveal which accounts exist.
             User().set_password(password)

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.shortcuts import render
 
 
 class RateLimited(Exception):
@@ -16,6 +17,19 @@ class RateLimited(Exception):
     @property
     def minutes(self):
         return max(1, math.ceil(self.retry_after / 60))
+
+    @property
+    def message(self):
+        """What every refused attempt tells the user."""
+        return f"Too many attempts. Try again in {self.minutes} minute{'s' if self.minutes != 1 else ''}."
+
+
+def rate_limited_response(request, template, context, error):
+    """The page `template` answered with 429, `Retry-After` and the message as `rate_limited`."""
+    context["rate_limited"] = error.message
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @dataclass(frozen=True)

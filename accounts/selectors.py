@@ -2,11 +2,20 @@
 
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import Email, SecurityEvent
+from .models import Email, SecurityEvent, User
 
 SECURITY_HISTORY_DAYS = 90
+
+
+def user_by_login(login):
+    """The account with this username or email address (any letter case), or None: the one login lookup."""
+    login = (login or "").strip()
+    if not login:
+        return None
+    return User.objects.filter(Q(username__iexact=login) | Q(emails__email__iexact=login)).distinct().first()
 
 
 def user_has_verified_primary_email(user):

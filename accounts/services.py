@@ -14,6 +14,7 @@ from .errors import AccountError, EmailVerificationError
 from .events import EventTag, record_event
 from .mail import send_user_mail
 from .models import Email, User
+from .selectors import user_by_login
 
 _EMAIL_VERIFY_SALT = "accounts.email-verify"
 SESSION_AUTH_TIME = "auth_time"
@@ -146,15 +147,6 @@ def password_change(*, request, user, new_password):
     record_event(tag=EventTag.ACCOUNT_PASSWORD_CHANGE, request=request, user=user)
     transaction.on_commit(lambda: send_user_mail(user=user, template="accounts/mail/password_changed"))
 
-
-def user_by_login(login):
-    """The account with this username or email address (any letter case), or None."""
-    from django.db.models import Q
-
-    login = (login or "").strip()
-    if not login:
-        return None
-    return User.objects.filter(Q(username__iexact=login) | Q(emails__email__iexact=login)).distinct().first()
 
 
 def password_reset_request(*, request, login):

@@ -14,7 +14,7 @@ def _record_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _record_login_failure(sender, credentials, request=None, **kwargs):
-    from .services import user_by_login
+    from .selectors import user_by_login
 
     # The attempted name is not stored: people type passwords into it.
     user = user_by_login(credentials.get("username"))

@@ -7,7 +7,6 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
@@ -16,22 +15,13 @@ from .errors import AccountError
 from .events import client_ip
 from .forms import AddEmailForm, LoginForm, PasswordResetRequestForm, RegistrationForm
 from .models import Email
-from .ratelimit import RateLimited, login_failures, password_reset_requests
+from .navigation import next_url
+from .ratelimit import RateLimited, login_failures, password_reset_requests, rate_limited_response
 
 
 def safe_next(request, default="accounts:manage"):
     """The `next` parameter when it points into this site, else `default`."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse(default)
-
-
-def _too_many(request, template, context, error):
-    context["rate_limited"] = f"Too many attempts. Try again in {error.minutes} minute{'s' if error.minutes != 1 else ''}."
-    response = render(request, template, context, status=429)
-    response["Retry-After"] = str(error.retry_after)
-    return response
+    return next_url(request) or reverse(default)
 
 
 def register(request):
@@ -61,12 +51,12 @@ def login(request):
     context = {"form": form, "next": next_url}
     if request.method == "POST" and form.is_valid():
         login_text = form.cleaned_data["username"]
-        account = services.user_by_login(login_text)
+        account = selectors.user_by_login(login_text)
         keys = (client_ip(request), f"user:{account.pk}" if account else f"login:{login_text.lower()}")
         try:
             login_failures.check(*keys)
         except RateLimited as error:
-            return _too_many(request, "accounts/login.html", context, error)
+            return rate_limited_response(request, "accounts/login.html", context, error)
         user = authenticate(request, username=login_text, password=form.cleaned_data["password"])
         if user is None:
             login_failures.hit(*keys)
@@ -106,7 +96,7 @@ def password_reset(request):
         try:
             password_reset_requests.check(*keys)
         except RateLimited as error:
-            return _too_many(request, "accounts/password_reset.html", context, error)
+            return rate_limited_response(request, "accounts/password_reset.html", context, error)
         password_reset_requests.hit(*keys)
         services.password_reset_request(request=request, login=login_text)
         return render(request, "accounts/password_reset_sent.html")

@@ -8,10 +8,12 @@ mandatory-2FA policy rather than a login form of its own.
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.navigation import next_url as safe_next_url
 
 from .decorators import TWO_FACTOR_REQUIRED_MESSAGE, two_factor_setup_url
 from .login import half_login_start
@@ -25,9 +27,7 @@ class TwoFactorAdminSite(OTPAdminSite):
         super().__init__(name)
 
     def login(self, request, extra_context=None):
-        next_url = request.GET.get("next") or reverse("admin:index", current_app=self.name)
-        if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
-            next_url = reverse("admin:index", current_app=self.name)
+        next_url = safe_next_url(request, request.GET.get("next")) or reverse("admin:index", current_app=self.name)
         user = request.user
         if not user.is_authenticated:
             return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")

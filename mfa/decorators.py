@@ -76,8 +76,7 @@ def _handle_reauthentication(request):
                 request=request, user=request.user, password=form.cleaned_data["password"]
             )
         except RateLimited as error:
-            message = f"Too many attempts. Try again in {error.minutes} minute{'s' if error.minutes != 1 else ''}."
-            response = reauthenticate_response(request, form=form, error=message, status=429)
+            response = reauthenticate_response(request, form=form, error=error.message, status=429)
             response["Retry-After"] = str(error.retry_after)
             return response
         except TwoFactorError as error:

@@ -7,6 +7,7 @@ party right when SITE_URL changes, as it does for a test server on another port.
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django_otp_webauthn import exceptions as webauthn_errors
 from django_otp_webauthn.helpers import WebAuthnHelper
 from webauthn.helpers.structs import ResidentKeyRequirement
 
@@ -56,3 +57,11 @@ def ceremony_config(request, *, purpose=None, next_selector="input[name='next']"
         config["beginAuthenticationUrl"] = reverse("mfa:webauthn-auth-begin", kwargs={"purpose": purpose})
         config["completeAuthenticationUrl"] = reverse("mfa:webauthn-auth-complete", kwargs={"purpose": purpose})
     return config
+
+
+class WebAuthnError(webauthn_errors.OTPWebAuthnApiError):
+    """A refused ceremony, answered as JSON with `status` and a `detail` the page shows."""
+
+    def __init__(self, detail, status=403, code="refused"):
+        super().__init__(detail=detail, code=code)
+        self.status_code = status

@@ -191,3 +191,19 @@ def project_search(*, query, limit=50):
     projects = list(matches.order_by("normalized_name")[: limit * 2])
     projects.sort(key=lambda p: (p.normalized_name != normalized, not p.normalized_name.startswith(normalized)))
     return projects[:limit]
+
+
+class _TokenProjectDirectory:
+    """The projects that token scopes name (see tokens.scopes)."""
+
+    def user_project_names(self, user):
+        names = ProjectRole.objects.filter(user=user).values_list("project__normalized_name", flat=True)
+        return sorted(set(names))
+
+    def existing_project_names(self, normalized_names):
+        return set(
+            Project.objects.filter(normalized_name__in=list(normalized_names)).values_list("normalized_name", flat=True)
+        )
+
+
+token_project_directory = _TokenProjectDirectory()

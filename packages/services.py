@@ -12,7 +12,8 @@ from packaging.utils import canonicalize_name
 
 from accounts.events import EventTag, record_event
 
-from .errors import InvalidAction, NotAllowed
+from .collaboration.selectors import require_owner
+from .errors import InvalidAction
 from .models import File, JournalEntry, Project, ProjectRole, Release
 from .upload import storage
 
@@ -26,44 +27,6 @@ def journal_record(*, project, action, user=None):
         Project.objects.filter(pk=project.pk).update(last_serial=entry.id)
     project.last_serial = entry.id
     return entry
-
-
-# --- roles -------------------------------------------------------------------
-
-
-def user_project_role(*, user, project):
-    """The user's role name on the project ("Owner", "Maintainer") or None."""
-    if user is None or not user.is_authenticated or project is None or project.pk is None:
-        return None
-    role = ProjectRole.objects.filter(project=project, user=user).values_list("role", flat=True).first()
-    return role
-
-
-def user_can_upload(*, user, project):
-    return user_project_role(user=user, project=project) is not None
-
-
-def user_is_owner(*, user, project):
-    return user_project_role(user=user, project=project) == ProjectRole.Role.OWNER
-
-
-def _require_owner(user, project):
-    if not user_is_owner(user=user, project=project):
-        raise NotAllowed(f"Only an Owner of {project.name!r} may do this.")
-
-
-def role_add(*, request=None, project, user, role, actor=None):
-    """Give `user` a role on `project` (used for the first Owner; invitations are another service)."""
-    with transaction.atomic():
-        project_role = ProjectRole.objects.create(project=project, user=user, role=role)
-        record_event(
-            tag=EventTag.PROJECT_ROLE_ADD,
-            request=request,
-            user=actor or user,
-            project_name=project.normalized_name,
-            details={"target_user": user.username, "role_name": role},
-        )
-    return project_role
 
 
 # --- projects ----------------------------------------------------------------
@@ -100,7 +63,7 @@ def _delete_after_commit(paths):
 def project_remove(*, request=None, user, project, staff=False):
     """Remove a project with all its releases and files. Filenames stay used forever."""
     if not staff:
-        _require_owner(user, project)
+        require_owner(user=user, project=project)
     with transaction.atomic():
         paths = list(File.objects.filter(release__project=project).values_list("path", flat=True))
         journal_record(project=project, action="remove project", user=user)
@@ -165,7 +128,7 @@ def project_limits_set(*, request=None, user, project, upload_limit, total_size_
 def release_yank(*, request=None, user, release, reason=""):
     """Yank a release (PEP 592): resolvers skip it unless it is pinned with ==."""
     project = release.project
-    _require_owner(user, project)
+    require_owner(user=user, project=project)
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release.pk)
         if release.yanked:
@@ -186,7 +149,7 @@ def release_yank(*, request=None, user, release, reason=""):
 
 def release_unyank(*, request=None, user, release):
     project = release.project
-    _require_owner(user, project)
+    require_owner(user=user, project=project)
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release.pk)
         if not release.yanked:
@@ -213,7 +176,7 @@ def release_remove(*, request=None, user, release, staff=False):
     """Remove a release and its files. Their filenames can never be uploaded again."""
     project = release.project
     if not staff:
-        _require_owner(user, project)
+        require_owner(user=user, project=project)
     with transaction.atomic():
         files = list(release.files.all())
         size = sum(f.size for f in files)
@@ -235,7 +198,7 @@ def file_remove(*, request=None, user, file, staff=False):
     release = file.release
     project = release.project
     if not staff:
-        _require_owner(user, project)
+        require_owner(user=user, project=project)
     with transaction.atomic():
         journal_record(project=project, action=f"remove file {file.filename}", user=user)
         record_event(

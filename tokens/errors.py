@@ -15,3 +15,10 @@ class InvalidToken(TokenError):
 class ExpiredToken(TokenError):
     def __init__(self, message="The API token has expired. Create a new token on your account page."):
         super().__init__(message)
+
+
+class DuplicateTokenName(TokenError):
+    """The owner already has an unrevoked token with that name (a unique constraint decides)."""
+
+    def __init__(self, name):
+        super().__init__(f"You already have a token named {name!r}. Choose another name.")

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta, timezone as dt_timezone
 from django import forms
 from django.utils import timezone
 
-from . import selectors
+from . import scopes
 from .errors import TokenError
 from .services import NAME_MAX_LENGTH, normalize_project_names
 
@@ -52,15 +52,10 @@ class TokenCreateForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["projects"].choices = [(name, name) for name in selectors.user_project_names(user)]
+        self.own_projects = scopes.user_project_names(user)
+        self.fields["projects"].choices = [(name, name) for name in self.own_projects]
         if not self.fields["projects"].choices:
             self.fields["projects"].help_text = "You have no projects yet."
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if selectors.user_tokens(self.user).filter(name=name).exists():
-            raise forms.ValidationError("You already have a token with this name. Choose another name.")
-        return name
 
     def clean_new_projects(self):
         names = [n for n in re.split(r"[\s,]+", self.cleaned_data["new_projects"]) if n]
@@ -68,7 +63,7 @@ class TokenCreateForm(forms.Form):
             names = normalize_project_names(names)
         except TokenError as error:
             raise forms.ValidationError(str(error)) from None
-        taken = sorted(selectors.existing_project_names(names) - set(selectors.user_project_names(self.user)))
+        taken = sorted(scopes.existing_project_names(names) - set(self.own_projects))
         if taken:
             raise forms.ValidationError(
                 f"These projects exist and you have no role on them: {', '.join(taken)}."

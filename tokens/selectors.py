@@ -1,6 +1,5 @@
 """Reads about API tokens that views and other apps may call."""
 
-from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
@@ -35,26 +34,3 @@ def token_find(raw):
     if token is None or secret.matches(parts, token.digest) is None:
         return None
     return token
-
-
-# The two selectors below read the packages app's models. tokens must not
-# import packages (the dependency runs packages -> tokens), so the models are
-# looked up by name at call time and these stay the only place that knows them.
-
-
-def user_project_names(user):
-    """Normalized names of the projects `user` has a role on, sorted; [] when packages is not installed."""
-    if not apps.is_installed("packages"):
-        return []
-    ProjectRole = apps.get_model("packages", "ProjectRole")
-    return sorted(
-        set(ProjectRole.objects.filter(user=user).values_list("project__normalized_name", flat=True))
-    )
-
-
-def existing_project_names(normalized_names):
-    """Those of `normalized_names` that are existing projects."""
-    if not apps.is_installed("packages") or not normalized_names:
-        return set()
-    Project = apps.get_model("packages", "Project")
-    return set(Project.objects.filter(normalized_name__in=list(normalized_names)).values_list("normalized_name", flat=True))

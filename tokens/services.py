@@ -15,7 +15,7 @@ from accounts.events import EventTag, client_ip, record_event
 from accounts.mail import send_user_mail
 
 from . import secret
-from .errors import ExpiredToken, InvalidToken, TokenError
+from .errors import DuplicateTokenName, ExpiredToken, InvalidToken, TokenError
 from .models import APIToken
 
 NAME_MAX_LENGTH = 100
@@ -68,7 +68,7 @@ def _new_token(*, user, name, account_wide, projects, expires, created):
                 created=created,
             )
     except IntegrityError:
-        raise TokenError(f"You already have a token named {name!r}. Choose another name.") from None
+        raise DuplicateTokenName(name) from None
     return token, raw
 
 
@@ -94,8 +94,6 @@ def token_create(*, request=None, user, name, projects=None, expires=None):
     normalized = [] if account_wide else normalize_project_names(projects)
     if not account_wide and not normalized:
         raise TokenError("Choose at least one project, or the whole account.")
-    if APIToken.objects.filter(owner=user, name=name, revoked__isnull=True).exists():
-        raise TokenError(f"You already have a token named {name!r}. Choose another name.")
     token, raw = _new_token(
         user=user, name=name, account_wide=account_wide, projects=normalized, expires=expires, created=now
     )

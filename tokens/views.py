@@ -19,7 +19,7 @@ from accounts.selectors import user_has_verified_primary_email
 from mfa.decorators import reauthentication_required, two_factor_required
 
 from . import selectors, services
-from .errors import TokenError
+from .errors import DuplicateTokenName, TokenError
 from .forms import TokenCreateForm
 from .models import APIToken
 
@@ -74,6 +74,8 @@ def token_list(request):
                 projects=data["project_names"],
                 expires=data["expires_at"],
             )
+        except DuplicateTokenName as error:
+            form.add_error("name", str(error))
         except TokenError as error:
             form.add_error(None, str(error))
         else:

@@ -12,10 +12,12 @@ from accounts.selectors import user_has_verified_primary_email
 from mfa.selectors import user_has_two_factor
 
 from .. import services
+from ..collaboration import selectors as collaboration
 from ..errors import InvalidUpload
 from ..models import File, FilenameRegistry, ProhibitedProjectName, Project, Release, confusable_name
 from . import storage
-from . import validation as v
+from . import description
+from .checks import archives, files, form, metadata, names
 
 
 @dataclass(frozen=True)
@@ -48,60 +50,60 @@ def release_file_upload(*, request=None, user, token=None, data, content):
     bytes, its PEP 658 METADATA, its rows, the journal entry and the events are
     all written, or none of them is.
     """
-    fields = v.clean_form(data)
-    v.check_action(fields)
-    v.check_protocol_version(fields)
-    form_metadata = v.check_metadata(v.raw_metadata_from_form(fields))
-    v.check_content_present(content)
-    filetype = v.check_filetype(fields)
+    fields = form.clean_form(data)
+    form.check_action(fields)
+    form.check_protocol_version(fields)
+    form_metadata = metadata.check_metadata(form.raw_metadata_from_form(fields))
+    form.check_content_present(content)
+    filetype = form.check_filetype(fields)
 
     name, version = form_metadata.name, form_metadata.version
     normalized = canonicalize_name(name)
     project = Project.objects.filter(normalized_name=normalized).first()
     if project is None:
-        v.check_name_not_prohibited(name, prohibited=ProhibitedProjectName.objects.filter(name=normalized).exists())
+        names.check_name_not_prohibited(name, prohibited=ProhibitedProjectName.objects.filter(name=normalized).exists())
         similar = Project.objects.filter(confusable_name=confusable_name(name)).values_list("name", flat=True)
-        v.check_name_not_confusable(name, similar_to=similar.first())
-        v.check_name_not_stdlib(name)
+        names.check_name_not_confusable(name, similar_to=similar.first())
+        names.check_name_not_stdlib(name)
 
-    v.check_token_scope(token, normalized_name=normalized)
+    names.check_token_scope(token, normalized_name=normalized)
     if project is not None:
-        v.check_role(user=user, project_name=project.name, has_role=services.user_can_upload(user=user, project=project))
-        v.check_project_accepts_uploads(project)
-    v.check_verified_email(user=user, verified=user_has_verified_primary_email(user))
-    v.check_two_factor(user=user, enabled=user_has_two_factor(user))
+        names.check_role(user=user, project_name=project.name, has_role=collaboration.user_can_upload(user=user, project=project))
+        names.check_project_accepts_uploads(project)
+    names.check_verified_email(user=user, verified=user_has_verified_primary_email(user))
+    names.check_two_factor(user=user, enabled=user_has_two_factor(user))
 
     rendered = {}
 
     def render(text, content_type):
         key = (text, content_type)
         if key not in rendered:
-            rendered[key] = v.render_description(text, content_type)
+            rendered[key] = description.render_description(text, content_type)
         return rendered[key]
 
     render(form_metadata.description, form_metadata.description_content_type)
 
     filename = content.name
-    v.check_filename_safe(filename)
-    dist = v.parse_dist_filename(filename, filetype=filetype)
-    v.check_filename_matches(dist, name=name, version=version)
-    v.check_platform_tags(dist, filename=filename)
+    files.check_filename_safe(filename)
+    dist = files.parse_dist_filename(filename, filetype=filetype)
+    files.check_filename_matches(dist, name=name, version=version)
+    files.check_platform_tags(dist, filename=filename)
 
     limit = upload_limit_for(project)
     digest = getattr(content, "digest", None) or storage.StreamDigest.of(content, limit=limit)
     project_label = project.name if project else name
-    v.check_size(digest.size, limit=limit, project_name=project_label)
-    v.check_project_size(
+    files.check_size(digest.size, limit=limit, project_name=project_label)
+    files.check_project_size(
         digest.size,
         total_size=project.total_size if project else 0,
         limit=_total_limit_for(project),
         project_name=project_label,
     )
-    v.check_digests(
+    files.check_digests(
         supplied={
-            "md5": v.form_value(fields, "md5_digest"),
-            "sha256": v.form_value(fields, "sha256_digest"),
-            "blake2_256": v.form_value(fields, "blake2_256_digest"),
+            "md5": form.form_value(fields, "md5_digest"),
+            "sha256": form.form_value(fields, "sha256_digest"),
+            "blake2_256": form.form_value(fields, "blake2_256_digest"),
         },
         computed={"md5": digest.md5, "sha256": digest.sha256, "blake2_256": digest.blake2_256},
     )
@@ -109,22 +111,22 @@ def release_file_upload(*, request=None, user, token=None, data, content):
     existing = _existing_file(filename=filename, digest=digest)
     if existing is not None:
         return existing
-    v.check_filename_unused(used=FilenameRegistry.objects.filter(filename=filename).exists())
+    files.check_filename_unused(used=FilenameRegistry.objects.filter(filename=filename).exists())
     release = None
     if project is not None:
         release = Release.objects.filter(project=project, canonical_version=canonicalize_version(version)).first()
-    v.check_one_sdist(
+    files.check_one_sdist(
         packagetype=dist.packagetype,
         release_has_sdist=bool(release and release.files.filter(packagetype=File.PackageType.SDIST).exists()),
     )
 
     if dist.packagetype == File.PackageType.WHEEL:
-        metadata_bytes = v.wheel_metadata(content, filename=filename, dist=dist, size=digest.size)
+        metadata_bytes = archives.wheel_metadata(content, filename=filename, dist=dist, size=digest.size)
     else:
-        metadata_bytes = v.sdist_metadata(content, filename=filename, size=digest.size)
-    file_raw = v.parse_metadata_file(metadata_bytes)
-    file_metadata = v.check_metadata(file_raw)
-    v.check_file_metadata_matches(file_metadata, dist=dist, name=name, version=version)
+        metadata_bytes = archives.sdist_metadata(content, filename=filename, size=digest.size)
+    file_raw = metadata.parse_metadata_file(metadata_bytes)
+    file_metadata = metadata.check_metadata(file_raw)
+    metadata.check_file_metadata_matches(file_metadata, dist=dist, name=name, version=version)
     description_html = render(file_metadata.description, file_metadata.description_content_type)
 
     try:
@@ -159,10 +161,10 @@ def release_file_upload(*, request=None, user, token=None, data, content):
 def _existing_file(*, filename, digest):
     """The identical file already uploaded (an idempotent success), or an error when the name or bytes are taken."""
     same_name = File.objects.filter(filename=filename).first()
-    if same_name is not None and v.is_identical(same_name, sha256=digest.sha256, blake2_256=digest.blake2_256):
+    if same_name is not None and files.is_identical(same_name, sha256=digest.sha256, blake2_256=digest.blake2_256):
         return UploadResult(file=same_name, created=False)
     same_bytes = File.objects.filter(Q(blake2_256_digest=digest.blake2_256) | Q(sha256_digest=digest.sha256))
-    v.check_not_existing(
+    files.check_not_existing(
         filename=filename, blake2_256=digest.blake2_256, exists=same_name is not None or same_bytes.exists()
     )
     return None
@@ -224,7 +226,7 @@ def _write(
                 release=release,
                 filename=filename,
                 packagetype=dist.packagetype,
-                python_version=v.form_value(fields, "pyversion") or dist.python_tag,
+                python_version=form.form_value(fields, "pyversion") or dist.python_tag,
                 size=digest.size,
                 sha256_digest=digest.sha256,
                 blake2_256_digest=digest.blake2_256,

@@ -5,6 +5,7 @@ from django.core.files.storage import default_storage
 
 from accounts.models import SecurityEvent
 from packages import services
+from packages.collaboration import selectors as collaboration
 from packages.errors import InvalidAction, NotAllowed
 from packages.models import File, FilenameRegistry, JournalEntry, Project, ProjectRole
 from tests.accounts.factories import UserFactory
@@ -30,7 +31,7 @@ def serial(project):
 def test_project_create_makes_owner_journal_and_event(owner):
     project = services.project_create(user=owner, name="New.Thing")
     assert project.normalized_name == "new-thing"
-    assert services.user_is_owner(user=owner, project=project)
+    assert collaboration.user_is_owner(user=owner, project=project)
     assert serial(project) == JournalEntry.objects.get(project_name="new-thing", action="create").id
     assert SecurityEvent.objects.get(tag="project:create").project_name == "new-thing"
 
@@ -71,7 +72,7 @@ def test_only_owners_manage_releases(owner, project):
         services.release_yank(user=maintainer, release=release)
     with pytest.raises(NotAllowed):
         services.release_remove(user=maintainer, release=release)
-    assert services.user_can_upload(user=maintainer, project=project)
+    assert collaboration.user_can_upload(user=maintainer, project=project)
 
 
 def test_yanking_twice_is_refused(owner, project):

@@ -99,7 +99,7 @@ def test_duplicate_name_is_refused(two_factor_client, two_factor_user):
     make_token(two_factor_user, name="deploy")
     response = create(two_factor_client, name="deploy")
     assert response.status_code == 400
-    assert "You already have a token with this name" in response.content.decode()
+    assert "You already have a token named" in response.content.decode()
 
 
 @pytest.mark.parametrize("expiry, days", [("30", 30), ("90", 90), ("365", 365)])

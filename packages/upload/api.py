@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 
 from tokens.authentication import APITokenAuthentication
 
-from .errors import PackagesError
-from .upload.service import release_file_upload, upload_hard_limit
-from .upload.storage import HashingUploadHandler
+from ..errors import PackagesError
+from .service import release_file_upload, upload_hard_limit
+from .storage import HashingUploadHandler
 
 NO_CREDENTIALS = "Invalid or non-existent authentication information."
 

@@ -15,15 +15,16 @@ from packaging.utils import canonicalize_name
 from accounts.selectors import project_security_history
 from mfa.decorators import reauthentication_required, two_factor_required
 
-from . import services
-from .errors import PackagesError
-from .manage_forms import ACTIONS
-from .models import File, Project, ProjectRole, Release
+from .. import services
+from ..collaboration.selectors import user_project_role
+from ..errors import PackagesError
+from .forms import ACTIONS
+from ..models import File, Project, ProjectRole, Release
 
 
 def _project_for(request, name, *, owner=True):
     project = get_object_or_404(Project, normalized_name=canonicalize_name(name))
-    role = services.user_project_role(user=request.user, project=project)
+    role = user_project_role(user=request.user, project=project)
     if role is None:
         raise Http404("No such project among yours.")
     if owner and role != ProjectRole.Role.OWNER:

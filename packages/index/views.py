@@ -1,4 +1,4 @@
-"""Read-side views: the simple API, the JSON API, file downloads and the public pages.
+"""The index machines read: the simple API, the JSON API and file downloads.
 
 API answers are plain text on error (a terminal should get one readable line);
 their documents come from `rendering.cached`, so a request costs a fixed number
@@ -8,15 +8,15 @@ of queries and, once a project's page is built, no rendering until it changes.
 import logging
 
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from packaging.utils import canonicalize_name
 
-from . import jsonapi, rendering, selectors, simple
+from .. import selectors
+from . import jsonapi, rendering, simple
 
 logger = logging.getLogger(__name__)
 
@@ -251,86 +251,3 @@ def file_download(request, path):
     if byte_range:
         response.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     return response
-
-
-# -- public pages -------------------------------------------------------------
-
-
-def _project_or_404(name):
-    project = selectors.project_get_visible(name=name)
-    if project is None:
-        raise Http404("No such project.")
-    return project
-
-
-def _safe_links(release):
-    """(label, url) of the release's project URLs; only http(s), so no link can run script."""
-    meta = (release.metadata or {}) if release else {}
-    links = []
-    if meta.get("home_page"):
-        links.append(("Homepage", meta["home_page"]))
-    urls = meta.get("project_urls") or {}
-    if isinstance(urls, dict):
-        links.extend(urls.items())
-    return [(label, url) for label, url in links if str(url).lower().startswith(("https://", "http://"))]
-
-
-@require_safe
-def project_page(request, name, version=None):
-    project = _project_or_404(name)
-    releases = selectors.project_releases(project=project)
-    if version is None:
-        release = selectors.release_latest(releases)
-    else:
-        release = selectors.release_get(project=project, version=version)
-        if release is None:
-            raise Http404("No such release.")
-    if name != project.normalized_name or (version is not None and version != release.version):
-        if version is None:
-            return redirect("packages:project", project.normalized_name, permanent=True)
-        return redirect("packages:release", project.normalized_name, release.version, permanent=True)
-    return render(
-        request,
-        "packages/project.html",
-        {
-            "project": project,
-            "release": release,
-            "is_latest": release is not None and release == selectors.release_latest(releases),
-            "releases": list(reversed(releases)),
-            "files": selectors.project_files(project=project, release=release) if release else [],
-            "maintainers": selectors.project_maintainers(project=project),
-            "links": _safe_links(release),
-            "classifiers": (release.metadata or {}).get("classifiers", []) if release else [],
-        },
-    )
-
-
-@require_safe
-def user_page(request, username):
-    user = selectors.user_get_public(username=username)
-    if user is None:
-        raise Http404("No such user.")
-    if username != user.username:
-        return redirect("packages:user", user.username, permanent=True)
-    projects = list(selectors.user_projects(user=user))
-    summaries = selectors.project_summaries(projects)
-    return render(
-        request,
-        "packages/user.html",
-        {"profile": user, "projects": [(p, summaries.get(p.id, "")) for p in projects]},
-    )
-
-
-@require_safe
-def search(request):
-    query = request.GET.get("q", "").strip()[:200]
-    projects = selectors.project_search(query=query)
-    summaries = selectors.project_summaries(projects)
-    return render(
-        request,
-        "packages/search.html",
-        {
-            "query": query,
-            "projects": [(p, summaries.get(p.id, "")) for p in projects],
-        },
-    )

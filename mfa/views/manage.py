@@ -1,8 +1,10 @@
-"""Thin views: bind input, call a service, render. The rules live in services.py."""
+"""The management side: the 2FA page, adding and removing TOTP apps and security keys, recovery codes.
+
+Thin views: bind input, call a service, render. The rules live in mfa/services.py.
+"""
 
 from logging import getLogger
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -10,54 +12,35 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp_webauthn import exceptions as webauthn_errors
 from django_otp_webauthn.models import WebAuthnCredential
 from django_otp_webauthn.utils import rewrite_exceptions
 from django_otp_webauthn.views import (
-    BaseWebAuthnView,
     BeginCredentialRegistrationView,
     CompleteCredentialRegistrationView,
 )
-from webauthn import base64url_to_bytes
 
-from accounts.ratelimit import RateLimited
+from accounts.navigation import next_url as _next
+from accounts.ratelimit import RateLimited, rate_limited_response
 from accounts.selectors import user_has_verified_primary_email
 
-from . import selectors, services
-from .decorators import reauthentication_fresh, reauthentication_required
-from .errors import TwoFactorError
-from .forms import PasswordConfirmForm, RecoveryCodeForm, TOTPCodeForm, WebAuthnLabelForm, WebAuthnRemoveForm
-from .login import half_login, half_login_expire, login_complete
-from .webauthn import ceremony_config
+from .. import selectors, services
+from ..decorators import reauthentication_fresh, reauthentication_required
+from ..errors import TwoFactorError
+from ..forms import PasswordConfirmForm, TOTPCodeForm, WebAuthnLabelForm, WebAuthnRemoveForm
+from ..webauthn import WebAuthnError, ceremony_config
 
 logger = getLogger(__name__)
 
 TOTP_PENDING_KEY = "mfa_totp_pending"
 WEBAUTHN_PENDING_LABEL = "mfa_webauthn_pending_label"
-WEBAUTHN_AUTH_STATE = "mfa_webauthn_auth_state"
-
-
-def _next(request):
-    """The `next` parameter when it points into this site, else None."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return None
 
 
 def _with_next(url, next_url):
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
-
-
-def _too_many(request, template, context, error):
-    context["rate_limited"] = f"Too many attempts. Try again in {error.minutes} minute{'s' if error.minutes != 1 else ''}."
-    response = render(request, template, context, status=429)
-    response["Retry-After"] = str(error.retry_after)
-    return response
 
 
 def _after_method_added(request, next_url):
@@ -66,162 +49,6 @@ def _after_method_added(request, next_url):
         messages.info(request, "Now generate recovery codes: they let you sign in if you lose your device.")
         return _with_next(reverse("mfa:recovery-codes"), next_url)
     return next_url or reverse("mfa:manage")
-
-
-# --- second step of login ----------------------------------------------------
-
-
-@never_cache
-def second_step(request):
-    pending = half_login(request)
-    if pending is None:
-        messages.info(request, "Log in with your username and password first.")
-        return redirect("accounts:login")
-    if pending.expired:
-        return redirect(half_login_expire(request, pending))
-    user = pending.user
-    totp_form = TOTPCodeForm(prefix="totp")
-    recovery_form = RecoveryCodeForm(prefix="recovery")
-    context = {
-        "pending_user": user,
-        "has_totp": selectors.user_totp_device(user) is not None,
-        "has_security_key": selectors.user_webauthn_credentials(user).exists(),
-        "webauthn_config": ceremony_config(request, purpose="second-step"),
-        "next": pending.next_url,
-    }
-    status = 200
-    if request.method == "POST":
-        method = request.POST.get("method")
-        try:
-            if method == "totp":
-                totp_form = TOTPCodeForm(request.POST, prefix="totp")
-                if totp_form.is_valid():
-                    device = services.totp_verify(request=request, user=user, code=totp_form.cleaned_data["code"])
-                    login_complete(request=request, user=user, device=device, method="totp")
-                    return redirect(pending.next_url)
-            elif method == "recovery_code":
-                recovery_form = RecoveryCodeForm(request.POST, prefix="recovery")
-                if recovery_form.is_valid():
-                    device, remaining = services.recovery_code_verify(
-                        request=request, user=user, code=recovery_form.cleaned_data["recovery_code"]
-                    )
-                    login_complete(request=request, user=user, device=device, method="recovery_code")
-                    advice = " Generate a new set soon." if remaining <= 2 else ""
-                    messages.warning(
-                        request,
-                        f"You signed in with a recovery code. You have {remaining} recovery "
-                        f"code{'s' if remaining != 1 else ''} left.{advice}",
-                    )
-                    return redirect(pending.next_url)
-        except RateLimited as error:
-            context.update(totp_form=totp_form, recovery_form=recovery_form)
-            return _too_many(request, "mfa/second_step.html", context, error)
-        except TwoFactorError as error:
-            form = totp_form if method == "totp" else recovery_form
-            form.add_error(None, str(error))
-        status = 400
-    context.update(totp_form=totp_form, recovery_form=recovery_form)
-    return render(request, "mfa/second_step.html", context, status=status)
-
-
-# --- WebAuthn authentication: second step, passkey sign-in, re-authentication --
-
-PURPOSES = ("second-step", "passkey", "reauthenticate")
-
-
-class WebAuthnError(webauthn_errors.OTPWebAuthnApiError):
-    def __init__(self, detail, status=403, code="refused"):
-        super().__init__(detail=detail, code=code)
-        self.status_code = status
-
-
-def _ceremony_user(request, purpose):
-    """(user or None, require_user_verification, pending half-login) for a ceremony."""
-    if purpose == "second-step":
-        pending = half_login(request)
-        if pending is None:
-            raise WebAuthnError("Log in with your username and password first.", code="not_authenticated")
-        if pending.expired:
-            half_login_expire(request, pending)
-            raise WebAuthnError("Your sign-in expired after 5 minutes without a second factor. Log in again.", code="expired")
-        try:
-            services.check_attempts(request=request, user=pending.user, method="webauthn")
-        except RateLimited as error:
-            raise WebAuthnError(
-                f"Too many attempts. Try again in {error.minutes} minute{'s' if error.minutes != 1 else ''}.", 429
-            ) from None
-        return pending.user, False, pending
-    if purpose == "passkey":
-        # Signing in with the passkey alone: the authenticator must verify the user (PIN, biometrics).
-        return None, True, None
-    if not request.user.is_authenticated:
-        raise WebAuthnError("Log in first.", code="not_authenticated")
-    return request.user, False, None
-
-
-def _credential_owner(data):
-    try:
-        raw = base64url_to_bytes(data.get("rawId") or data.get("id") or "")
-        return WebAuthnCredential.get_by_credential_id(raw).user
-    except Exception:  # noqa: BLE001 - unknown or malformed credential: no owner to record
-        return None
-
-
-@method_decorator(never_cache, name="dispatch")
-class WebAuthnAuthenticationBegin(BaseWebAuthnView):
-    http_method_names = ["post"]
-
-    def post(self, request, purpose):
-        if purpose not in PURPOSES:
-            raise WebAuthnError("Unknown ceremony.", 404, "not_found")
-        user, require_uv, _ = _ceremony_user(request, purpose)
-        helper = WebAuthnCredential.get_webauthn_helper(request=request)
-        data, state = helper.authenticate_begin(user=user, require_user_verification=require_uv)
-        request.session[WEBAUTHN_AUTH_STATE] = {"purpose": purpose, "user_id": user.pk if user else None, "state": state}
-        return JsonResponse(data)
-
-
-@method_decorator(never_cache, name="dispatch")
-class WebAuthnAuthenticationComplete(BaseWebAuthnView):
-    http_method_names = ["post"]
-
-    def post(self, request, purpose):
-        saved = request.session.pop(WEBAUTHN_AUTH_STATE, None)
-        request.session.save()  # a challenge is never usable twice, even if this request fails
-        user, _, pending = _ceremony_user(request, purpose)
-        if not saved or saved.get("purpose") != purpose or saved.get("user_id") != (user.pk if user else None):
-            raise webauthn_errors.InvalidState()
-        helper = WebAuthnCredential.get_webauthn_helper(request=request)
-        try:
-            with rewrite_exceptions(logger=logger):
-                credential = helper.authenticate_complete(user=user, state=saved["state"], data=request.data)
-        except webauthn_errors.OTPWebAuthnApiError as error:
-            owner = user or _credential_owner(request.data)
-            stale = "sign count" in str(error.__cause__ or "")
-            if owner is not None:
-                services.record_failure(
-                    request=request, user=owner, method="webauthn", reason="sign_count" if stale else error.code
-                )
-            if stale:
-                raise WebAuthnError(
-                    "This security key was refused: its signature counter went backwards, which can mean the key "
-                    "was copied. Use another method, and remove this key if you did not expect this.",
-                    403,
-                    "sign_count",
-                ) from None
-            raise
-        if not credential.confirmed or not credential.user.is_active:
-            raise WebAuthnError("This security key cannot be used to sign in.")
-        if purpose == "second-step":
-            login_complete(request=request, user=user, device=credential, method="webauthn")
-            redirect_url = pending.next_url
-        elif purpose == "passkey":
-            login_complete(request=request, user=credential.user, device=credential, method="passkey")
-            redirect_url = _next(request) or reverse(settings.LOGIN_REDIRECT_URL)
-        else:
-            services.reauthenticated(request=request, user=user, method="webauthn")
-            redirect_url = _next(request) or reverse("mfa:manage")
-        return JsonResponse({"id": credential.pk, "redirect_url": redirect_url})
 
 
 # --- WebAuthn registration -----------------------------------------------------
@@ -303,7 +130,7 @@ def totp_provision(request):
                 device = services.totp_device_confirm(request=request, user=user, key=key, code=form.cleaned_data["code"])
             except RateLimited as error:
                 context.update(form=form, **_totp_display(user, key))
-                return _too_many(request, "mfa/totp_provision.html", context, error)
+                return rate_limited_response(request, "mfa/totp_provision.html", context, error)
             except TwoFactorError as error:
                 form.add_error("code", str(error))
             else:
@@ -333,7 +160,7 @@ def totp_remove(request):
     try:
         services.totp_device_remove(request=request, user=request.user, password=form.cleaned_data["password"])
     except RateLimited as error:
-        messages.error(request, f"Too many attempts. Try again in {error.minutes} minute{'s' if error.minutes != 1 else ''}.")
+        messages.error(request, error.message)
     except TwoFactorError as error:
         messages.error(request, str(error))
     else:

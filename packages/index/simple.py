@@ -8,7 +8,8 @@ import json
 
 from django.utils.html import escape
 
-from . import rendering, selectors
+from .. import selectors
+from . import rendering
 
 API_VERSION = "1.1"
 

@@ -9,7 +9,8 @@ import json
 
 from django.urls import reverse
 
-from . import rendering, selectors
+from .. import selectors
+from . import rendering
 
 # Statistics this index does not keep; PyPI itself reports -1.
 NO_DOWNLOADS = {"last_day": -1, "last_month": -1, "last_week": -1}

@@ -1,0 +1,1 @@
+"""mfa's pages: the login side (login) and the management side (manage)."""

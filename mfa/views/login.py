@@ -1,0 +1,180 @@
+"""The login side: the second step of signing in, and the WebAuthn ceremonies that authenticate."""
+
+from logging import getLogger
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django_otp_webauthn import exceptions as webauthn_errors
+from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.utils import rewrite_exceptions
+from django_otp_webauthn.views import (
+    BaseWebAuthnView,
+)
+from webauthn import base64url_to_bytes
+
+from accounts.navigation import next_url as _next
+from accounts.ratelimit import RateLimited, rate_limited_response
+
+from .. import selectors, services
+from ..errors import TwoFactorError
+from ..forms import RecoveryCodeForm, TOTPCodeForm
+from ..login import half_login, half_login_expire, login_complete
+from ..webauthn import WebAuthnError, ceremony_config
+
+logger = getLogger(__name__)
+
+WEBAUTHN_AUTH_STATE = "mfa_webauthn_auth_state"
+
+
+# --- second step of login ----------------------------------------------------
+
+
+@never_cache
+def second_step(request):
+    pending = half_login(request)
+    if pending is None:
+        messages.info(request, "Log in with your username and password first.")
+        return redirect("accounts:login")
+    if pending.expired:
+        return redirect(half_login_expire(request, pending))
+    user = pending.user
+    totp_form = TOTPCodeForm(prefix="totp")
+    recovery_form = RecoveryCodeForm(prefix="recovery")
+    context = {
+        "pending_user": user,
+        "has_totp": selectors.user_totp_device(user) is not None,
+        "has_security_key": selectors.user_webauthn_credentials(user).exists(),
+        "webauthn_config": ceremony_config(request, purpose="second-step"),
+        "next": pending.next_url,
+    }
+    status = 200
+    if request.method == "POST":
+        method = request.POST.get("method")
+        try:
+            if method == "totp":
+                totp_form = TOTPCodeForm(request.POST, prefix="totp")
+                if totp_form.is_valid():
+                    device = services.totp_verify(request=request, user=user, code=totp_form.cleaned_data["code"])
+                    login_complete(request=request, user=user, device=device, method="totp")
+                    return redirect(pending.next_url)
+            elif method == "recovery_code":
+                recovery_form = RecoveryCodeForm(request.POST, prefix="recovery")
+                if recovery_form.is_valid():
+                    device, remaining = services.recovery_code_verify(
+                        request=request, user=user, code=recovery_form.cleaned_data["recovery_code"]
+                    )
+                    login_complete(request=request, user=user, device=device, method="recovery_code")
+                    advice = " Generate a new set soon." if remaining <= 2 else ""
+                    messages.warning(
+                        request,
+                        f"You signed in with a recovery code. You have {remaining} recovery "
+                        f"code{'s' if remaining != 1 else ''} left.{advice}",
+                    )
+                    return redirect(pending.next_url)
+        except RateLimited as error:
+            context.update(totp_form=totp_form, recovery_form=recovery_form)
+            return rate_limited_response(request, "mfa/second_step.html", context, error)
+        except TwoFactorError as error:
+            form = totp_form if method == "totp" else recovery_form
+            form.add_error(None, str(error))
+        status = 400
+    context.update(totp_form=totp_form, recovery_form=recovery_form)
+    return render(request, "mfa/second_step.html", context, status=status)
+
+
+# --- WebAuthn authentication: second step, passkey sign-in, re-authentication --
+
+PURPOSES = ("second-step", "passkey", "reauthenticate")
+
+
+def _ceremony_user(request, purpose):
+    """(user or None, require_user_verification, pending half-login) for a ceremony."""
+    if purpose == "second-step":
+        pending = half_login(request)
+        if pending is None:
+            raise WebAuthnError("Log in with your username and password first.", code="not_authenticated")
+        if pending.expired:
+            half_login_expire(request, pending)
+            raise WebAuthnError("Your sign-in expired after 5 minutes without a second factor. Log in again.", code="expired")
+        try:
+            services.check_attempts(request=request, user=pending.user, method="webauthn")
+        except RateLimited as error:
+            raise WebAuthnError(error.message, 429) from None
+        return pending.user, False, pending
+    if purpose == "passkey":
+        # Signing in with the passkey alone: the authenticator must verify the user (PIN, biometrics).
+        return None, True, None
+    if not request.user.is_authenticated:
+        raise WebAuthnError("Log in first.", code="not_authenticated")
+    return request.user, False, None
+
+
+def _credential_owner(data):
+    try:
+        raw = base64url_to_bytes(data.get("rawId") or data.get("id") or "")
+        return WebAuthnCredential.get_by_credential_id(raw).user
+    except Exception:  # noqa: BLE001 - unknown or malformed credential: no owner to record
+        return None
+
+
+@method_decorator(never_cache, name="dispatch")
+class WebAuthnAuthenticationBegin(BaseWebAuthnView):
+    http_method_names = ["post"]
+
+    def post(self, request, purpose):
+        if purpose not in PURPOSES:
+            raise WebAuthnError("Unknown ceremony.", 404, "not_found")
+        user, require_uv, _ = _ceremony_user(request, purpose)
+        helper = WebAuthnCredential.get_webauthn_helper(request=request)
+        data, state = helper.authenticate_begin(user=user, require_user_verification=require_uv)
+        request.session[WEBAUTHN_AUTH_STATE] = {"purpose": purpose, "user_id": user.pk if user else None, "state": state}
+        return JsonResponse(data)
+
+
+@method_decorator(never_cache, name="dispatch")
+class WebAuthnAuthenticationComplete(BaseWebAuthnView):
+    http_method_names = ["post"]
+
+    def post(self, request, purpose):
+        saved = request.session.pop(WEBAUTHN_AUTH_STATE, None)
+        request.session.save()  # a challenge is never usable twice, even if this request fails
+        user, _, pending = _ceremony_user(request, purpose)
+        if not saved or saved.get("purpose") != purpose or saved.get("user_id") != (user.pk if user else None):
+            raise webauthn_errors.InvalidState()
+        helper = WebAuthnCredential.get_webauthn_helper(request=request)
+        try:
+            with rewrite_exceptions(logger=logger):
+                credential = helper.authenticate_complete(user=user, state=saved["state"], data=request.data)
+        except webauthn_errors.OTPWebAuthnApiError as error:
+            owner = user or _credential_owner(request.data)
+            stale = "sign count" in str(error.__cause__ or "")
+            if owner is not None:
+                services.record_failure(
+                    request=request, user=owner, method="webauthn", reason="sign_count" if stale else error.code
+                )
+            if stale:
+                raise WebAuthnError(
+                    "This security key was refused: its signature counter went backwards, which can mean the key "
+                    "was copied. Use another method, and remove this key if you did not expect this.",
+                    403,
+                    "sign_count",
+                ) from None
+            raise
+        if not credential.confirmed or not credential.user.is_active:
+            raise WebAuthnError("This security key cannot be used to sign in.")
+        if purpose == "second-step":
+            login_complete(request=request, user=user, device=credential, method="webauthn")
+            redirect_url = pending.next_url
+        elif purpose == "passkey":
+            login_complete(request=request, user=credential.user, device=credential, method="passkey")
+            redirect_url = _next(request) or reverse(settings.LOGIN_REDIRECT_URL)
+        else:
+            services.reauthenticated(request=request, user=user, method="webauthn")
+            redirect_url = _next(request) or reverse("mfa:manage")
+        return JsonResponse({"id": credential.pk, "redirect_url": redirect_url})
+

@@ -1,0 +1,1 @@
+"""Who works on a project: roles (Owner, Maintainer) and invitations."""

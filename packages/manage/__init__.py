@@ -1,0 +1,1 @@
+"""Owners' management pages: their projects, releases and the project's security history."""
