@@ -46,6 +46,9 @@ class EventTag(models.TextChoices):
     PROJECT_API_TOKEN_ADDED = "project:api_token:added", "API token scoped to the project"
     PROJECT_API_TOKEN_REMOVED = "project:api_token:removed", "API token scoped to the project revoked"
     PROJECT_ROLE_INVITE = "project:role:invite", "Collaborator invited"
+    PROJECT_ROLE_INVITE_ACCEPT = "project:role:invite:accept", "Invitation accepted"
+    PROJECT_ROLE_INVITE_DECLINE = "project:role:invite:decline", "Invitation declined"
+    PROJECT_ROLE_INVITE_REVOKE = "project:role:invite:revoke", "Invitation revoked"
     PROJECT_ROLE_ADD = "project:role:add", "Collaborator added"
     PROJECT_ROLE_REMOVE = "project:role:remove", "Collaborator removed"
     PROJECT_ROLE_CHANGE = "project:role:change", "Collaborator role changed"
@@ -54,6 +57,8 @@ class EventTag(models.TextChoices):
     PROJECT_RELEASE_UNYANK = "project:release:unyank", "Release un-yanked"
     PROJECT_RELEASE_REMOVE = "project:release:remove", "Release removed"
     PROJECT_REMOVE = "project:remove", "Project removed"
+    PROJECT_ARCHIVE = "project:archive", "Project archived"
+    PROJECT_UNARCHIVE = "project:unarchive", "Project unarchived"
     PROJECT_QUARANTINE_ENTER = "project:quarantine:enter", "Project quarantined"
     PROJECT_QUARANTINE_EXIT = "project:quarantine:exit", "Project released from quarantine"
     PROJECT_LIMITS_CHANGE = "project:limits:change", "Project size limits changed"
@@ -85,11 +90,15 @@ def _check_details(details):
             _check_details(value)
 
 
-def record_event(*, tag, request=None, user=None, project_name="", details=None, ip_address=None, user_agent=None):
+def record_event(
+    *, tag, request=None, user=None, target_user=None, project_name="", details=None, ip_address=None, user_agent=None
+):
     """Record one security event.
 
     `request` supplies the IP address and user agent (and the user, when none
-    is given and the request is authenticated). `details` is a small JSON
+    is given and the request is authenticated). `user` is who acted;
+    `target_user`, another person it was done to, who then sees the event in
+    their own history as well. `details` is a small JSON
     object that must never hold a secret: keys that look like one raise
     ValueError so the mistake is caught in tests, not in production.
     """
@@ -108,6 +117,7 @@ def record_event(*, tag, request=None, user=None, project_name="", details=None,
     return SecurityEvent.objects.create(
         tag=EventTag(tag),
         user=user,
+        target_user=target_user,
         project_name=project_name,
         ip_address=ip_address,
         user_agent=user_agent[:512],

@@ -98,6 +98,11 @@ class SecurityEvent(models.Model):
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
     )
+    # Another person the action was done to (invited, given or stripped of a role):
+    # the event shows in their own history too.
+    target_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events_about"
+    )
     # The normalized project name, so accounts need not depend on packages.
     project_name = models.CharField(max_length=255, blank=True, db_index=True)
     time = models.DateTimeField(default=timezone.now, db_index=True)

@@ -152,3 +152,7 @@ class JournalEntry(models.Model):
 
     def __str__(self):
         return f"{self.id} {self.project_name}: {self.action}"
+
+
+# Models that live in a room of their own, imported here so Django finds them.
+from .collaboration.models import RoleInvitation  # noqa: E402,F401

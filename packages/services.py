@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 
 from accounts.events import EventTag, record_event
 
+from .collaboration.notify import collaborators, notify_collaborators
 from .collaboration.selectors import require_owner
 from .errors import InvalidAction
 from .models import File, JournalEntry, Project, ProjectRole, Release
@@ -61,10 +62,14 @@ def _delete_after_commit(paths):
 
 
 def project_remove(*, request=None, user, project, staff=False):
-    """Remove a project with all its releases and files. Filenames stay used forever."""
-    if not staff:
-        require_owner(user=user, project=project)
+    """Remove a project with all its releases and files; every collaborator is told.
+
+    Its filenames stay used forever; its name is free again for anyone.
+    """
     with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        if not staff:
+            require_owner(user=user, project=project)
         paths = list(File.objects.filter(release__project=project).values_list("path", flat=True))
         journal_record(project=project, action="remove project", user=user)
         record_event(
@@ -74,8 +79,47 @@ def project_remove(*, request=None, user, project, staff=False):
             project_name=project.normalized_name,
             details={"by_staff": staff, "files": len(paths)},
         )
+        by = "staff" if staff else user.username
+        notify_collaborators(
+            project=project,
+            recipients=collaborators(project),
+            subject=f"Project {project.name} deleted",
+            message=f"{by} deleted the project {project.name} with its {len(paths)} file(s). "
+            "Its filenames can never be uploaded again; its name is free for a new project.",
+        )
         project.delete()
         _delete_after_commit(paths)
+
+
+def _project_archive_set(*, request, user, project, archived):
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        require_owner(user=user, project=project)
+        if project.status == Project.Status.QUARANTINED:
+            raise InvalidAction(f"Project {project.name!r} is quarantined by staff; it cannot be archived or unarchived now.")
+        if (project.status == Project.Status.ARCHIVED) == archived:
+            state = "already" if archived else "not"
+            raise InvalidAction(f"Project {project.name!r} is {state} archived.")
+        project.status = Project.Status.ARCHIVED if archived else Project.Status.ACTIVE
+        project.save(update_fields=["status"])
+        journal_record(project=project, action="archive" if archived else "unarchive", user=user)
+        record_event(
+            tag=EventTag.PROJECT_ARCHIVE if archived else EventTag.PROJECT_UNARCHIVE,
+            request=request,
+            user=user,
+            project_name=project.normalized_name,
+        )
+    return project
+
+
+def project_archive(*, request=None, user, project):
+    """Owner: mark the project as finished. Uploads are refused; it stays installable."""
+    return _project_archive_set(request=request, user=user, project=project, archived=True)
+
+
+def project_unarchive(*, request=None, user, project):
+    """Owner: accept uploads again."""
+    return _project_archive_set(request=request, user=user, project=project, archived=False)
 
 
 def _project_quarantine_set(*, request, user, project, quarantined):
@@ -144,6 +188,12 @@ def release_yank(*, request=None, user, release, reason=""):
             project_name=project.normalized_name,
             details={"version": release.version, "reason": release.yanked_reason},
         )
+        reason = f" Reason: {release.yanked_reason}" if release.yanked_reason else ""
+        notify_collaborators(
+            project=project,
+            subject=f"{project.name} {release.version} yanked",
+            message=f"{user.username} yanked release {release.version} of {project.name}.{reason}",
+        )
     return release
 
 
@@ -188,6 +238,12 @@ def release_remove(*, request=None, user, release, staff=False):
             project_name=project.normalized_name,
             details={"version": release.version, "files": len(files), "by_staff": staff},
         )
+        notify_collaborators(
+            project=project,
+            subject=f"{project.name} {release.version} removed",
+            message=f"{'staff' if staff else user.username} removed release {release.version} of {project.name} "
+            f"and its {len(files)} file(s). Their filenames can never be uploaded again.",
+        )
         release.delete()
         _shrink(project, size)
         _delete_after_commit(f.path for f in files)
@@ -207,6 +263,12 @@ def file_remove(*, request=None, user, file, staff=False):
             user=user,
             project_name=project.normalized_name,
             details={"filename": file.filename, "version": release.version, "by_staff": staff},
+        )
+        notify_collaborators(
+            project=project,
+            subject=f"File {file.filename} removed from {project.name}",
+            message=f"{'staff' if staff else user.username} removed the file {file.filename} "
+            f"({project.name} {release.version}). Its filename can never be uploaded again.",
         )
         path = file.path
         file.delete()

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .collaboration import views as collaboration
 from .index import views as index
 from .manage import views as manage
 from .pages import views as pages
@@ -13,6 +14,11 @@ urlpatterns = [
     path("manage/projects/", manage.projects, name="manage-projects"),
     path("manage/project/<str:name>/releases/", manage.releases, name="manage-releases"),
     path("manage/project/<str:name>/history/", manage.history, name="manage-history"),
+    path("manage/project/<str:name>/settings/", manage.project_settings, name="manage-settings"),
+    path("manage/project/<str:name>/collaboration/", collaboration.collaboration, name="manage-collaboration"),
+    path("manage/project/<str:name>/collaboration/leave/", collaboration.leave, name="manage-leave"),
+    path("manage/projects/invitations/<int:invitation_id>/", collaboration.invitation_answer, name="invitation-answer"),
+    path("account/verify-project-role/", collaboration.invitation_respond, name="invitation-respond"),
     # The index machines read: simple API, JSON API, files.
     path("simple/", index.simple_index, name="simple-index"),
     path("simple/<str:name>/", index.simple_detail, name="simple-detail"),

@@ -1,7 +1,10 @@
 """Who may do what on a project: reads of project roles."""
 
+from django.utils import timezone
+
 from ..errors import NotAllowed
 from ..models import ProjectRole
+from .models import RoleInvitation
 
 
 def user_project_role(*, user, project):
@@ -23,3 +26,27 @@ def require_owner(*, user, project):
     """Raise NotAllowed unless `user` is an Owner of `project`."""
     if not user_is_owner(user=user, project=project):
         raise NotAllowed(f"Only an Owner of {project.name!r} may do this.")
+
+
+def project_roles(*, project):
+    """The project's roles with their users, Owners first, then by username."""
+    roles = ProjectRole.objects.filter(project=project).select_related("user")
+    return sorted(roles, key=lambda r: (r.role != ProjectRole.Role.OWNER, r.user.username.lower()))
+
+
+def project_pending_invitations(*, project):
+    """Invitations of the project still waiting for an answer (expired ones excluded)."""
+    return (
+        RoleInvitation.objects.filter(project=project, status=RoleInvitation.Status.PENDING, expires__gt=timezone.now())
+        .select_related("invitee", "inviter")
+        .order_by("created", "id")
+    )
+
+
+def user_pending_invitations(*, user):
+    """Invitations waiting for `user`'s answer, newest first."""
+    return (
+        RoleInvitation.objects.filter(invitee=user, status=RoleInvitation.Status.PENDING, expires__gt=timezone.now())
+        .select_related("project", "inviter")
+        .order_by("-created", "-id")
+    )

@@ -1,21 +1,319 @@
-"""Writes about who works on a project: roles."""
+"""Writes about who works on a project: invitations and roles.
 
-from django.db import transaction
+Every change locks the project row first, so the rules that count Owners
+("the last Owner can neither leave, be removed nor be demoted") hold however
+many requests arrive at once; invitation rows are locked before they change
+state, so a link works once. Each change records its event (on the project,
+and in the affected person's own history through `target_user`) and mails
+everyone who works on the project after the change commits.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.events import EventTag, record_event
+from accounts.mail import send_user_mail
+from accounts.selectors import user_has_verified_primary_email
 
-from ..models import ProjectRole
+from ..errors import InvalidAction, NotAllowed
+from ..models import Project, ProjectRole
+from .models import RoleInvitation
+from .notify import notify_collaborators
+from .selectors import require_owner
+
+INVITATION_MAX_AGE = timedelta(days=7)
+_LINK_SALT = "packages.collaboration.invitation"
+ROLES = (ProjectRole.Role.OWNER, ProjectRole.Role.MAINTAINER)
+
+
+class InvitationLinkError(InvalidAction):
+    """An invitation link that cannot be used: tampered, expired, used, revoked or someone else's."""
+
+
+def _locked(project):
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def _check_role_name(role):
+    if role not in ROLES:
+        raise InvalidAction(f"Unknown role {role!r}: choose Owner or Maintainer.")
+
+
+def _owner_count(project):
+    return ProjectRole.objects.filter(project=project, role=ProjectRole.Role.OWNER).count()
+
+
+def _role_of(project, user):
+    return ProjectRole.objects.filter(project=project, user=user).first()
+
+
+# --- invitations ---------------------------------------------------------------
+
+
+def invitation_link(invitation):
+    """The absolute, signed link that lets the invitee answer `invitation`."""
+    token = signing.dumps({"invitation": invitation.pk, "user": invitation.invitee_id}, salt=_LINK_SALT)
+    return f"{settings.SITE_URL}{reverse('packages:invitation-respond')}?token={token}"
+
+
+def invitation_create(*, request=None, actor, project, invitee, role):
+    """Invite `invitee` to `project` as `role`: a pending invitation and a mailed single-use link (7 days)."""
+    _check_role_name(role)
+    with transaction.atomic():
+        project = _locked(project)
+        require_owner(user=actor, project=project)
+        if _role_of(project, invitee) is not None:
+            raise InvalidAction(f"{invitee.username} already works on {project.name}.")
+        if not user_has_verified_primary_email(invitee):
+            raise InvalidAction(
+                f"{invitee.username} has no verified primary email address, so no invitation can reach them."
+            )
+        now = timezone.now()
+        RoleInvitation.objects.filter(
+            project=project, invitee=invitee, status=RoleInvitation.Status.PENDING, expires__lte=now
+        ).update(status=RoleInvitation.Status.EXPIRED)
+        try:
+            with transaction.atomic():
+                invitation = RoleInvitation.objects.create(
+                    project=project, invitee=invitee, inviter=actor, role=role, created=now, expires=now + INVITATION_MAX_AGE
+                )
+        except IntegrityError:
+            raise InvalidAction(f"{invitee.username} already has a pending invitation to {project.name}.") from None
+        record_event(
+            tag=EventTag.PROJECT_ROLE_INVITE,
+            request=request,
+            user=actor,
+            target_user=invitee,
+            project_name=project.normalized_name,
+            details={"target_user": invitee.username, "role_name": role},
+        )
+        context = {
+            "project_name": project.name,
+            "inviter": actor.username,
+            "role": role,
+            "link": invitation_link(invitation),
+            "expires": invitation.expires,
+        }
+        transaction.on_commit(
+            lambda: send_user_mail(user=invitee, template="packages/mail/invitation", context=context)
+        )
+        notify_collaborators(
+            project=project,
+            subject=f"{invitee.username} invited to {project.name}",
+            message=f"{actor.username} invited {invitee.username} to work on {project.name} as {role}.",
+        )
+    return invitation
+
+
+def invitation_from_link(*, token, user):
+    """The pending invitation the link `token` stands for, if it is `user`'s; InvitationLinkError otherwise."""
+    try:
+        data = signing.loads(token or "", salt=_LINK_SALT, max_age=INVITATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise InvitationLinkError("This invitation link has expired. Ask an Owner of the project to invite you again.") from None
+    except signing.BadSignature:
+        raise InvitationLinkError("This invitation link is not valid. Check that you copied all of it.") from None
+    if not isinstance(data, dict):
+        raise InvitationLinkError("This invitation link is not valid. Check that you copied all of it.")
+    invitation = RoleInvitation.objects.select_related("project", "inviter").filter(pk=data.get("invitation")).first()
+    if invitation is None:
+        raise InvitationLinkError("This invitation no longer exists: the project or the invitation was removed.")
+    if data.get("user") != user.pk or invitation.invitee_id != user.pk:
+        raise InvitationLinkError("This invitation was sent to another account. Sign in as the person it was sent to.")
+    _check_answerable(invitation)
+    return invitation
+
+
+def _check_answerable(invitation):
+    state = invitation.status
+    if state == RoleInvitation.Status.PENDING and invitation.is_expired:
+        state = RoleInvitation.Status.EXPIRED
+    if state != RoleInvitation.Status.PENDING:
+        messages = {
+            RoleInvitation.Status.ACCEPTED: "This invitation was already accepted.",
+            RoleInvitation.Status.DECLINED: "This invitation was already declined.",
+            RoleInvitation.Status.REVOKED: "This invitation was revoked by an Owner of the project.",
+            RoleInvitation.Status.EXPIRED: "This invitation has expired. Ask an Owner of the project to invite you again.",
+        }
+        raise InvitationLinkError(messages[state])
+
+
+def _answer(invitation, *, user, status):
+    """Lock the invitation, check it is still `user`'s to answer, and mark it `status`."""
+    invitation = RoleInvitation.objects.select_for_update().select_related("project").get(pk=invitation.pk)
+    if invitation.invitee_id != user.pk:
+        raise InvitationLinkError("This invitation was sent to another account.")
+    _check_answerable(invitation)
+    invitation.status = status
+    invitation.responded = timezone.now()
+    invitation.save(update_fields=["status", "responded"])
+    return invitation
+
+
+def invitation_accept(*, request=None, user, invitation):
+    """`user` accepts: they get the invited role on the project. Works once."""
+    with transaction.atomic():
+        project = _locked(invitation.project)
+        invitation = _answer(invitation, user=user, status=RoleInvitation.Status.ACCEPTED)
+        if _role_of(project, user) is not None:
+            raise InvalidAction(f"You already work on {project.name}.")
+        ProjectRole.objects.create(project=project, user=user, role=invitation.role)
+        details = {"target_user": user.username, "role_name": invitation.role}
+        for tag in (EventTag.PROJECT_ROLE_INVITE_ACCEPT, EventTag.PROJECT_ROLE_ADD):
+            record_event(
+                tag=tag, request=request, user=user, target_user=user, project_name=project.normalized_name, details=details
+            )
+        notify_collaborators(
+            project=project,
+            subject=f"{user.username} joined {project.name}",
+            message=f"{user.username} accepted the invitation and now works on {project.name} as {invitation.role}.",
+        )
+    return invitation
+
+
+def invitation_decline(*, request=None, user, invitation):
+    """`user` declines: nothing else changes."""
+    with transaction.atomic():
+        project = _locked(invitation.project)
+        invitation = _answer(invitation, user=user, status=RoleInvitation.Status.DECLINED)
+        record_event(
+            tag=EventTag.PROJECT_ROLE_INVITE_DECLINE,
+            request=request,
+            user=user,
+            target_user=user,
+            project_name=project.normalized_name,
+            details={"target_user": user.username, "role_name": invitation.role},
+        )
+        notify_collaborators(
+            project=project,
+            subject=f"{user.username} declined to join {project.name}",
+            message=f"{user.username} declined the invitation to work on {project.name} as {invitation.role}.",
+        )
+    return invitation
+
+
+def invitation_revoke(*, request=None, actor, invitation):
+    """An Owner withdraws a pending invitation; its link stops working."""
+    with transaction.atomic():
+        project = _locked(invitation.project)
+        require_owner(user=actor, project=project)
+        invitation = RoleInvitation.objects.select_for_update().select_related("invitee").get(pk=invitation.pk)
+        if invitation.project_id != project.pk or invitation.status != RoleInvitation.Status.PENDING:
+            raise InvalidAction("That invitation is no longer pending.")
+        invitation.status = RoleInvitation.Status.REVOKED
+        invitation.responded = timezone.now()
+        invitation.save(update_fields=["status", "responded"])
+        invitee = invitation.invitee
+        record_event(
+            tag=EventTag.PROJECT_ROLE_INVITE_REVOKE,
+            request=request,
+            user=actor,
+            target_user=invitee,
+            project_name=project.normalized_name,
+            details={"target_user": invitee.username, "role_name": invitation.role},
+        )
+        notify_collaborators(
+            project=project,
+            subject=f"Invitation of {invitee.username} to {project.name} revoked",
+            message=f"{actor.username} revoked the invitation of {invitee.username} to work on {project.name}.",
+            also=[invitee],
+        )
+    return invitation
+
+
+# --- roles ---------------------------------------------------------------------
 
 
 def role_add(*, request=None, project, user, role, actor=None):
-    """Give `user` a role on `project`."""
+    """Give `user` a role on `project` directly (staff, and the first Owner); others are invited."""
+    _check_role_name(role)
     with transaction.atomic():
         project_role = ProjectRole.objects.create(project=project, user=user, role=role)
         record_event(
             tag=EventTag.PROJECT_ROLE_ADD,
             request=request,
             user=actor or user,
+            target_user=user,
             project_name=project.normalized_name,
             details={"target_user": user.username, "role_name": role},
         )
     return project_role
+
+
+def _last_owner_message(project, user, doing):
+    return (
+        f"{user.username} is the last Owner of {project.name} and cannot {doing}. "
+        "Make someone else an Owner first."
+    )
+
+
+def role_change(*, request=None, actor, project, user, role):
+    """An Owner changes `user`'s role; the last Owner cannot be demoted."""
+    _check_role_name(role)
+    with transaction.atomic():
+        project = _locked(project)
+        require_owner(user=actor, project=project)
+        current = _role_of(project, user)
+        if current is None:
+            raise InvalidAction(f"{user.username} does not work on {project.name}.")
+        if current.role == role:
+            raise InvalidAction(f"{user.username} is already {role} of {project.name}.")
+        if current.role == ProjectRole.Role.OWNER and _owner_count(project) == 1:
+            raise InvalidAction(_last_owner_message(project, user, "be demoted"))
+        previous = current.role
+        current.role = role
+        current.save(update_fields=["role"])
+        record_event(
+            tag=EventTag.PROJECT_ROLE_CHANGE,
+            request=request,
+            user=actor,
+            target_user=user,
+            project_name=project.normalized_name,
+            details={"target_user": user.username, "role_name": role, "previous_role": previous},
+        )
+        notify_collaborators(
+            project=project,
+            subject=f"{user.username} is now {role} of {project.name}",
+            message=f"{actor.username} changed the role of {user.username} on {project.name} from {previous} to {role}.",
+        )
+    return current
+
+
+def role_remove(*, request=None, actor, project, user):
+    """Remove `user` from `project`: an Owner removes anyone, anyone removes themselves (leaves).
+
+    The last Owner can neither leave nor be removed. Their tokens stop working
+    on the project at once: every upload checks for a role.
+    """
+    with transaction.atomic():
+        project = _locked(project)
+        if actor.pk != user.pk:
+            require_owner(user=actor, project=project)
+        current = _role_of(project, user)
+        if current is None:
+            if actor.pk == user.pk:
+                raise NotAllowed(f"You do not work on {project.name}.")
+            raise InvalidAction(f"{user.username} does not work on {project.name}.")
+        if current.role == ProjectRole.Role.OWNER and _owner_count(project) == 1:
+            raise InvalidAction(_last_owner_message(project, user, "leave" if actor.pk == user.pk else "be removed"))
+        current.delete()
+        record_event(
+            tag=EventTag.PROJECT_ROLE_REMOVE,
+            request=request,
+            user=actor,
+            target_user=user,
+            project_name=project.normalized_name,
+            details={"target_user": user.username, "role_name": current.role},
+        )
+        if actor.pk == user.pk:
+            message = f"{user.username} left {project.name} (was {current.role})."
+        else:
+            message = f"{actor.username} removed {user.username} ({current.role}) from {project.name}."
+        notify_collaborators(
+            project=project, subject=f"{user.username} no longer works on {project.name}", message=message, also=[user]
+        )

@@ -30,3 +30,18 @@ ACTIONS = {
     "remove-release": RemoveReleaseForm,
     "remove-file": RemoveFileForm,
 }
+
+
+class ProjectDeleteForm(forms.Form):
+    confirm = forms.CharField(label="Type the project name to confirm", max_length=255)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["confirm"].label = f"Type {project.name} to confirm"
+
+    def clean_confirm(self):
+        typed = self.cleaned_data["confirm"].strip()
+        if typed != self.project.name:
+            raise forms.ValidationError(f"Type the project name {self.project.name!r} exactly to delete it.")
+        return typed

@@ -1,37 +1,26 @@
-"""Owners' management pages: their projects, releases (yank, un-yank, remove) and security history.
+"""Owners' management pages: their projects, releases (yank, un-yank, remove), settings and security history.
 
-Thin views: bind the form, call a service in packages.services, render. Every
-page needs 2FA; the releases page, which can remove files, also needs a fresh
-authentication ("sudo mode").
+Thin views: bind the form, call a service, render. Every page needs 2FA; the
+pages that change a project also need a fresh authentication ("sudo mode").
+Who may open which page is decided once, in `access.managed_project`.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Sum
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from packaging.utils import canonicalize_name
+from django.shortcuts import redirect, render
 
 from accounts.selectors import project_security_history
 from mfa.decorators import reauthentication_required, two_factor_required
 
 from .. import services
-from ..collaboration.selectors import user_project_role
+from ..collaboration.selectors import user_pending_invitations
 from ..errors import PackagesError
-from .forms import ACTIONS
-from ..models import File, Project, ProjectRole, Release
+from ..models import File, ProjectRole, Release
+from .access import managed_project
+from .forms import ACTIONS, ProjectDeleteForm
 
-
-def _project_for(request, name, *, owner=True):
-    project = get_object_or_404(Project, normalized_name=canonicalize_name(name))
-    role = user_project_role(user=request.user, project=project)
-    if role is None:
-        raise Http404("No such project among yours.")
-    if owner and role != ProjectRole.Role.OWNER:
-        raise PermissionDenied("Only an Owner of this project can manage its releases.")
-    if project.normalized_name != name:
-        return project, True
-    return project, False
+HISTORY_PAGE_SIZE = 50
 
 
 @two_factor_required
@@ -42,7 +31,8 @@ def projects(request):
         .annotate(release_count=Count("project__releases", distinct=True))
         .order_by("project__normalized_name")
     )
-    return render(request, "packages/manage/projects.html", {"roles": roles})
+    context = {"roles": roles, "invitations": user_pending_invitations(user=request.user)}
+    return render(request, "packages/manage/projects.html", context)
 
 
 def _perform(request, project, action, form):
@@ -73,10 +63,8 @@ def _perform(request, project, action, form):
 
 @two_factor_required
 @reauthentication_required
-def releases(request, name):
-    project, renamed = _project_for(request, name)
-    if renamed:
-        return redirect("packages:manage-releases", name=project.normalized_name)
+@managed_project(what="manage its releases")
+def releases(request, project, role):
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -105,9 +93,46 @@ def releases(request, name):
 
 
 @two_factor_required
-def history(request, name):
-    project, renamed = _project_for(request, name)
-    if renamed:
-        return redirect("packages:manage-history", name=project.normalized_name)
-    events = project_security_history(project.normalized_name)[:500]
-    return render(request, "packages/manage/history.html", {"project": project, "events": events})
+@reauthentication_required
+@managed_project(what="change its settings")
+def project_settings(request, project, role):
+    delete_form = ProjectDeleteForm(project=project)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "archive":
+                services.project_archive(request=request, user=request.user, project=project)
+                messages.success(request, f"{project.name} is archived: uploads are refused, installs still work.")
+                return redirect("packages:manage-settings", name=project.normalized_name)
+            if action == "unarchive":
+                services.project_unarchive(request=request, user=request.user, project=project)
+                messages.success(request, f"{project.name} is no longer archived: uploads are accepted again.")
+                return redirect("packages:manage-settings", name=project.normalized_name)
+            if action == "delete":
+                delete_form = ProjectDeleteForm(request.POST, project=project)
+                if delete_form.is_valid():
+                    services.project_remove(request=request, user=request.user, project=project)
+                    messages.success(
+                        request,
+                        f"Project {project.name} deleted. Its filenames can never be uploaded again; "
+                        "its name is free for a new project.",
+                    )
+                    return redirect("packages:manage-projects")
+            else:
+                messages.error(request, "That request was incomplete; nothing was changed.")
+        except PackagesError as error:
+            messages.error(request, error.message)
+        status = 400
+    return render(
+        request, "packages/manage/settings.html", {"project": project, "delete_form": delete_form}, status=status
+    )
+
+
+@two_factor_required
+@managed_project(what="see its security history")
+def history(request, project, role):
+    page = Paginator(project_security_history(project.normalized_name), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "packages/manage/history.html", {"project": project, "page": page, "events": page})

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from .. import selectors
+from ..collaboration.selectors import user_project_role
 
 
 
@@ -25,6 +26,13 @@ def _safe_links(release):
     if isinstance(urls, dict):
         links.extend(urls.items())
     return [(label, url) for label, url in links if str(url).lower().startswith(("https://", "http://"))]
+
+
+def initials(user):
+    """One or two letters standing for `user` in an avatar drawn by the page itself (no external service)."""
+    words = (user.name or "").split() or [user.username]
+    letters = "".join(word[0] for word in words if word[:1].isalnum())[:2] or user.username[:1]
+    return letters.upper()
 
 
 @require_safe
@@ -50,7 +58,8 @@ def project_page(request, name, version=None):
             "is_latest": release is not None and release == selectors.release_latest(releases),
             "releases": list(reversed(releases)),
             "files": selectors.project_files(project=project, release=release) if release else [],
-            "maintainers": selectors.project_maintainers(project=project),
+            "maintainers": [(person, initials(person)) for person in selectors.project_maintainers(project=project)],
+            "viewer_role": user_project_role(user=request.user, project=project),
             "links": _safe_links(release),
             "classifiers": (release.metadata or {}).get("classifiers", []) if release else [],
         },

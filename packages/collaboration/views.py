@@ -1,0 +1,154 @@
+"""The collaboration pages: an Owner invites, re-roles and removes people; an invitee answers; anyone leaves.
+
+Thin views: bind the form, call a service in collaboration.services, render.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import user_by_username_or_primary_email
+from mfa.decorators import reauthentication_required, two_factor_required
+
+from ..errors import PackagesError
+from ..manage.access import managed_project
+from . import selectors, services
+from .forms import InvitationRevokeForm, InviteForm, RoleChangeForm, RoleRemoveForm
+from .models import RoleInvitation
+
+
+def _member(project, form):
+    user = get_user_model().objects.filter(pk=form.cleaned_data["user"]).first()
+    if user is None:
+        raise PackagesError("That person does not exist (any more).")
+    return user
+
+
+def _invite(request, project, form):
+    invitee = user_by_username_or_primary_email(form.cleaned_data["who"])
+    if invitee is None:
+        raise PackagesError(f"No account has the username or primary email address {form.cleaned_data['who']!r}.")
+    role = form.cleaned_data["role"]
+    services.invitation_create(request=request, actor=request.user, project=project, invitee=invitee, role=role)
+    return f"Invitation sent to {invitee.username} as {role}. It is valid for 7 days."
+
+
+def _change(request, project, form):
+    user = _member(project, form)
+    role = form.cleaned_data["role"]
+    services.role_change(request=request, actor=request.user, project=project, user=user, role=role)
+    return f"{user.username} is now {role} of {project.name}."
+
+
+def _remove(request, project, form):
+    user = _member(project, form)
+    services.role_remove(request=request, actor=request.user, project=project, user=user)
+    return f"{user.username} was removed from {project.name}; their API tokens no longer work on it."
+
+
+def _revoke(request, project, form):
+    invitation = RoleInvitation.objects.filter(project=project, pk=form.cleaned_data["invitation"]).first()
+    if invitation is None:
+        raise PackagesError("That invitation does not exist (any more).")
+    services.invitation_revoke(request=request, actor=request.user, invitation=invitation)
+    return f"The invitation of {invitation.invitee.username} was revoked; its link no longer works."
+
+
+ACTIONS = {
+    "invite": (InviteForm, _invite),
+    "change-role": (RoleChangeForm, _change),
+    "remove": (RoleRemoveForm, _remove),
+    "revoke-invitation": (InvitationRevokeForm, _revoke),
+}
+
+
+@two_factor_required
+@reauthentication_required
+@managed_project(what="manage its collaborators")
+def collaboration(request, project, role):
+    invite_form = InviteForm()
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        form_class, perform = ACTIONS.get(action, (None, None))
+        form = form_class(request.POST) if form_class else None
+        if form is not None and form.is_valid():
+            try:
+                messages.success(request, perform(request, project, form))
+                return redirect("packages:manage-collaboration", name=project.normalized_name)
+            except PackagesError as error:
+                messages.error(request, error.message)
+        else:
+            messages.error(request, "That request was incomplete; nothing was changed.")
+        if action == "invite" and form is not None:
+            invite_form = form
+        status = 400
+    context = {
+        "project": project,
+        "roles": selectors.project_roles(project=project),
+        "invitations": selectors.project_pending_invitations(project=project),
+        "invite_form": invite_form,
+        "role_form": RoleChangeForm(),
+    }
+    return render(request, "packages/collaboration/collaboration.html", context, status=status)
+
+
+@require_POST
+@two_factor_required
+@reauthentication_required
+@managed_project(what="leave it", owner=False)
+def leave(request, project, role):
+    try:
+        services.role_remove(request=request, actor=request.user, project=project, user=request.user)
+    except PackagesError as error:
+        messages.error(request, error.message)
+        return redirect("packages:manage-projects")
+    messages.success(request, f"You left {project.name}. Your API tokens no longer work on it.")
+    return redirect("packages:manage-projects")
+
+
+def _answer(request, invitation, answer):
+    if answer == "accept":
+        services.invitation_accept(request=request, user=request.user, invitation=invitation)
+        messages.success(request, f"You now work on {invitation.project.name} as {invitation.role}.")
+    else:
+        services.invitation_decline(request=request, user=request.user, invitation=invitation)
+        messages.success(request, f"You declined the invitation to {invitation.project.name}.")
+    return redirect("packages:manage-projects")
+
+
+@never_cache
+@two_factor_required
+def invitation_respond(request):
+    """The mailed link: show the invitation and Accept / Decline; refuse any unusable link with a clear page."""
+    token = request.POST.get("token") or request.GET.get("token") or ""
+    try:
+        invitation = services.invitation_from_link(token=token, user=request.user)
+        if request.method == "POST":
+            answer = request.POST.get("answer")
+            if answer in ("accept", "decline"):
+                return _answer(request, invitation, answer)
+            messages.error(request, "Choose Accept or Decline.")
+    except PackagesError as error:
+        response = render(request, "packages/collaboration/invitation_refused.html", {"reason": error.message}, status=400)
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "packages/collaboration/invitation.html", {"invitation": invitation, "token": token})
+
+
+@require_POST
+@two_factor_required
+def invitation_answer(request, invitation_id):
+    """Accept or decline from the projects page (the invitee is signed in; no link needed)."""
+    invitation = get_object_or_404(RoleInvitation, pk=invitation_id, invitee=request.user)
+    answer = request.POST.get("answer")
+    if answer not in ("accept", "decline"):
+        messages.error(request, "Choose Accept or Decline.")
+        return redirect("packages:manage-projects")
+    try:
+        return _answer(request, invitation, answer)
+    except PackagesError as error:
+        messages.error(request, error.message)
+        return redirect("packages:manage-projects")
