@@ -23,6 +23,12 @@ CHROMIUM_ARGS = [
 _browser_skipped = []
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(settings):
+    """Argon2 still hashes every password, at test cost (production keeps Argon2's defaults)."""
+    settings.PASSWORD_HASHERS = ["tests.hashers.CheapArgon2PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
 @pytest.fixture
 def password():
     return PASSWORD

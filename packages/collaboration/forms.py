@@ -16,7 +16,7 @@ class InviteForm(forms.Form):
         max_length=254,
         help_text="The person needs an account here with a verified email address.",
     )
-    role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES, initial=ProjectRole.Role.MAINTAINER)
+    role = forms.ChoiceField(label="Their role", choices=ROLE_CHOICES, initial=ProjectRole.Role.MAINTAINER)
 
 
 class RoleChangeForm(forms.Form):
