@@ -5,6 +5,8 @@ Every write that changes what installers see records one JournalEntry and sets
 Files leave storage only after the transaction that removed their rows commits.
 """
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
@@ -91,63 +93,82 @@ def project_remove(*, request=None, user, project, staff=False):
         _delete_after_commit(paths)
 
 
-def _project_archive_set(*, request, user, project, archived):
+@dataclass(frozen=True)
+class _StatusChange:
+    to: str
+    tag: str
+    journal: str
+    refusals: dict  # current status -> why the change cannot happen ({name} is filled in)
+    owner_only: bool
+
+
+_ACTIVE, _ARCHIVED, _QUARANTINED = Project.Status.ACTIVE, Project.Status.ARCHIVED, Project.Status.QUARANTINED
+_STAFF_HOLDS_IT = "Project {name!r} is quarantined by staff; it cannot be archived or unarchived now."
+_STATUS_CHANGES = {
+    "archive": _StatusChange(
+        _ARCHIVED,
+        EventTag.PROJECT_ARCHIVE,
+        "archive",
+        {_ARCHIVED: "Project {name!r} is already archived.", _QUARANTINED: _STAFF_HOLDS_IT},
+        owner_only=True,
+    ),
+    "unarchive": _StatusChange(
+        _ACTIVE,
+        EventTag.PROJECT_UNARCHIVE,
+        "unarchive",
+        {_ACTIVE: "Project {name!r} is not archived.", _QUARANTINED: _STAFF_HOLDS_IT},
+        owner_only=True,
+    ),
+    "quarantine": _StatusChange(
+        _QUARANTINED,
+        EventTag.PROJECT_QUARANTINE_ENTER,
+        "quarantine enter",
+        {_QUARANTINED: "Project {name!r} is already quarantined."},
+        owner_only=False,
+    ),
+    "unquarantine": _StatusChange(
+        _ACTIVE,
+        EventTag.PROJECT_QUARANTINE_EXIT,
+        "quarantine exit",
+        {_ACTIVE: "Project {name!r} is not quarantined.", _ARCHIVED: "Project {name!r} is not quarantined."},
+        owner_only=False,
+    ),
+}
+
+
+def _project_status_set(*, request, user, project, change):
+    change = _STATUS_CHANGES[change]
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        require_owner(user=user, project=project)
-        if project.status == Project.Status.QUARANTINED:
-            raise InvalidAction(f"Project {project.name!r} is quarantined by staff; it cannot be archived or unarchived now.")
-        if (project.status == Project.Status.ARCHIVED) == archived:
-            state = "already" if archived else "not"
-            raise InvalidAction(f"Project {project.name!r} is {state} archived.")
-        project.status = Project.Status.ARCHIVED if archived else Project.Status.ACTIVE
+        if change.owner_only:
+            require_owner(user=user, project=project)
+        if project.status in change.refusals:
+            raise InvalidAction(change.refusals[project.status].format(name=project.name))
+        project.status = change.to
         project.save(update_fields=["status"])
-        journal_record(project=project, action="archive" if archived else "unarchive", user=user)
-        record_event(
-            tag=EventTag.PROJECT_ARCHIVE if archived else EventTag.PROJECT_UNARCHIVE,
-            request=request,
-            user=user,
-            project_name=project.normalized_name,
-        )
+        journal_record(project=project, action=change.journal, user=user)
+        record_event(tag=change.tag, request=request, user=user, project_name=project.normalized_name)
     return project
 
 
 def project_archive(*, request=None, user, project):
     """Owner: mark the project as finished. Uploads are refused; it stays installable."""
-    return _project_archive_set(request=request, user=user, project=project, archived=True)
+    return _project_status_set(request=request, user=user, project=project, change="archive")
 
 
 def project_unarchive(*, request=None, user, project):
     """Owner: accept uploads again."""
-    return _project_archive_set(request=request, user=user, project=project, archived=False)
-
-
-def _project_quarantine_set(*, request, user, project, quarantined):
-    with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=project.pk)
-        if (project.status == Project.Status.QUARANTINED) == quarantined:
-            state = "already" if quarantined else "not"
-            raise InvalidAction(f"Project {project.name!r} is {state} quarantined.")
-        project.status = Project.Status.QUARANTINED if quarantined else Project.Status.ACTIVE
-        project.save(update_fields=["status"])
-        journal_record(project=project, action="quarantine enter" if quarantined else "quarantine exit", user=user)
-        record_event(
-            tag=EventTag.PROJECT_QUARANTINE_ENTER if quarantined else EventTag.PROJECT_QUARANTINE_EXIT,
-            request=request,
-            user=user,
-            project_name=project.normalized_name,
-        )
-    return project
+    return _project_status_set(request=request, user=user, project=project, change="unarchive")
 
 
 def project_quarantine_enter(*, request=None, user, project):
     """Staff: hide the project from the index and refuse its uploads."""
-    return _project_quarantine_set(request=request, user=user, project=project, quarantined=True)
+    return _project_status_set(request=request, user=user, project=project, change="quarantine")
 
 
 def project_quarantine_exit(*, request=None, user, project):
     """Staff: put a quarantined project back in the index."""
-    return _project_quarantine_set(request=request, user=user, project=project, quarantined=False)
+    return _project_status_set(request=request, user=user, project=project, change="unquarantine")
 
 
 def project_limits_set(*, request=None, user, project, upload_limit, total_size_limit):

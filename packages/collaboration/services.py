@@ -52,6 +52,18 @@ def _role_of(project, user):
     return ProjectRole.objects.filter(project=project, user=user).first()
 
 
+def _record(tag, *, request, actor, target, project, role, **details):
+    """The event of a change to `target`'s place on `project`, in the project's and `target`'s histories."""
+    record_event(
+        tag=tag,
+        request=request,
+        user=actor,
+        target_user=target,
+        project_name=project.normalized_name,
+        details={"target_user": target.username, "role_name": role, **details},
+    )
+
+
 # --- invitations ---------------------------------------------------------------
 
 
@@ -80,18 +92,16 @@ def invitation_create(*, request=None, actor, project, invitee, role):
         try:
             with transaction.atomic():
                 invitation = RoleInvitation.objects.create(
-                    project=project, invitee=invitee, inviter=actor, role=role, created=now, expires=now + INVITATION_MAX_AGE
+                    project=project,
+                    invitee=invitee,
+                    inviter=actor,
+                    role=role,
+                    created=now,
+                    expires=now + INVITATION_MAX_AGE,
                 )
         except IntegrityError:
             raise InvalidAction(f"{invitee.username} already has a pending invitation to {project.name}.") from None
-        record_event(
-            tag=EventTag.PROJECT_ROLE_INVITE,
-            request=request,
-            user=actor,
-            target_user=invitee,
-            project_name=project.normalized_name,
-            details={"target_user": invitee.username, "role_name": role},
-        )
+        _record(EventTag.PROJECT_ROLE_INVITE, request=request, actor=actor, target=invitee, project=project, role=role)
         context = {
             "project_name": project.name,
             "inviter": actor.username,
@@ -115,7 +125,9 @@ def invitation_from_link(*, token, user):
     try:
         data = signing.loads(token or "", salt=_LINK_SALT, max_age=INVITATION_MAX_AGE)
     except signing.SignatureExpired:
-        raise InvitationLinkError("This invitation link has expired. Ask an Owner of the project to invite you again.") from None
+        raise InvitationLinkError(
+            "This invitation link has expired. Ask an Owner of the project to invite you again."
+        ) from None
     except signing.BadSignature:
         raise InvitationLinkError("This invitation link is not valid. Check that you copied all of it.") from None
     if not isinstance(data, dict):
@@ -163,11 +175,8 @@ def invitation_accept(*, request=None, user, invitation):
         if _role_of(project, user) is not None:
             raise InvalidAction(f"You already work on {project.name}.")
         ProjectRole.objects.create(project=project, user=user, role=invitation.role)
-        details = {"target_user": user.username, "role_name": invitation.role}
         for tag in (EventTag.PROJECT_ROLE_INVITE_ACCEPT, EventTag.PROJECT_ROLE_ADD):
-            record_event(
-                tag=tag, request=request, user=user, target_user=user, project_name=project.normalized_name, details=details
-            )
+            _record(tag, request=request, actor=user, target=user, project=project, role=invitation.role)
         notify_collaborators(
             project=project,
             subject=f"{user.username} joined {project.name}",
@@ -181,13 +190,13 @@ def invitation_decline(*, request=None, user, invitation):
     with transaction.atomic():
         project = _locked(invitation.project)
         invitation = _answer(invitation, user=user, status=RoleInvitation.Status.DECLINED)
-        record_event(
-            tag=EventTag.PROJECT_ROLE_INVITE_DECLINE,
+        _record(
+            EventTag.PROJECT_ROLE_INVITE_DECLINE,
             request=request,
-            user=user,
-            target_user=user,
-            project_name=project.normalized_name,
-            details={"target_user": user.username, "role_name": invitation.role},
+            actor=user,
+            target=user,
+            project=project,
+            role=invitation.role,
         )
         notify_collaborators(
             project=project,
@@ -209,13 +218,13 @@ def invitation_revoke(*, request=None, actor, invitation):
         invitation.responded = timezone.now()
         invitation.save(update_fields=["status", "responded"])
         invitee = invitation.invitee
-        record_event(
-            tag=EventTag.PROJECT_ROLE_INVITE_REVOKE,
+        _record(
+            EventTag.PROJECT_ROLE_INVITE_REVOKE,
             request=request,
-            user=actor,
-            target_user=invitee,
-            project_name=project.normalized_name,
-            details={"target_user": invitee.username, "role_name": invitation.role},
+            actor=actor,
+            target=invitee,
+            project=project,
+            role=invitation.role,
         )
         notify_collaborators(
             project=project,
@@ -234,22 +243,14 @@ def role_add(*, request=None, project, user, role, actor=None):
     _check_role_name(role)
     with transaction.atomic():
         project_role = ProjectRole.objects.create(project=project, user=user, role=role)
-        record_event(
-            tag=EventTag.PROJECT_ROLE_ADD,
-            request=request,
-            user=actor or user,
-            target_user=user,
-            project_name=project.normalized_name,
-            details={"target_user": user.username, "role_name": role},
+        _record(
+            EventTag.PROJECT_ROLE_ADD, request=request, actor=actor or user, target=user, project=project, role=role
         )
     return project_role
 
 
 def _last_owner_message(project, user, doing):
-    return (
-        f"{user.username} is the last Owner of {project.name} and cannot {doing}. "
-        "Make someone else an Owner first."
-    )
+    return f"{user.username} is the last Owner of {project.name} and cannot {doing}. Make someone else an Owner first."
 
 
 def role_change(*, request=None, actor, project, user, role):
@@ -268,13 +269,14 @@ def role_change(*, request=None, actor, project, user, role):
         previous = current.role
         current.role = role
         current.save(update_fields=["role"])
-        record_event(
-            tag=EventTag.PROJECT_ROLE_CHANGE,
+        _record(
+            EventTag.PROJECT_ROLE_CHANGE,
             request=request,
-            user=actor,
-            target_user=user,
-            project_name=project.normalized_name,
-            details={"target_user": user.username, "role_name": role, "previous_role": previous},
+            actor=actor,
+            target=user,
+            project=project,
+            role=role,
+            previous_role=previous,
         )
         notify_collaborators(
             project=project,
@@ -302,13 +304,8 @@ def role_remove(*, request=None, actor, project, user):
         if current.role == ProjectRole.Role.OWNER and _owner_count(project) == 1:
             raise InvalidAction(_last_owner_message(project, user, "leave" if actor.pk == user.pk else "be removed"))
         current.delete()
-        record_event(
-            tag=EventTag.PROJECT_ROLE_REMOVE,
-            request=request,
-            user=actor,
-            target_user=user,
-            project_name=project.normalized_name,
-            details={"target_user": user.username, "role_name": current.role},
+        _record(
+            EventTag.PROJECT_ROLE_REMOVE, request=request, actor=actor, target=user, project=project, role=current.role
         )
         if actor.pk == user.pk:
             message = f"{user.username} left {project.name} (was {current.role})."

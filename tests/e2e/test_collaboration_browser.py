@@ -12,7 +12,7 @@ from tests.accounts.factories import PASSWORD, UserFactory
 from tests.mfa.factories import TOTPDeviceFactory, totp_code
 
 from . import clients
-from .conftest import Dists, make_token
+from .conftest import make_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
