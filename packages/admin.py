@@ -4,7 +4,16 @@ from django.contrib import admin, messages
 
 from . import services
 from .errors import PackagesError
-from .models import File, FilenameRegistry, JournalEntry, ProhibitedProjectName, Project, ProjectRole, Release
+from .models import (
+    File,
+    FilenameRegistry,
+    JournalEntry,
+    ProhibitedProjectName,
+    Project,
+    ProjectRole,
+    Release,
+    RoleInvitation,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,6 +34,19 @@ class ProjectRoleInline(admin.TabularInline):
         return False
 
 
+class RoleInvitationInline(admin.TabularInline):
+    """Invitations are the Owners' business; staff see them to answer questions, and change nothing."""
+
+    model = RoleInvitation
+    fk_name = "project"
+    extra = 0
+    fields = readonly_fields = ["invitee", "inviter", "role", "status", "created", "expires", "responded"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "status", "created", "total_size", "upload_limit", "total_size_limit", "last_serial"]
@@ -33,7 +55,7 @@ class ProjectAdmin(admin.ModelAdmin):
     fields = ["name", "normalized_name", "status", "created", "total_size", "last_serial", "upload_limit",
               "total_size_limit"]
     readonly_fields = ["name", "normalized_name", "status", "created", "total_size", "last_serial"]
-    inlines = [ProjectRoleInline]
+    inlines = [ProjectRoleInline, RoleInvitationInline]
     actions = ["quarantine", "release_from_quarantine"]
 
     def has_add_permission(self, request):

@@ -18,7 +18,7 @@ from .collaboration.notify import collaborators, notify_collaborators
 from .collaboration.selectors import require_owner
 from .errors import InvalidAction
 from .models import File, JournalEntry, Project, ProjectRole, Release
-from .upload import storage
+from . import storage
 
 
 def journal_record(*, project, action, user=None):

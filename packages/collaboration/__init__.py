@@ -1,1 +1,1 @@
-"""Who works on a project: roles (Owner, Maintainer) and invitations."""
+"""Who works on a project: roles (Owner, Maintainer), invitations, and who may open which management page (access)."""

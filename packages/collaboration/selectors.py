@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from ..errors import NotAllowed
 from ..models import ProjectRole
-from .models import RoleInvitation
+from ..models import RoleInvitation
 
 
 def user_project_role(*, user, project):

@@ -22,7 +22,7 @@ from accounts.selectors import user_has_verified_primary_email
 
 from ..errors import InvalidAction, NotAllowed
 from ..models import Project, ProjectRole
-from .models import RoleInvitation
+from ..models import RoleInvitation
 from .notify import notify_collaborators
 from .selectors import require_owner
 
@@ -245,6 +245,11 @@ def role_add(*, request=None, project, user, role, actor=None):
         project_role = ProjectRole.objects.create(project=project, user=user, role=role)
         _record(
             EventTag.PROJECT_ROLE_ADD, request=request, actor=actor or user, target=user, project=project, role=role
+        )
+        notify_collaborators(
+            project=project,
+            subject=f"{user.username} added to {project.name}",
+            message=f"{(actor or user).username} gave {user.username} the role {role} on {project.name}.",
         )
     return project_role
 

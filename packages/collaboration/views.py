@@ -13,10 +13,10 @@ from accounts.selectors import user_by_username_or_primary_email
 from mfa.decorators import reauthentication_required, two_factor_required
 
 from ..errors import PackagesError
-from ..manage.access import managed_project
 from . import selectors, services
+from .access import managed_project
 from .forms import InvitationRevokeForm, InviteForm, RoleChangeForm, RoleRemoveForm
-from .models import RoleInvitation
+from ..models import RoleInvitation
 
 
 def _member(project, form):

@@ -1,1 +1,1 @@
-"""Owners' management pages: their projects, releases and the project's security history."""
+"""Owners' management pages: their projects, releases, settings and the project's security history."""

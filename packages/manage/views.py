@@ -14,10 +14,10 @@ from accounts.selectors import project_security_history
 from mfa.decorators import reauthentication_required, two_factor_required
 
 from .. import services
+from ..collaboration.access import managed_project
 from ..collaboration.selectors import user_pending_invitations
 from ..errors import PackagesError
 from ..models import File, ProjectRole, Release
-from .access import managed_project
 from .forms import ACTIONS, ProjectDeleteForm
 
 HISTORY_PAGE_SIZE = 50

@@ -14,7 +14,7 @@ from tokens.authentication import APITokenAuthentication
 
 from ..errors import PackagesError
 from .service import release_file_upload, upload_hard_limit
-from .storage import HashingUploadHandler
+from ..storage import HashingUploadHandler
 
 NO_CREDENTIALS = "Invalid or non-existent authentication information."
 

@@ -15,7 +15,7 @@ from .. import services
 from ..collaboration import selectors as collaboration
 from ..errors import InvalidUpload
 from ..models import File, FilenameRegistry, ProhibitedProjectName, Project, Release, confusable_name
-from . import storage
+from .. import storage
 from . import description
 from .checks import archives, files, form, metadata, names
 

@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from packaging.utils import canonicalize_name, canonicalize_version
 
 from packages.models import File, FilenameRegistry, Project, ProjectRole, Release
-from packages.upload.storage import file_path, metadata_path
+from packages.storage import file_path, metadata_path
 from tests.accounts.factories import UserFactory
 
 

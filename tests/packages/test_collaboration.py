@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import SecurityEvent
 from accounts.selectors import project_security_history, user_security_history
 from packages.collaboration import services
-from packages.collaboration.models import RoleInvitation
+from packages.models import RoleInvitation
 from packages.collaboration.services import InvitationLinkError
 from packages.errors import InvalidAction, NotAllowed
 from packages.models import ProjectRole
@@ -190,3 +190,34 @@ def test_a_link_signed_with_another_salt_is_refused(project, owner, invitee):
     forged = signing.dumps({"invitation": invitation.pk, "user": invitee.pk}, salt="another purpose")
     with pytest.raises(InvitationLinkError, match="not valid"):
         services.invitation_from_link(token=forged, user=invitee)
+
+
+def test_yank_and_removals_mail_every_collaborator(project, owner, media_root, django_capture_on_commit_callbacks):
+    from packages import services as project_services
+    from tests.packages.factories import FileFactory, ReleaseFactory
+
+    maintainer = UserFactory(username="mia")
+    ProjectRole.objects.create(project=project, user=maintainer, role="Maintainer")
+    everyone = {"olivia@example.com", "mia@example.com"}
+    release = ReleaseFactory(project=project, version="1.0")
+    file = FileFactory(release=release, stored=True)
+    other = ReleaseFactory(project=project, version="2.0")
+
+    cases = [
+        (lambda: project_services.release_yank(user=owner, release=release, reason="broken"), "Shared-Thing 1.0 yanked", "Reason: broken"),
+        (lambda: project_services.file_remove(user=owner, file=file), f"File {file.filename} removed", "can never be uploaded again"),
+        (lambda: project_services.release_remove(user=owner, release=other), "Shared-Thing 2.0 removed", "removed release 2.0"),
+    ]
+    for change, subject, sentence in cases:
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+        assert {m.to[0] for m in mail.outbox} == everyone
+        assert all(subject in m.subject and sentence in m.body for m in mail.outbox)
+
+
+def test_a_refused_change_sends_no_mail(project, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(InvalidAction):
+            services.role_change(actor=owner, project=project, user=owner, role="Maintainer")
+    assert mail.outbox == []

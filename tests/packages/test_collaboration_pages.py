@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import SecurityEvent
 from packages.collaboration import services
-from packages.collaboration.models import RoleInvitation
+from packages.models import RoleInvitation
 from packages.errors import InvalidUpload
 from packages.models import FilenameRegistry, Project, ProjectRole
 from packages.upload.service import release_file_upload

@@ -7,7 +7,7 @@ each success records its event.
 import pytest
 
 from accounts.models import SecurityEvent
-from packages.collaboration.models import RoleInvitation
+from packages.models import RoleInvitation
 from packages.models import Project, ProjectRole
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.mfa.factories import TOTPDeviceFactory, totp_code

@@ -9,7 +9,7 @@ from accounts.models import SecurityEvent
 from packages.errors import InvalidUpload, UploadForbidden
 from packages.models import File, FilenameRegistry, JournalEntry, Project, ProjectRole, Release
 from packages.upload import service as upload_service
-from packages.upload import storage
+from packages import storage
 from packages.upload.service import release_file_upload
 from tests.accounts.factories import UserFactory
 from tests.packages.distributions import make_sdist, make_wheel, upload_form

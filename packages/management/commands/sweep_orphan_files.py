@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from packages.models import File
-from packages.upload.storage import METADATA_SUFFIX
+from packages.storage import METADATA_SUFFIX
 
 
 def walk(storage, path=""):

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from packaging.utils import canonicalize_name
 
-from ..collaboration.selectors import user_project_role
+from .selectors import user_project_role
 from ..models import Project, ProjectRole
 
 
