@@ -35,7 +35,8 @@ def test_owner_invites_member_who_uploads_until_removed(server, dists, env, uplo
     member.totp_device = TOTPDeviceFactory(user=member)
 
     # The Owner invites the member by username on the collaboration page.
-    owner_page = browser.new_context().new_page()
+    owner_context, member_context = browser.new_context(), browser.new_context()
+    owner_page = owner_context.new_page()
     sign_in(owner_page, server, owner)
     owner_page.goto(f"{server}/manage/project/e2e-alpha/collaboration/")
     owner_page.get_by_label("Username or primary email address").fill("member")
@@ -46,7 +47,7 @@ def test_owner_invites_member_who_uploads_until_removed(server, dists, env, uplo
     # The member follows the link in the mail they received and accepts.
     invitation_mail = next(m for m in mail.outbox if m.to == ["member@example.com"])
     link = re.search(r"http://\S+/account/verify-project-role/\?token=\S+", invitation_mail.body).group(0)
-    member_page = browser.new_context().new_page()
+    member_page = member_context.new_page()
     sign_in(member_page, server, member)
     member_page.goto(link)
     expect(member_page.get_by_role("heading", name="Invitation to e2e-alpha")).to_be_visible()
@@ -71,6 +72,8 @@ def test_owner_invites_member_who_uploads_until_removed(server, dists, env, uplo
     owner_page.get_by_role("button", name="Remove member").click()
     expect(owner_page.get_by_text("member was removed from e2e-alpha")).to_be_visible()
     assert not ProjectRole.objects.filter(user=member).exists()
+    owner_context.close()
+    member_context.close()
     files_before = File.objects.count()
     result = clients.twine_upload(server, [dists.alpha_1_other_bytes], password=member_token, env=env)
     assert result.returncode != 0, result
