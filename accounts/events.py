@@ -41,6 +41,14 @@ class EventTag(models.TextChoices):
     ACCOUNT_API_TOKEN_ROTATED = "account:api_token:rotated", "API token rotated"
     ACCOUNT_API_TOKEN_REMOVED_LEAK = "account:api_token:removed_leak", "API token revoked after a leak"
     ACCOUNT_API_TOKEN_EXPIRED_USE = "account:api_token:expired_use", "Expired API token refused"
+    # tokens: trusted publishing
+    ACCOUNT_OIDC_PENDING_PUBLISHER_ADDED = "account:oidc:pending-publisher-added", "Pending trusted publisher added"
+    ACCOUNT_OIDC_PENDING_PUBLISHER_REMOVED = (
+        "account:oidc:pending-publisher-removed",
+        "Pending trusted publisher removed",
+    )
+    PROJECT_OIDC_TOKEN_MINTED = "project:oidc:token-minted", "Trusted publisher exchanged a CI token for an upload token"
+    PROJECT_OIDC_TOKEN_REFUSED = "project:oidc:token-refused", "Trusted publishing token exchange refused"
     # packages
     PROJECT_CREATE = "project:create", "Project created"
     PROJECT_API_TOKEN_ADDED = "project:api_token:added", "API token scoped to the project"

@@ -246,6 +246,13 @@ TOKEN_DISCLOSURE_PUBLIC_KEYS = (
     if _disclosure_keys_file
     else []
 )
+# Trusted publishing (tokens/publishing). The audience CI tokens must carry
+# (default: SITE_URL's host name), and the issuers of GitHub Actions and
+# GitLab (empty: that CI cannot publish). Issuer URLs are https://, except on
+# a loopback host. Staff register other issuers in the admin.
+OIDC_AUDIENCE = env.str("OIDC_AUDIENCE", default="")
+OIDC_GITHUB_ISSUER = env.str("OIDC_GITHUB_ISSUER", default="https://token.actions.githubusercontent.com")
+OIDC_GITLAB_ISSUER = env.str("OIDC_GITLAB_ISSUER", default="https://gitlab.com")
 # The header carrying the base64 DER signature (GitHub secret scanning's name, for compatibility).
 TOKEN_DISCLOSURE_SIGNATURE_HEADER = env.str(
     "TOKEN_DISCLOSURE_SIGNATURE_HEADER", default="Github-Public-Key-Signature"

@@ -92,3 +92,4 @@ class APITokenAdmin(admin.ModelAdmin):
         response = render(request, "tokens/admin/lookup.html", context)
         response["Cache-Control"] = "no-store"
         return response
+from .publishing import admin as publishing_admin  # noqa: E402, F401

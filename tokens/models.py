@@ -27,7 +27,11 @@ class APIToken(models.Model):
         SELF = "self", "Revoked by a holder of the token"
         STAFF = "staff", "Revoked by staff"
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    # None for a token minted by a trusted publisher (tokens/publishing): a CI
+    # workflow holds it, not a person, and it is limited to its publishers' projects.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100)
     identifier = models.CharField(max_length=16, unique=True, help_text="Public part of the token.")
     digest = models.CharField(max_length=64, help_text="HMAC-SHA256 of the secret part; never the secret.")
@@ -74,6 +78,11 @@ class APIToken(models.Model):
         return normalized_project_name in self.projects
 
     @property
+    def is_from_publisher(self):
+        """True for a token a trusted publisher minted (see tokens.publishing.selectors.token_publisher)."""
+        return self.owner_id is None
+
+    @property
     def is_revoked(self):
         return self.revoked is not None
 
@@ -91,3 +100,7 @@ class APIToken(models.Model):
         if not self.projects:
             return "Nothing"
         return "Projects: " + ", ".join(self.projects)
+
+
+# Trusted publishing's models belong to this app (tokens/publishing/models.py).
+from .publishing.models import OIDCIssuer, TrustedPublisher, UsedJWTIdentifier  # noqa: E402, F401

@@ -48,6 +48,8 @@ def _event_details(token, **extra):
 
 def _mail(token, template, **context):
     owner = token.owner
+    if owner is None:  # a trusted publisher's token: nobody to write to
+        return
     transaction.on_commit(
         lambda: send_user_mail(user=owner, template=f"tokens/mail/{template}", context={"token": token, **context})
     )
@@ -175,6 +177,18 @@ def token_rotate(*, request=None, token):
     return new, raw
 
 
+def token_create_for_publisher(*, name, projects, expires):
+    """A token with no owner for a trusted publisher's workflow; returns ``(APIToken, raw_token_string)``.
+
+    Used by tokens.publishing, which records the events (on the projects, naming the publisher).
+    `projects` are normalized names; `expires` is required: such tokens are short-lived.
+    """
+    return _new_token(
+        user=None, name=name[:NAME_MAX_LENGTH], account_wide=False, projects=projects, expires=expires,
+        created=timezone.now(),
+    )
+
+
 def token_disclosure_process(*, body, signature):
     """Revoke every valid token in a secret scanner's report; returns how many were revoked.
 
@@ -205,7 +219,7 @@ def token_authenticate(*, request=None, raw):
         raise InvalidToken()
     token = APIToken.objects.select_related("owner").filter(identifier=parts.identifier).first()
     match = secret.matches(parts, token.digest if token else "0" * 64)
-    if token is None or match is None or token.revoked is not None or not token.owner.is_active:
+    if token is None or match is None or token.revoked is not None or (token.owner and not token.owner.is_active):
         raise InvalidToken()
     now = timezone.now()
     if token.is_expired(now):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import api, views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("manage/account/token/<str:identifier>/rotate/", views.token_rotate, name="rotate"),
     path("_/secrets/disclose-token", api.disclose_token, name="disclose-token"),
     path("_/tokens/revoke", api.TokenSelfRevoke.as_view(), name="self-revoke"),
+    path("", include("tokens.publishing.urls")),
 ]

@@ -1,0 +1,94 @@
+"""Which OIDC issuers the site trusts, and the one rule for an issuer's URL.
+
+GitHub Actions and GitLab.com come from settings (OIDC_GITHUB_ISSUER,
+OIDC_GITLAB_ISSUER; an empty value turns that CI off); any other issuer is
+registered by staff in the admin (models.OIDCIssuer).
+"""
+
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+class IssuerURLError(ValueError):
+    pass
+
+
+def _is_loopback(host):
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def issuer_url_checked(url):
+    """`url` without a trailing slash; IssuerURLError unless https://, or http:// on a loopback host."""
+    url = (url or "").strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise IssuerURLError(f"{url!r} is not a URL.") from None
+    if not host or parts.query or parts.fragment or parts.username or parts.password:
+        raise IssuerURLError(f"{url!r} is not an issuer URL (https://host[/path], no query, no credentials).")
+    if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host)):
+        return url
+    raise IssuerURLError(f"{url!r} must use https:// (http:// is allowed only on a loopback host such as 127.0.0.1).")
+
+
+def check_settings():
+    """Refuse to start with an issuer setting that breaks the rule (called when the app loads)."""
+    for name in ("OIDC_GITHUB_ISSUER", "OIDC_GITLAB_ISSUER"):
+        value = getattr(settings, name, "")
+        if value:
+            try:
+                issuer_url_checked(value)
+            except IssuerURLError as error:
+                raise ImproperlyConfigured(f"{name}: {error}") from None
+
+
+def audience():
+    """The `aud` every token must carry: OIDC_AUDIENCE, or the host name of SITE_URL."""
+    return settings.OIDC_AUDIENCE or urlsplit(settings.SITE_URL).hostname or ""
+
+
+@dataclass(frozen=True)
+class Issuer:
+    url: str
+    kind: str  # TrustedPublisher.Kind
+    enabled: bool
+    name: str
+    registered: object = None  # the OIDCIssuer row for a custom issuer
+
+
+def _setting(name):
+    value = getattr(settings, name, "")
+    return value.strip().rstrip("/") if value else ""
+
+
+def builtin_issuer_url(kind):
+    """The configured URL of GitHub's or GitLab's issuer ("" when turned off)."""
+    from .models import TrustedPublisher
+
+    return _setting("OIDC_GITHUB_ISSUER" if kind == TrustedPublisher.Kind.GITHUB else "OIDC_GITLAB_ISSUER")
+
+
+def issuer_find(url):
+    """The trusted Issuer whose URL is exactly `url` (the unverified `iss`), or None."""
+    from .models import OIDCIssuer, TrustedPublisher
+
+    if not isinstance(url, str) or not url:
+        return None
+    for kind, label in ((TrustedPublisher.Kind.GITHUB, "GitHub Actions"), (TrustedPublisher.Kind.GITLAB, "GitLab")):
+        if url == builtin_issuer_url(kind):
+            return Issuer(url=url, kind=kind, enabled=True, name=label)
+    row = OIDCIssuer.objects.filter(url=url).first()
+    if row is not None:
+        return Issuer(url=row.url, kind=TrustedPublisher.Kind.CUSTOM, enabled=row.enabled, name=row.name, registered=row)
+    return None

@@ -1,0 +1,127 @@
+"""Trusted publishers, the OIDC issuers staff register, and the JWT ids already spent."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+PENDING_LIFETIME = timedelta(days=30)
+
+
+class OIDCIssuer(models.Model):
+    """An OIDC issuer besides GitHub and GitLab.com that publishers may name (GHES, GitLab self-managed, Forgejo …)."""
+
+    name = models.CharField(max_length=100, unique=True, help_text="Shown to users, e.g. “GitLab at git.example.org”.")
+    url = models.CharField(
+        "issuer URL",
+        max_length=255,
+        unique=True,
+        help_text="The `iss` claim of its tokens, exactly. https:// (http:// only on a loopback host).",
+    )
+    description = models.TextField(
+        blank=True,
+        help_text="Shown when adding a publisher: what this issuer's `sub` claim looks like and which claims to pin.",
+    )
+    enabled = models.BooleanField(default=True, help_text="Off: its tokens are refused with `not-enabled`.")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "OIDC issuer"
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from .issuers import IssuerURLError, issuer_url_checked
+
+        try:
+            self.url = issuer_url_checked(self.url)
+        except IssuerURLError as error:
+            raise ValidationError({"url": str(error)}) from None
+
+
+class TrustedPublisher(models.Model):
+    """A CI workflow allowed to publish one project, or to create it (``pending``).
+
+    The columns used depend on ``kind``: GitHub uses the repository owner and
+    name, GitLab the namespace and project; both use ``workflow`` (GitHub: the
+    file name under .github/workflows/, GitLab: the path of the CI file) and
+    an optional ``environment``. A custom issuer's publisher pins ``subject``
+    (the `sub` claim) and any other ``claims`` exactly.
+    """
+
+    class Kind(models.TextChoices):
+        GITHUB = "github", "GitHub Actions"
+        GITLAB = "gitlab", "GitLab CI/CD"
+        CUSTOM = "custom", "Other OIDC issuer"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    project_name = models.CharField(max_length=255, db_index=True, help_text="PEP 503 normalized project name.")
+    pending = models.BooleanField(
+        default=False, help_text="For a project that does not exist yet; its first publish creates it."
+    )
+    # Who added it; for a pending publisher, the Owner of the project it creates.
+    registrant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="trusted_publishers"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    # GitHub: owner/repository; GitLab: namespace/project.
+    repository_owner = models.CharField(max_length=255, blank=True)
+    repository_owner_id = models.CharField(
+        max_length=64, blank=True, help_text="GitHub's numeric owner id; learnt from the first token when not given."
+    )
+    repository_name = models.CharField(max_length=255, blank=True)
+    workflow = models.CharField(max_length=255, blank=True)
+    environment = models.CharField(max_length=255, blank=True)
+    # A staff-registered issuer's publisher.
+    issuer = models.ForeignKey(OIDCIssuer, null=True, blank=True, on_delete=models.PROTECT, related_name="publishers")
+    subject = models.CharField(max_length=512, blank=True)
+    claims = models.JSONField(default=dict, blank=True, help_text="Further claims that must match exactly.")
+    # What makes two publishers the same (kinds.identity); one per project.
+    identity = models.CharField(max_length=1024, editable=False)
+    # The tokens it minted (15 minutes each): the upload path asks which publisher stands behind a token.
+    minted_tokens = models.ManyToManyField("tokens.APIToken", blank=True, related_name="publishers")
+
+    class Meta:
+        ordering = ["project_name", "created", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project_name", "identity"], name="tokens_publisher_unique_per_project"),
+        ]
+
+    def __str__(self):
+        from .kinds import kind_of
+
+        label = kind_of(self).describe(self)
+        return f"{label} (pending, for {self.project_name})" if self.pending else f"{label} for {self.project_name}"
+
+    @property
+    def description(self):
+        """One line naming the workflow, e.g. "GitHub Actions: octo/app, workflow release.yml, environment pypi"."""
+        from .kinds import kind_of
+
+        return kind_of(self).describe(self)
+
+    @property
+    def expires(self):
+        return self.created + PENDING_LIFETIME if self.pending else None
+
+    def is_expired(self, now=None):
+        return self.pending and self.created + PENDING_LIFETIME <= (now or timezone.now())
+
+
+class UsedJWTIdentifier(models.Model):
+    """A JWT id already exchanged: the unique constraint refuses a replay in every server process at once."""
+
+    issuer = models.CharField(max_length=255)
+    jti = models.CharField(max_length=255)
+    expires = models.DateTimeField(db_index=True, help_text="After this (plus leeway) the JWT is refused anyway.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "jti"], name="tokens_jwt_used_once")]
+        verbose_name = "used JWT identifier"
+
+    def __str__(self):
+        return f"{self.issuer} {self.jti}"

@@ -1,0 +1,44 @@
+"""Reads of trusted publishing that views and other apps (the upload path in packages) may call."""
+
+from django.utils import timezone
+
+from .models import PENDING_LIFETIME, OIDCIssuer, TrustedPublisher
+
+
+def project_publishers(project_name):
+    """The publishers of the project with this normalized name, oldest first."""
+    return TrustedPublisher.objects.filter(project_name=project_name, pending=False).select_related(
+        "issuer", "registrant"
+    )
+
+
+def project_publisher(project_name, publisher_id):
+    """One publisher of the project, or None."""
+    return project_publishers(project_name).filter(pk=publisher_id).first()
+
+
+def user_pending_publishers(user):
+    """The user's pending publishers that have not expired, oldest first."""
+    return TrustedPublisher.objects.filter(
+        registrant=user, pending=True, created__gt=timezone.now() - PENDING_LIFETIME
+    ).select_related("issuer")
+
+
+def user_pending_publisher(user, publisher_id):
+    return user_pending_publishers(user).filter(pk=publisher_id).first()
+
+
+def registered_issuers():
+    """The staff-registered issuers a user may pick for a publisher."""
+    return OIDCIssuer.objects.filter(enabled=True)
+
+
+def token_publisher(*, token, project_name):
+    """The publisher that minted `token` for the project `project_name` (normalized), or None.
+
+    None as well for a token a person created (``token.is_from_publisher`` is
+    False): only a publisher's token is answered, in one query.
+    """
+    if token is None or not token.is_from_publisher:
+        return None
+    return token.publishers.filter(project_name=project_name).select_related("registrant").first()

@@ -1,0 +1,310 @@
+"""Writes of trusted publishing: publishers added and removed, tokens minted, pending publishers promoted.
+
+Each service is transactional and records its security event in the same transaction.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone as dt_timezone
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from packaging.utils import InvalidName, canonicalize_name
+
+from accounts.events import EventTag, record_event
+
+from .. import selectors as token_selectors
+from .. import services as token_services
+from ..models import APIToken
+from . import verification
+from .errors import (
+    INVALID_PENDING_PUBLISHER,
+    INVALID_PUBLISHER,
+    INVALID_REUSE_TOKEN,
+    MintRefused,
+    PublisherError,
+)
+from .kinds import kind_of
+from .models import PENDING_LIFETIME, TrustedPublisher, UsedJWTIdentifier
+
+MAX_PENDING_PER_USER = 3
+TOKEN_LIFETIME = timedelta(minutes=15)
+# Claims worth keeping with a refusal, to tell what tried to publish (never the JWT itself).
+_REFUSAL_CLAIMS = (
+    "sub", "repository", "repository_owner_id", "job_workflow_ref", "environment", "event_name",
+    "project_path", "ci_config_ref_uri", "ref", "sha", "jti",
+)
+
+
+def _project_name(name):
+    try:
+        return canonicalize_name((name or "").strip(), validate=True)
+    except InvalidName:
+        raise PublisherError(f"{name!r} is not a valid project name.") from None
+
+
+def _details(publisher, **extra):
+    return {"publisher": publisher.description, "publisher_id": publisher.pk, "kind": publisher.kind, **extra}
+
+
+def _create(*, kind, project_name, pending, user, fields):
+    spec = kind_of(kind)
+    publisher = TrustedPublisher(kind=kind, project_name=project_name, pending=pending, registrant=user)
+    for field, value in spec.clean(fields).items():
+        setattr(publisher, field, value)
+    publisher.identity = spec.identity(publisher)
+    try:
+        with transaction.atomic():
+            publisher.save()
+    except IntegrityError:
+        raise PublisherError(f"This publisher is already registered for {project_name!r}.") from None
+    return publisher
+
+
+@transaction.atomic
+def publisher_add(*, request=None, user, project_name, kind, fields):
+    """Add a publisher to the existing project `project_name`; the caller has checked that `user` is its Owner.
+
+    `kind` is a TrustedPublisher.Kind, `fields` the form's values (see kinds).
+    Raises PublisherError with a message for the user.
+    """
+    publisher = _create(kind=kind, project_name=_project_name(project_name), pending=False, user=user, fields=fields)
+    record_event(
+        tag=EventTag.PROJECT_OIDC_PUBLISHER_ADDED,
+        request=request,
+        user=user,
+        project_name=publisher.project_name,
+        details=_details(publisher),
+    )
+    return publisher
+
+
+def _revoke_minted(request, publisher):
+    for token in publisher.minted_tokens.filter(revoked__isnull=True, expires__gt=timezone.now()):
+        token_services.token_revoke(request=request, token=token, reason=APIToken.RevokeReason.OWNER)
+
+
+@transaction.atomic
+def publisher_remove(*, request=None, user, publisher):
+    """Remove a project's publisher; tokens it minted stop working now."""
+    publisher = TrustedPublisher.objects.select_for_update().filter(pk=publisher.pk, pending=False).first()
+    if publisher is None:
+        raise PublisherError("That publisher does not exist (any more).")
+    _revoke_minted(request, publisher)
+    record_event(
+        tag=EventTag.PROJECT_OIDC_PUBLISHER_REMOVED,
+        request=request,
+        user=user,
+        project_name=publisher.project_name,
+        details=_details(publisher),
+    )
+    publisher.delete()
+
+
+@transaction.atomic
+def project_publishers_remove(*, request=None, user=None, project_name):
+    """Remove every publisher of a project that is being removed (call inside the removal's transaction)."""
+    for publisher in TrustedPublisher.objects.select_for_update().filter(project_name=project_name, pending=False):
+        _revoke_minted(request, publisher)
+        record_event(
+            tag=EventTag.PROJECT_OIDC_PUBLISHER_REMOVED,
+            request=request,
+            user=user,
+            project_name=project_name,
+            details=_details(publisher, reason="project removed"),
+        )
+        publisher.delete()
+
+
+@transaction.atomic
+def pending_publisher_add(*, request=None, user, project_name, kind, fields):
+    """Register a publisher for a project name nobody has yet; its first publish creates the project.
+
+    At most MAX_PENDING_PER_USER unexpired pending publishers per user, counted
+    under a lock on the user's row so parallel requests cannot exceed it.
+    Raises PublisherError with a message for the user.
+    """
+    normalized = _project_name(project_name)
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    now = timezone.now()
+    mine = TrustedPublisher.objects.filter(registrant=user, pending=True)
+    mine.filter(created__lte=now - PENDING_LIFETIME).delete()
+    if mine.count() >= MAX_PENDING_PER_USER:
+        raise PublisherError(
+            f"You already have {MAX_PENDING_PER_USER} pending publishers, the most allowed. "
+            "Remove one, or publish with one first."
+        )
+    if token_selectors.existing_project_names([normalized]):
+        raise PublisherError(
+            f"A project named {normalized!r} already exists. Its Owners add publishers on the project's publishing page."
+        )
+    publisher = _create(kind=kind, project_name=normalized, pending=True, user=user, fields=fields)
+    record_event(
+        tag=EventTag.ACCOUNT_OIDC_PENDING_PUBLISHER_ADDED,
+        request=request,
+        user=user,
+        details=_details(publisher, project=normalized, expires=publisher.expires.isoformat()),
+    )
+    return publisher
+
+
+@transaction.atomic
+def pending_publisher_remove(*, request=None, user, publisher):
+    """Remove one of `user`'s pending publishers."""
+    publisher = (
+        TrustedPublisher.objects.select_for_update().filter(pk=publisher.pk, pending=True, registrant=user).first()
+    )
+    if publisher is None:
+        raise PublisherError("That pending publisher does not exist (any more).")
+    _revoke_minted(request, publisher)
+    record_event(
+        tag=EventTag.ACCOUNT_OIDC_PENDING_PUBLISHER_REMOVED,
+        request=request,
+        user=user,
+        details=_details(publisher, project=publisher.project_name),
+    )
+    publisher.delete()
+
+
+def pending_publisher_promote(*, request=None, publisher):
+    """Make a pending publisher an ordinary one of the project its first publish just created.
+
+    Call inside the transaction that created the project (packages' upload);
+    other users' pending publishers for the same name are dropped. Returns the publisher.
+    """
+    with transaction.atomic():
+        publisher = TrustedPublisher.objects.select_for_update().get(pk=publisher.pk)
+        if not publisher.pending:
+            return publisher
+        TrustedPublisher.objects.filter(project_name=publisher.project_name, pending=True).exclude(
+            pk=publisher.pk
+        ).delete()
+        publisher.pending = False
+        publisher.save(update_fields=["pending"])
+        record_event(
+            tag=EventTag.PROJECT_OIDC_PUBLISHER_ADDED,
+            request=request,
+            user=publisher.registrant,
+            project_name=publisher.project_name,
+            details=_details(publisher, from_pending=True),
+        )
+    return publisher
+
+
+# --- minting -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MintedToken:
+    token: APIToken
+    raw: str  # shown once, in the response
+    expires: int  # unix time
+
+
+def _refusal_summary(claims):
+    return {name: str(claims[name])[:200] for name in _REFUSAL_CLAIMS if name in claims}
+
+
+def _matching_publishers(issuer, claims, now):
+    spec = kind_of(issuer.kind)
+    candidates = list(spec.candidates(issuer, claims).select_for_update().select_related("issuer"))
+    candidates = [p for p in candidates if not p.is_expired(now)]
+    reasons = {p.pk: spec.mismatch(p, claims) for p in candidates}
+    matching = [p for p in candidates if not p.pending and reasons[p.pk] is None]
+    if matching:
+        return matching
+    pending = [p for p in candidates if p.pending and reasons[p.pk] is None]
+    if pending:
+        taken = token_selectors.existing_project_names([p.project_name for p in pending])
+        free = [p for p in pending if p.project_name not in taken]
+        if not free:
+            raise MintRefused(
+                INVALID_PENDING_PUBLISHER,
+                f"Valid token, but the project {sorted(taken)[0]!r} already exists: its Owners must add this "
+                "publisher on the project's publishing page.",
+                project_names=taken,
+            )
+        return free
+    named = sorted({p.project_name for p in candidates if not p.pending})
+    why = sorted({reason for reason in reasons.values() if reason})
+    description = "Valid token, but no trusted publisher matches it"
+    description += (": " + "; ".join(why)) if why else " (none is registered for this repository)."
+    raise MintRefused(INVALID_PUBLISHER, description[:1000], project_names=named)
+
+
+def _mint(request, raw_jwt):
+    issuer, claims = verification.verified_claims(raw_jwt)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            publishers = _matching_publishers(issuer, claims, now)
+            names = sorted({p.project_name for p in publishers})
+            try:
+                with transaction.atomic():
+                    UsedJWTIdentifier.objects.create(
+                        issuer=issuer.url,
+                        jti=claims["jti"][:255],
+                        expires=datetime.fromtimestamp(int(claims["exp"]), tz=dt_timezone.utc),
+                    )
+            except IntegrityError:
+                raise MintRefused(
+                    INVALID_REUSE_TOKEN, "This token was already exchanged; request a new one.", project_names=names
+                ) from None
+            UsedJWTIdentifier.objects.filter(
+                expires__lt=now - timedelta(seconds=verification.LEEWAY + 60)
+            ).delete()
+            for publisher in publishers:
+                # GitHub: pin the owner's numeric id on first use, so a renamed-then-reclaimed owner cannot publish.
+                if publisher.kind == TrustedPublisher.Kind.GITHUB and not publisher.repository_owner_id:
+                    publisher.repository_owner_id = claims["repository_owner_id"]
+                    publisher.identity = kind_of(publisher).identity(publisher)
+                    publisher.save(update_fields=["repository_owner_id", "identity"])
+            first = publishers[0]
+            token, raw = token_services.token_create_for_publisher(
+                name=f"Trusted publisher: {first.description}", projects=names, expires=now + TOKEN_LIFETIME
+            )
+            for publisher in publishers:
+                publisher.minted_tokens.add(token)
+                record_event(
+                    tag=EventTag.PROJECT_OIDC_TOKEN_MINTED,
+                    request=request,
+                    project_name=publisher.project_name,
+                    details=_details(
+                        publisher,
+                        token_id=token.identifier,
+                        pending=publisher.pending,
+                        expires=token.expires.isoformat(),
+                        **kind_of(publisher).provenance(publisher, claims),
+                    ),
+                )
+    except MintRefused as refusal:
+        refusal.issuer = issuer.url
+        refusal.claims = _refusal_summary(claims)
+        raise
+    return MintedToken(token=token, raw=raw, expires=int(token.expires.timestamp()))
+
+
+def mint_refusal_record(*, request=None, refusal):
+    """Record a refused exchange in the history of the projects it names (or of no project)."""
+    details = {"error": refusal.code, "description": refusal.description}
+    if refusal.issuer:
+        details["issuer"] = refusal.issuer[:200]
+    if refusal.claims:
+        details["claims"] = refusal.claims
+    with transaction.atomic():
+        for name in refusal.project_names or [""]:
+            record_event(tag=EventTag.PROJECT_OIDC_TOKEN_REFUSED, request=request, project_name=name, details=details)
+
+
+def oidc_token_mint(*, request=None, raw_jwt):
+    """Exchange a CI's OIDC token for an API token limited to its publishers' projects (REFERENCE §5).
+
+    Returns MintedToken. Raises MintRefused with the code and description the
+    client is shown; the refusal is recorded first, on the projects concerned
+    when the token identifies them.
+    """
+    try:
+        return _mint(request, raw_jwt)
+    except MintRefused as refusal:
+        mint_refusal_record(request=request, refusal=refusal)
+        raise
