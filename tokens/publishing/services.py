@@ -13,7 +13,7 @@ from packaging.utils import InvalidName, canonicalize_name
 
 from accounts.events import EventTag, record_event
 
-from .. import selectors as token_selectors
+from .. import scopes
 from .. import services as token_services
 from ..models import APIToken
 from . import verification
@@ -134,7 +134,7 @@ def pending_publisher_add(*, request=None, user, project_name, kind, fields):
             f"You already have {MAX_PENDING_PER_USER} pending publishers, the most allowed. "
             "Remove one, or publish with one first."
         )
-    if token_selectors.existing_project_names([normalized]):
+    if scopes.existing_project_names([normalized]):
         raise PublisherError(
             f"A project named {normalized!r} already exists. Its Owners add publishers on the project's publishing page."
         )
@@ -215,7 +215,7 @@ def _matching_publishers(issuer, claims, now):
         return matching
     pending = [p for p in candidates if p.pending and reasons[p.pk] is None]
     if pending:
-        taken = token_selectors.existing_project_names([p.project_name for p in pending])
+        taken = scopes.existing_project_names([p.project_name for p in pending])
         free = [p for p in pending if p.project_name not in taken]
         if not free:
             raise MintRefused(

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import SecurityEvent
+from tests.packages.factories import ProjectFactory
 from tokens.models import APIToken
 from tokens.publishing import keys, selectors, services
 from tokens.publishing.models import PENDING_LIFETIME, TrustedPublisher, UsedJWTIdentifier
@@ -172,7 +173,7 @@ def test_custom_issuer_publisher_pins_sub_and_other_claims(client, oidc_issuer, 
     assert status == 422 and refusal_codes(body) == ["invalid-publisher"]
 
 
-def test_pending_publisher_mints_for_a_free_name_only(client, oidc_issuer, registrant, monkeypatch):
+def test_pending_publisher_mints_for_a_free_name_only(client, oidc_issuer, registrant):
     services.pending_publisher_add(user=registrant, project_name="New.Project", kind=Kind.GITHUB, fields=GITHUB)
     status, body = mint(client, oidc_issuer.sign(oidc_issuer.github_claims(audience=AUDIENCE)))
     assert status == 200, body
@@ -181,7 +182,7 @@ def test_pending_publisher_mints_for_a_free_name_only(client, oidc_issuer, regis
     assert selectors.token_publisher(token=token, project_name="new-project").pending
 
     # Once somebody else has the name, the pending publisher can no longer mint.
-    monkeypatch.setattr("tokens.selectors.existing_project_names", lambda names: set(names))
+    ProjectFactory(name="new.project")
     status, body = mint(client, oidc_issuer.sign(oidc_issuer.github_claims(audience=AUDIENCE)))
     assert status == 422 and refusal_codes(body) == ["invalid-pending-publisher"]
 
