@@ -13,6 +13,7 @@ from django.db.models.functions import Greatest
 from packaging.utils import canonicalize_name
 
 from accounts.events import EventTag, record_event
+from tokens.publishing import services as publishing_services
 
 from .collaboration.notify import collaborators, notify_collaborators
 from .collaboration.selectors import require_owner
@@ -88,6 +89,9 @@ def project_remove(*, request=None, user, project, staff=False):
             subject=f"Project {project.name} deleted",
             message=f"{by} deleted the project {project.name} with its {len(paths)} file(s). "
             "Its filenames can never be uploaded again; its name is free for a new project.",
+        )
+        publishing_services.project_publishers_remove(
+            request=request, user=user, project_name=project.normalized_name
         )
         project.delete()
         _delete_after_commit(paths)

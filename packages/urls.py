@@ -19,6 +19,7 @@ urlpatterns = [
     path("manage/project/<str:name>/collaboration/leave/", collaboration.leave, name="manage-leave"),
     path("manage/projects/invitations/<int:invitation_id>/", collaboration.invitation_answer, name="invitation-answer"),
     path("account/verify-project-role/", collaboration.invitation_respond, name="invitation-respond"),
+    path("manage/project/<str:name>/publishing/", manage.publishing_page, name="manage-publishing"),
     # The index machines read: simple API, JSON API, files.
     path("simple/", index.simple_index, name="simple-index"),
     path("simple/<str:name>/", index.simple_detail, name="simple-detail"),

@@ -12,13 +12,16 @@ from django.shortcuts import redirect, render
 
 from accounts.selectors import project_security_history
 from mfa.decorators import reauthentication_required, two_factor_required
+from tokens.publishing import selectors as publishing
+from tokens.publishing import services as publishing_services
+from tokens.publishing.errors import PublisherError
 
 from .. import services
 from ..collaboration.access import managed_project
 from ..collaboration.selectors import user_pending_invitations
 from ..errors import PackagesError
 from ..models import File, ProjectRole, Release
-from .forms import ACTIONS, ProjectDeleteForm
+from .forms import ACTIONS, ProjectDeleteForm, publisher_forms
 
 HISTORY_PAGE_SIZE = 50
 
@@ -136,3 +139,49 @@ def history(request, project, role):
         request.GET.get("page")
     )
     return render(request, "packages/manage/history.html", {"project": project, "page": page, "events": page})
+
+
+@two_factor_required
+@reauthentication_required
+@managed_project(what="manage its trusted publishers")
+def publishing_page(request, project, role):
+    """Trusted publishers of a project: Owners add and remove them, and copy the workflow for each."""
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    kind = request.POST.get("kind") if action == "add" else None
+    forms = publisher_forms(request.POST if kind else None, kind=kind, issuers=publishing.registered_issuers())
+    status = 200
+    if action == "add" and kind in forms and forms[kind].is_valid():
+        try:
+            publisher = publishing_services.publisher_add(
+                request=request,
+                user=request.user,
+                project_name=project.normalized_name,
+                kind=kind,
+                fields=forms[kind].cleaned_data,
+            )
+        except PublisherError as error:
+            forms[kind].add_error(None, str(error))
+            status = 400
+        else:
+            messages.success(request, f"Trusted publisher added: {publisher.description}.")
+            return redirect("packages:manage-publishing", name=project.normalized_name)
+    elif action == "remove":
+        publisher = publishing.project_publisher(project.normalized_name, request.POST.get("publisher"))
+        if publisher is None:
+            messages.error(request, "That publisher does not exist (any more).")
+            status = 400
+        else:
+            publishing_services.publisher_remove(request=request, user=request.user, publisher=publisher)
+            messages.success(request, f"Trusted publisher removed: {publisher.description}. Its tokens stop working now.")
+            return redirect("packages:manage-publishing", name=project.normalized_name)
+    elif request.method == "POST":
+        if kind not in forms:
+            messages.error(request, "That request was incomplete; nothing was changed.")
+        status = 400
+    publishers = [(p, publishing.workflow_snippet(p)) for p in publishing.project_publishers(project.normalized_name)]
+    return render(
+        request,
+        "packages/manage/publishing.html",
+        {"project": project, "publishers": publishers, "forms": forms},
+        status=status,
+    )

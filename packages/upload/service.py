@@ -10,6 +10,8 @@ from packaging.utils import canonicalize_name, canonicalize_version
 from accounts.events import EventTag, record_event
 from accounts.selectors import user_has_verified_primary_email
 from mfa.selectors import user_has_two_factor
+from tokens.publishing import selectors as publishing
+from tokens.publishing import services as publishing_services
 
 from .. import services
 from ..collaboration import selectors as collaboration
@@ -17,7 +19,7 @@ from ..errors import InvalidUpload
 from ..models import File, FilenameRegistry, ProhibitedProjectName, Project, Release, confusable_name
 from .. import storage
 from . import description
-from .checks import archives, files, form, metadata, names
+from .checks import archives, files, form, metadata, names, publishers
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,20 @@ def release_file_upload(*, request=None, user, token=None, data, content):
         names.check_name_not_stdlib(name)
 
     names.check_token_scope(token, normalized_name=normalized)
-    if project is not None:
-        names.check_role(user=user, project_name=project.name, has_role=collaboration.user_can_upload(user=user, project=project))
-        names.check_project_accepts_uploads(project)
-    names.check_verified_email(user=user, verified=user_has_verified_primary_email(user))
-    names.check_two_factor(user=user, enabled=user_has_two_factor(user))
+    publisher = None
+    if token is not None and token.is_from_publisher:
+        publisher = publishing.token_publisher(token=token, project_name=normalized)
+        publishers.check_publisher(publisher, project_exists=project is not None, project_name=normalized)
+        if project is not None:
+            names.check_project_accepts_uploads(project)
+    else:
+        if project is not None:
+            names.check_role(
+                user=user, project_name=project.name, has_role=collaboration.user_can_upload(user=user, project=project)
+            )
+            names.check_project_accepts_uploads(project)
+        names.check_verified_email(user=user, verified=user_has_verified_primary_email(user))
+        names.check_two_factor(user=user, enabled=user_has_two_factor(user))
 
     rendered = {}
 
@@ -134,6 +145,7 @@ def release_file_upload(*, request=None, user, token=None, data, content):
             request=request,
             user=user,
             token=token,
+            publisher=publisher,
             name=name,
             project=project,
             dist=dist,
@@ -175,6 +187,7 @@ def _write(
     request,
     user,
     token,
+    publisher,
     name,
     project,
     dist,
@@ -188,14 +201,24 @@ def _write(
     metadata_bytes,
 ):
     token_identifier = getattr(token, "identifier", "") or ""
+    # Who uploaded, as the history shows it: the token's user, or the trusted publisher.
+    uploaded_by = {"token_id": token_identifier}
+    if publisher is not None:
+        uploaded_by.update(publisher=publisher.description, publisher_id=publisher.pk)
     path = storage.file_path(blake2_256=digest.blake2_256, filename=filename)
     stored = []
     try:
         with transaction.atomic():
             if project is None:
+                # A person's token creates the project for them; a pending publisher for its registrant.
                 project = services.project_create(
-                    request=request, user=user, name=name, token_identifier=token_identifier
+                    request=request,
+                    user=publisher.registrant if publisher is not None else user,
+                    name=name,
+                    token_identifier=token_identifier,
                 )
+                if publisher is not None:
+                    publishing_services.pending_publisher_promote(request=request, publisher=publisher)
             else:
                 project = Project.objects.select_for_update().get(pk=project.pk)
             release = Release.objects.filter(
@@ -220,7 +243,7 @@ def _write(
                     request=request,
                     user=user,
                     project_name=project.normalized_name,
-                    details={"version": release.version, "token_id": token_identifier},
+                    details={"version": release.version, **uploaded_by},
                 )
             file = File.objects.create(
                 release=release,
@@ -244,7 +267,7 @@ def _write(
                 request=request,
                 user=user,
                 project_name=project.normalized_name,
-                details={"filename": filename, "version": release.version, "token_id": token_identifier},
+                details={"filename": filename, "version": release.version, **uploaded_by},
             )
             # Bytes last, so a failed row costs no write; the rollback below removes them.
             stored.append(storage.store(path=path, content=content))

@@ -13,7 +13,11 @@ def project_publishers(project_name):
 
 
 def project_publisher(project_name, publisher_id):
-    """One publisher of the project, or None."""
+    """One publisher of the project, or None (also for an id that is not a number)."""
+    try:
+        publisher_id = int(publisher_id)
+    except (TypeError, ValueError):
+        return None
     return project_publishers(project_name).filter(pk=publisher_id).first()
 
 
@@ -25,12 +29,20 @@ def user_pending_publishers(user):
 
 
 def user_pending_publisher(user, publisher_id):
+    """One of the user's pending publishers, or None."""
     return user_pending_publishers(user).filter(pk=publisher_id).first()
 
 
 def registered_issuers():
     """The staff-registered issuers a user may pick for a publisher."""
     return OIDCIssuer.objects.filter(enabled=True)
+
+
+def workflow_snippet(publisher):
+    """The CI configuration to copy for `publisher`, as text (see snippets)."""
+    from .snippets import workflow_snippet as render
+
+    return render(publisher)
 
 
 def token_publisher(*, token, project_name):

@@ -14,7 +14,6 @@ from . import selectors, services
 from .errors import PublisherError
 from .forms import publisher_forms
 from .services import MAX_PENDING_PER_USER
-from .snippets import workflow_snippet
 
 
 @token_pages
@@ -44,7 +43,7 @@ def account_publishing(request):
         elif form is None:
             messages.error(request, "That request was incomplete; nothing was changed.")
         status = 400
-    pending = [(p, workflow_snippet(p)) for p in selectors.user_pending_publishers(request.user)]
+    pending = [(p, selectors.workflow_snippet(p)) for p in selectors.user_pending_publishers(request.user)]
     context = {"pending": pending, "forms": forms, "max_pending": MAX_PENDING_PER_USER}
     return render(request, "tokens/publishing/account.html", context, status=status)
 
