@@ -207,7 +207,7 @@ def _refusal_summary(claims):
 
 def _matching_publishers(issuer, claims, now):
     spec = kind_of(issuer.kind)
-    candidates = list(spec.candidates(issuer, claims).select_for_update().select_related("issuer"))
+    candidates = list(spec.candidates(issuer, claims).select_for_update(of=("self",)).select_related("issuer"))
     candidates = [p for p in candidates if not p.is_expired(now)]
     reasons = {p.pk: spec.mismatch(p, claims) for p in candidates}
     matching = [p for p in candidates if not p.pending and reasons[p.pk] is None]

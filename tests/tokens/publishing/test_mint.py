@@ -225,3 +225,41 @@ def test_removing_a_publisher_revokes_its_tokens(client, oidc_issuer, github_pub
         token_authenticate(raw=body["token"])
     status, body = mint(client, oidc_issuer.sign(oidc_issuer.github_claims(audience=AUDIENCE)))
     assert status == 422 and refusal_codes(body) == ["invalid-publisher"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_jwt_sent_at_once_mints_one_token(oidc_issuer):
+    import threading
+
+    from django.db import connection
+
+    from tests.accounts.factories import UserFactory
+    from tokens.publishing.errors import MintRefused
+
+    services.publisher_add(user=UserFactory(), project_name="octo-app", kind=Kind.GITHUB, fields=GITHUB)
+    raw = oidc_issuer.sign(oidc_issuer.github_claims(audience=AUDIENCE))
+    services.oidc_token_mint(raw_jwt=oidc_issuer.sign(oidc_issuer.github_claims(audience=AUDIENCE)))  # keys cached
+    barrier = threading.Barrier(5)
+    outcomes = []
+
+    def exchange():
+        try:
+            barrier.wait(timeout=10)
+            services.oidc_token_mint(raw_jwt=raw)
+            outcomes.append("minted")
+        except MintRefused as refusal:
+            outcomes.append(refusal.code)
+        except Exception as error:  # SQLite may refuse a writer while another holds the lock
+            outcomes.append(type(error).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=exchange) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("minted") == 1, outcomes
+    assert APIToken.objects.count() == 2
+    if connection.vendor == "postgresql":
+        assert sorted(outcomes) == ["invalid-reuse-token"] * 4 + ["minted"]
