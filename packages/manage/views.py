@@ -15,13 +15,15 @@ from mfa.decorators import reauthentication_required, two_factor_required
 from tokens.publishing import selectors as publishing
 from tokens.publishing import services as publishing_services
 from tokens.publishing.errors import PublisherError
+# A publisher's fields are tokens.publishing's to define (one form per kind of CI); this page only shows them.
+from tokens.publishing.forms import publisher_forms
 
 from .. import services
 from ..collaboration.access import managed_project
 from ..collaboration.selectors import user_pending_invitations
 from ..errors import PackagesError
 from ..models import File, ProjectRole, Release
-from .forms import ACTIONS, ProjectDeleteForm, publisher_forms
+from .forms import ACTIONS, ProjectDeleteForm
 
 HISTORY_PAGE_SIZE = 50
 
@@ -148,7 +150,7 @@ def publishing_page(request, project, role):
     """Trusted publishers of a project: Owners add and remove them, and copy the workflow for each."""
     action = request.POST.get("action", "") if request.method == "POST" else ""
     kind = request.POST.get("kind") if action == "add" else None
-    forms = publisher_forms(request.POST if kind else None, kind=kind, issuers=publishing.registered_issuers())
+    forms = publisher_forms(request.POST if kind else None, kind=kind)
     status = 200
     if action == "add" and kind in forms and forms[kind].is_valid():
         try:
