@@ -27,11 +27,21 @@ class APIToken(models.Model):
         SELF = "self", "Revoked by a holder of the token"
         STAFF = "staff", "Revoked by staff"
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    # A token belongs to a person, or to an organisation (then it survives any member leaving).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     name = models.CharField(max_length=100)
     identifier = models.CharField(max_length=16, unique=True, help_text="Public part of the token.")
     digest = models.CharField(max_length=64, help_text="HMAC-SHA256 of the secret part; never the secret.")
-    # Scope. Account-wide, or the PEP 503 normalized names in `projects` (which
+    # Scope. Account-wide (for an organisation's token: all its projects, present
+    # and future), or the PEP 503 normalized names in `projects` (which
     # may name a project that does not exist yet). An empty list with
     # account_wide=False allows nothing: a lost scope fails closed.
     account_wide = models.BooleanField(default=False)
@@ -49,6 +59,16 @@ class APIToken(models.Model):
             # Revoked tokens stay for the record; their names may be reused.
             models.UniqueConstraint(
                 fields=["owner", "name"], condition=Q(revoked__isnull=True), name="tokens_name_unique_per_owner"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                condition=Q(revoked__isnull=True),
+                name="tokens_name_unique_per_organization",
+            ),
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False, organization__isnull=True)
+                | Q(owner__isnull=True, organization__isnull=False),
+                name="tokens_one_holder",
             ),
         ]
 
@@ -86,6 +106,8 @@ class APIToken(models.Model):
 
     @property
     def scope_display(self):
+        if self.account_wide and self.organization_id is not None:
+            return "All projects of the organisation, present and future"
         if self.account_wide:
             return "Entire account (all projects)"
         if not self.projects:

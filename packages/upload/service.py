@@ -68,10 +68,12 @@ def release_file_upload(*, request=None, user, token=None, data, content):
 
     names.check_token_scope(token, normalized_name=normalized)
     if project is not None:
-        names.check_role(user=user, project_name=project.name, has_role=collaboration.user_can_upload(user=user, project=project))
+        has_role = collaboration.token_can_upload(user=user, token=token, project=project)
+        names.check_role(user=user, token=token, project_name=project.name, has_role=has_role)
         names.check_project_accepts_uploads(project)
-    names.check_verified_email(user=user, verified=user_has_verified_primary_email(user))
-    names.check_two_factor(user=user, enabled=user_has_two_factor(user))
+    if getattr(token, "organization_id", None) is None:  # an organisation's token has no person to check
+        names.check_verified_email(user=user, verified=user_has_verified_primary_email(user))
+        names.check_two_factor(user=user, enabled=user_has_two_factor(user))
 
     rendered = {}
 
@@ -194,7 +196,11 @@ def _write(
         with transaction.atomic():
             if project is None:
                 project = services.project_create(
-                    request=request, user=user, name=name, token_identifier=token_identifier
+                    request=request,
+                    user=user,
+                    name=name,
+                    token_identifier=token_identifier,
+                    organization=getattr(token, "organization", None),
                 )
             else:
                 project = Project.objects.select_for_update().get(pk=project.pk)
