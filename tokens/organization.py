@@ -48,7 +48,7 @@ def mail(token, template, **context):
 
     def send():
         for user in people:
-            send_user_mail(user=user, template=f"tokens/mail/{template}", context=context)
+            send_user_mail(user=user, template=f"tokens/mail/organization_{template}", context=context)
 
     transaction.on_commit(send)
 
@@ -87,7 +87,7 @@ def organization_token_create(*, request=None, actor, organization, name, projec
         user=actor,
         expires=expires.isoformat() if expires else None,
     )
-    mail(token, "organization_token_added", actor=actor.username)
+    mail(token, "token_added", actor=actor.username)
     return token, raw
 
 

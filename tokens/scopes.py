@@ -29,7 +29,9 @@ def register_project_directory(directory: ProjectDirectory):
 
 
 def user_project_names(user):
-    return _directory.user_project_names(user) if _directory is not None else []
+    if _directory is None or user is None or not user.is_authenticated:
+        return []
+    return _directory.user_project_names(user)
 
 
 def existing_project_names(normalized_names):
