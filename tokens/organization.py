@@ -91,12 +91,17 @@ def organization_token_create(*, request=None, actor, organization, name, projec
     return token, raw
 
 
+def outside_authentication(request):
+    """The plain Django request: asking DRF's request for its user while it authenticates would recurse."""
+    return getattr(request, "_request", request)
+
+
 def record_use(*, request, token):
     """Every authenticated use of an organisation token is in the organisation's history."""
     with transaction.atomic():
         record(
             EventTag.ORGANIZATION_API_TOKEN_USED,
-            request=request,
+            request=outside_authentication(request),
             token=token,
             user=None,
             used=timezone.now().isoformat(),

@@ -249,7 +249,7 @@ def token_authenticate(*, request=None, raw):
             with transaction.atomic():
                 record_event(
                     tag=EventTag.ACCOUNT_API_TOKEN_EXPIRED_USE,
-                    request=request,
+                    request=organization.outside_authentication(request),
                     user=token.owner,
                     organization_name=token.organization.name if token.organization_id else "",
                     details=_event_details(token),
