@@ -128,7 +128,7 @@ def token_revoke(*, request=None, token, reason=APIToken.RevokeReason.OWNER, url
     account:api_token:removed_leak with `url` (where the token was found),
     every other reason account:api_token:removed. The owner is emailed.
     """
-    token = APIToken.objects.select_for_update().select_related("owner", "organization").get(pk=token.pk)
+    token = APIToken.objects.select_for_update(of=("self",)).select_related("owner", "organization").get(pk=token.pk)
     if token.revoked is not None:
         return False
     token.revoked = timezone.now()
@@ -170,7 +170,7 @@ def token_rotate(*, request=None, token):
     lifetime: the new one expires as long after now as the old one did after
     its creation. Raises TokenError for a revoked token.
     """
-    old = APIToken.objects.select_for_update().select_related("owner", "organization").get(pk=token.pk)
+    old = APIToken.objects.select_for_update(of=("self",)).select_related("owner", "organization").get(pk=token.pk)
     if old.revoked is not None:
         raise TokenError("This token has been revoked; create a new one instead.")
     now = timezone.now()

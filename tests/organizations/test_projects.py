@@ -166,3 +166,34 @@ def test_team_roles_only_by_owners_and_managers_on_the_organisations_projects(wo
     stray = ProjectFactory(name="stray")
     with pytest.raises(InvalidAction, match="does not belong to acme"):
         services.team_project_role_set(actor=world["owner"], team=world["team"], project=stray, role="Owner")
+
+
+def _post(client, name, version, raw):
+    from tests.tokens.factories import basic_auth_header
+
+    dist = make_wheel(name, version)
+    return client.post(
+        "/legacy/", {**upload_form(dist), "content": dist.upload()}, HTTP_AUTHORIZATION=basic_auth_header(raw)
+    )
+
+
+def test_organisation_token_through_the_upload_api(client, world):
+    token, raw = organization_token_create(actor=world["owner"], organization=world["org"], name="ci")
+    response = _post(client, "rocket", "1.0", raw)
+    assert response.status_code == 200, response.content
+    used = SecurityEvent.objects.filter(tag="organization:api_token:used").get()
+    assert used.user is None and used.details["token_id"] == token.identifier
+    # An expired organisation token is refused with PyPI's message, and the refusal is recorded.
+    from django.utils import timezone
+
+    type(token).objects.filter(pk=token.pk).update(expires=timezone.now())
+    response = _post(client, "rocket", "1.1", raw)
+    assert response.status_code == 403
+    assert SecurityEvent.objects.filter(tag="account:api_token:expired_use", organization_name="acme").exists()
+
+
+def test_organisation_tokens_stop_while_the_organisation_is_not_approved(client, world):
+    token, raw = organization_token_create(actor=world["owner"], organization=world["org"], name="ci")
+    type(world["org"]).objects.filter(pk=world["org"].pk).update(status="declined")
+    response = _post(client, "rocket", "1.0", raw)
+    assert response.status_code == 403 and not Project.objects.get(name="rocket").releases.exists()
