@@ -1,7 +1,8 @@
 """Reads about organisations' projects, for their pages."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
+from ..collaboration.selectors import user_project_role
 from ..models import Project, ProjectRole, TeamProjectRole
 from ..selectors import VISIBLE
 
@@ -21,3 +22,18 @@ def projects_user_may_move_in(*, user):
     return Project.objects.filter(
         organization__isnull=True, roles__user=user, roles__role=ProjectRole.Role.OWNER
     ).order_by("normalized_name")
+
+
+def organization_projects_of(*, user, exclude=()):
+    """(project, effective role) of the projects `user` works on through organisations only (teams, ownership)."""
+    projects = (
+        Project.objects.filter(
+            Q(organization__roles__user=user, organization__roles__role="Owner")
+            | Q(team_roles__team__members__member__user=user)
+        )
+        .exclude(pk__in=list(exclude))
+        .select_related("organization")
+        .distinct()
+        .order_by("normalized_name")
+    )
+    return [(project, user_project_role(user=user, project=project)) for project in projects]
