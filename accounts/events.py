@@ -74,6 +74,32 @@ class EventTag(models.TextChoices):
     PROJECT_OIDC_PUBLISHER_REMOVED = "project:oidc:publisher-removed", "Trusted publisher removed"
     FILE_ADD = "file:add", "File uploaded"
     FILE_REMOVE = "file:remove", "File removed"
+    # organizations
+    ORGANIZATION_CREATE = "organization:create", "Organisation created"
+    ORGANIZATION_APPROVE = "organization:approve", "Organisation approved by staff"
+    ORGANIZATION_DECLINE = "organization:decline", "Organisation declined by staff"
+    ORGANIZATION_SETTINGS_CHANGE = "organization:settings:change", "Organisation details changed"
+    ORGANIZATION_POLICY_CHANGE = "organization:policy:change", "Organisation policy changed"
+    ORGANIZATION_ROLE_INVITE = "organization:role:invite", "Member invited"
+    ORGANIZATION_ROLE_INVITE_ACCEPT = "organization:role:invite:accept", "Invitation to the organisation accepted"
+    ORGANIZATION_ROLE_INVITE_DECLINE = "organization:role:invite:decline", "Invitation to the organisation declined"
+    ORGANIZATION_ROLE_INVITE_REVOKE = "organization:role:invite:revoke", "Invitation to the organisation revoked"
+    ORGANIZATION_ROLE_ADD = "organization:role:add", "Member added"
+    ORGANIZATION_ROLE_CHANGE = "organization:role:change", "Member's role changed"
+    ORGANIZATION_ROLE_REMOVE = "organization:role:remove", "Member removed"
+    ORGANIZATION_TEAM_CREATE = "organization:team:create", "Team created"
+    ORGANIZATION_TEAM_RENAME = "organization:team:rename", "Team renamed"
+    ORGANIZATION_TEAM_DELETE = "organization:team:delete", "Team deleted"
+    ORGANIZATION_TEAM_MEMBER_ADD = "organization:team:member:add", "Team member added"
+    ORGANIZATION_TEAM_MEMBER_REMOVE = "organization:team:member:remove", "Team member removed"
+    ORGANIZATION_TEAM_ROLE_PROJECT = "organization:team:role:project", "Team given a role on a project"
+    ORGANIZATION_TEAM_ROLE_PROJECT_REMOVE = "organization:team:role:project:remove", "Team's role on a project removed"
+    ORGANIZATION_PROJECT_ADD = "organization:project:add", "Project moved into the organisation"
+    ORGANIZATION_PROJECT_REMOVE = "organization:project:remove", "Project moved out of the organisation"
+    ORGANIZATION_API_TOKEN_ADDED = "organization:api_token:added", "Organisation API token created"
+    ORGANIZATION_API_TOKEN_REMOVED = "organization:api_token:removed", "Organisation API token revoked"
+    ORGANIZATION_API_TOKEN_ROTATED = "organization:api_token:rotated", "Organisation API token rotated"
+    ORGANIZATION_API_TOKEN_USED = "organization:api_token:used", "Organisation API token used"
 
 
 def client_ip(request):
@@ -99,14 +125,24 @@ def _check_details(details):
 
 
 def record_event(
-    *, tag, request=None, user=None, target_user=None, project_name="", details=None, ip_address=None, user_agent=None
+    *,
+    tag,
+    request=None,
+    user=None,
+    target_user=None,
+    project_name="",
+    details=None,
+    ip_address=None,
+    user_agent=None,
+    organization_name="",
 ):
     """Record one security event.
 
     `request` supplies the IP address and user agent (and the user, when none
     is given and the request is authenticated). `user` is who acted;
     `target_user`, another person it was done to, who then sees the event in
-    their own history as well. `details` is a small JSON
+    their own history as well. `organization_name` puts the event in that
+    organisation's history. `details` is a small JSON
     object that must never hold a secret: keys that look like one raise
     ValueError so the mistake is caught in tests, not in production.
     """
@@ -127,6 +163,7 @@ def record_event(
         user=user,
         target_user=target_user,
         project_name=project_name,
+        organization_name=organization_name,
         ip_address=ip_address,
         user_agent=user_agent[:512],
         details=details,

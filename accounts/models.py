@@ -105,6 +105,8 @@ class SecurityEvent(models.Model):
     )
     # The normalized project name, so accounts need not depend on packages.
     project_name = models.CharField(max_length=255, blank=True, db_index=True)
+    # The organisation's name, for its history (accounts need not know organisations either).
+    organization_name = models.CharField(max_length=50, blank=True, db_index=True)
     time = models.DateTimeField(default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)

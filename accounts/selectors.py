@@ -48,3 +48,12 @@ def project_security_history(project_name):
         .select_related("user", "target_user")
         .order_by("-time", "-id")
     )
+
+
+def organization_security_history(organization_name):
+    """Every event recorded on the organisation, newest first, with who acted and whom it concerned."""
+    return (
+        SecurityEvent.objects.filter(organization_name=organization_name)
+        .select_related("user", "target_user")
+        .order_by("-time", "-id")
+    )

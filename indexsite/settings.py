@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_otp_webauthn",
     "accounts",
     "mfa",
+    "organizations",
     "tokens",
     "packages",
 ]
@@ -154,6 +155,9 @@ MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "files"))
 # can raise them for one project in the admin.
 FILE_UPLOAD_LIMIT = env.int("FILE_UPLOAD_LIMIT", default=100 * 1024 * 1024)
 PROJECT_SIZE_LIMIT = env.int("PROJECT_SIZE_LIMIT", default=10 * 1024 * 1024 * 1024)
+
+# New organisations wait in the admin for a staff member's approval.
+ORGANIZATIONS_REQUIRE_APPROVAL = env.bool("ORGANIZATIONS_REQUIRE_APPROVAL", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

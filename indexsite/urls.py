@@ -8,6 +8,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("", include("accounts.urls")),
     path("", include("mfa.urls")),
+    path("", include("organizations.urls")),
     path("", include("tokens.urls")),
     path("", include("packages.urls")),
     path("admin/", admin.site.urls),

@@ -12,3 +12,10 @@ class PackagesConfig(AppConfig):
         from . import selectors
 
         register_project_directory(selectors.token_project_directory)
+
+        # Leaving an organisation ends one's own roles on its projects in the same transaction.
+        from organizations.signals import member_removed
+
+        from .organization_projects.services import member_projects_revoke
+
+        member_removed.connect(member_projects_revoke, dispatch_uid="packages.member_projects_revoke")

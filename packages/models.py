@@ -30,6 +30,10 @@ class Project(models.Model):
     # The name with look-alike characters folded (see confusable_name); a new
     # project whose folded name matches an existing one is refused.
     confusable_name = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    # The organisation that owns the project, if any (its Owners, and its teams' roles, count on it).
+    organization = models.ForeignKey(
+        "organizations.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
+    )
 
     class Meta:
         ordering = ["normalized_name"]
@@ -61,6 +65,21 @@ class ProjectRole(models.Model):
 
     def __str__(self):
         return f"{self.user} is {self.role} of {self.project}"
+
+
+class TeamProjectRole(models.Model):
+    """A team of the project's organisation with a role on the project: every team member has it."""
+
+    team = models.ForeignKey("organizations.Team", on_delete=models.CASCADE, related_name="project_roles")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="team_roles")
+    role = models.CharField(max_length=20, choices=ProjectRole.Role.choices)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "project"], name="packages_team_role_unique")]
+
+    def __str__(self):
+        return f"team {self.team} is {self.role} of {self.project}"
 
 
 class Release(models.Model):

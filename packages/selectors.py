@@ -197,8 +197,18 @@ class _TokenProjectDirectory:
     """The projects that token scopes name (see tokens.scopes)."""
 
     def user_project_names(self, user):
-        names = ProjectRole.objects.filter(user=user).values_list("project__normalized_name", flat=True)
-        return sorted(set(names))
+        names = set(ProjectRole.objects.filter(user=user).values_list("project__normalized_name", flat=True))
+        # Through organisations: every project of those they own, and their teams' projects.
+        names.update(
+            Project.objects.filter(
+                Q(organization__roles__user=user, organization__roles__role="Owner")
+                | Q(team_roles__team__members__member__user=user)
+            ).values_list("normalized_name", flat=True)
+        )
+        return sorted(names)
+
+    def organization_project_names(self, organization):
+        return sorted(Project.objects.filter(organization=organization).values_list("normalized_name", flat=True))
 
     def existing_project_names(self, normalized_names):
         return set(

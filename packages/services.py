@@ -36,17 +36,20 @@ def journal_record(*, project, action, user=None):
 # --- projects ----------------------------------------------------------------
 
 
-def project_create(*, request=None, user, name, token_identifier=""):
-    """Create a project with `user` as its Owner.
+def project_create(*, request=None, user, name, token_identifier="", organization=None):
+    """Create a project with `user` as its Owner, or owned by `organization` (then `user` may be None).
 
     The name checks (valid, not prohibited, not confusable, not a stdlib module)
     are the upload pipeline's; this service only writes.
     """
     with transaction.atomic():
-        project = Project.objects.create(name=name, normalized_name=canonicalize_name(name))
-        ProjectRole.objects.create(project=project, user=user, role=ProjectRole.Role.OWNER)
+        project = Project.objects.create(
+            name=name, normalized_name=canonicalize_name(name), organization=organization
+        )
+        if organization is None:
+            ProjectRole.objects.create(project=project, user=user, role=ProjectRole.Role.OWNER)
         journal_record(project=project, action="create", user=user)
-        details = {"created_by": user.username}
+        details = {"created_by": user.username if user else f"organisation {organization.name}"}
         if token_identifier:
             details["token_id"] = token_identifier
         record_event(
@@ -56,6 +59,15 @@ def project_create(*, request=None, user, name, token_identifier=""):
             project_name=project.normalized_name,
             details=details,
         )
+        if organization is not None:
+            record_event(
+                tag=EventTag.ORGANIZATION_PROJECT_ADD,
+                request=request,
+                user=user,
+                project_name=project.normalized_name,
+                organization_name=organization.name,
+                details={"organization": organization.name, "project": project.name, "created": True, **details},
+            )
     return project
 
 

@@ -3,6 +3,7 @@ from django.urls import path
 from .collaboration import views as collaboration
 from .index import views as index
 from .manage import views as manage
+from .organization_projects import views as organization_projects
 from .pages import views as pages
 from .upload.api import LegacyUploadView
 
@@ -20,6 +21,11 @@ urlpatterns = [
     path("manage/projects/invitations/<int:invitation_id>/", collaboration.invitation_answer, name="invitation-answer"),
     path("account/verify-project-role/", collaboration.invitation_respond, name="invitation-respond"),
     path("manage/project/<str:name>/publishing/", manage.publishing_page, name="manage-publishing"),
+    path(
+        "manage/organization/<str:name>/projects/",
+        organization_projects.organization_projects,
+        name="organization-projects",
+    ),
     # The index machines read: simple API, JSON API, files.
     path("simple/", index.simple_index, name="simple-index"),
     path("simple/<str:name>/", index.simple_detail, name="simple-detail"),
@@ -31,5 +37,6 @@ urlpatterns = [
     path("project/<str:name>/", pages.project_page, name="project"),
     path("project/<str:name>/<str:version>/", pages.project_page, name="release"),
     path("user/<str:username>/", pages.user_page, name="user"),
+    path("org/<str:name>/", organization_projects.organization_page, name="organization"),
     path("search/", pages.search, name="search"),
 ]

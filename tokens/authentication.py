@@ -16,6 +16,7 @@ exact message upload clients show.
 import base64
 import binascii
 
+from django.contrib.auth.models import AnonymousUser
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
@@ -68,7 +69,8 @@ class APITokenAuthentication(BaseAuthentication):
             token = services.token_authenticate(request=request, raw=raw)
         except TokenError as error:
             raise TokenAuthenticationFailed(str(error)) from None
-        return token.owner, token
+        # An organisation's token stands for no person.
+        return (token.owner if token.owner_id is not None else AnonymousUser()), token
 
     # No WWW-Authenticate header: clients should not prompt for a password,
     # and DRF then keeps the 403.

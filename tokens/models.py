@@ -27,15 +27,22 @@ class APIToken(models.Model):
         SELF = "self", "Revoked by a holder of the token"
         STAFF = "staff", "Revoked by staff"
 
-    # None for a token minted by a trusted publisher (tokens/publishing): a CI
-    # workflow holds it, not a person, and it is limited to its publishers' projects.
+    # A token belongs to a person, or to an organisation (then it survives any member leaving),
+    # or, with neither, to a trusted publisher (tokens/publishing) that minted it for a CI workflow.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     name = models.CharField(max_length=100)
     identifier = models.CharField(max_length=16, unique=True, help_text="Public part of the token.")
     digest = models.CharField(max_length=64, help_text="HMAC-SHA256 of the secret part; never the secret.")
-    # Scope. Account-wide, or the PEP 503 normalized names in `projects` (which
+    # Scope. Account-wide (for an organisation's token: all its projects, present
+    # and future), or the PEP 503 normalized names in `projects` (which
     # may name a project that does not exist yet). An empty list with
     # account_wide=False allows nothing: a lost scope fails closed.
     account_wide = models.BooleanField(default=False)
@@ -53,6 +60,15 @@ class APIToken(models.Model):
             # Revoked tokens stay for the record; their names may be reused.
             models.UniqueConstraint(
                 fields=["owner", "name"], condition=Q(revoked__isnull=True), name="tokens_name_unique_per_owner"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                condition=Q(revoked__isnull=True),
+                name="tokens_name_unique_per_organization",
+            ),
+            models.CheckConstraint(
+                condition=~Q(owner__isnull=False, organization__isnull=False),
+                name="tokens_at_most_one_holder",
             ),
         ]
 
@@ -80,7 +96,7 @@ class APIToken(models.Model):
     @property
     def is_from_publisher(self):
         """True for a token a trusted publisher minted (see tokens.publishing.selectors.token_publisher)."""
-        return self.owner_id is None
+        return self.owner_id is None and self.organization_id is None
 
     @property
     def is_revoked(self):
@@ -95,6 +111,8 @@ class APIToken(models.Model):
 
     @property
     def scope_display(self):
+        if self.account_wide and self.organization_id is not None:
+            return "All projects of the organisation, present and future"
         if self.account_wide:
             return "Entire account (all projects)"
         if not self.projects:

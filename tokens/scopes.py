@@ -16,6 +16,9 @@ class ProjectDirectory(Protocol):
     def existing_project_names(self, normalized_names: Iterable[str]) -> set[str]:
         """Those of `normalized_names` that are existing projects."""
 
+    def organization_project_names(self, organization) -> list[str]:
+        """Normalized names of the projects `organization` owns, sorted."""
+
 
 _directory = None
 
@@ -26,9 +29,15 @@ def register_project_directory(directory: ProjectDirectory):
 
 
 def user_project_names(user):
-    return _directory.user_project_names(user) if _directory is not None else []
+    if _directory is None or user is None or not user.is_authenticated:
+        return []
+    return _directory.user_project_names(user)
 
 
 def existing_project_names(normalized_names):
     names = list(normalized_names)
     return _directory.existing_project_names(names) if _directory is not None and names else set()
+
+
+def organization_project_names(organization):
+    return _directory.organization_project_names(organization) if _directory is not None else []

@@ -14,7 +14,7 @@ from packaging.utils import InvalidName, canonicalize_name
 from accounts.events import EventTag, client_ip, record_event
 from accounts.mail import send_user_mail
 
-from . import secret
+from . import organization, secret
 from .errors import DuplicateTokenName, ExpiredToken, InvalidToken, TokenError
 from .models import APIToken
 
@@ -47,6 +47,8 @@ def _event_details(token, **extra):
 
 
 def _mail(token, template, **context):
+    if token.organization_id is not None:
+        return organization.mail(token, template, **context)
     owner = token.owner
     if owner is None:  # a trusted publisher's token: nobody to write to
         return
@@ -55,12 +57,14 @@ def _mail(token, template, **context):
     )
 
 
-def _new_token(*, user, name, account_wide, projects, expires, created):
+def _new_token(*, user, name, account_wide, projects, expires, created, organization=None, created_by=None):
     raw, identifier, secret_part = secret.generate()
     try:
         with transaction.atomic():
             token = APIToken.objects.create(
                 owner=user,
+                organization=organization,
+                created_by=created_by or user,
                 name=name,
                 identifier=identifier,
                 digest=secret.digest(identifier, secret_part),
@@ -74,16 +78,8 @@ def _new_token(*, user, name, account_wide, projects, expires, created):
     return token, raw
 
 
-@transaction.atomic
-def token_create(*, request=None, user, name, projects=None, expires=None):
-    """Create a token for `user` and return ``(APIToken, raw_token_string)``.
-
-    `projects` None means the whole account; otherwise a non-empty list of
-    project names (normalized here; they need not exist yet). `expires` is an
-    aware datetime or None for never. The raw string exists only in the return
-    value: show it once and forget it. Raises TokenError with a message for the
-    user (bad name, duplicate name, expiry in the past, bad project name).
-    """
+def _check_new_token(*, name, projects, expires):
+    """The cleaned name, whether the scope is everything, the normalized project names and now; or TokenError."""
     name = (name or "").strip()
     if not name:
         raise TokenError("Give the token a name.")
@@ -96,6 +92,20 @@ def token_create(*, request=None, user, name, projects=None, expires=None):
     normalized = [] if account_wide else normalize_project_names(projects)
     if not account_wide and not normalized:
         raise TokenError("Choose at least one project, or the whole account.")
+    return name, account_wide, normalized, now
+
+
+@transaction.atomic
+def token_create(*, request=None, user, name, projects=None, expires=None):
+    """Create a token for `user` and return ``(APIToken, raw_token_string)``.
+
+    `projects` None means the whole account; otherwise a non-empty list of
+    project names (normalized here; they need not exist yet). `expires` is an
+    aware datetime or None for never. The raw string exists only in the return
+    value: show it once and forget it. Raises TokenError with a message for the
+    user (bad name, duplicate name, expiry in the past, bad project name).
+    """
+    name, account_wide, normalized, now = _check_new_token(name=name, projects=projects, expires=expires)
     token, raw = _new_token(
         user=user, name=name, account_wide=account_wide, projects=normalized, expires=expires, created=now
     )
@@ -120,12 +130,18 @@ def token_revoke(*, request=None, token, reason=APIToken.RevokeReason.OWNER, url
     account:api_token:removed_leak with `url` (where the token was found),
     every other reason account:api_token:removed. The owner is emailed.
     """
-    token = APIToken.objects.select_for_update(of=("self",)).select_related("owner").get(pk=token.pk)
+    token = APIToken.objects.select_for_update(of=("self",)).select_related("owner", "organization").get(pk=token.pk)
     if token.revoked is not None:
         return False
     token.revoked = timezone.now()
     token.revoked_reason = reason
     token.save(update_fields=["revoked", "revoked_reason"])
+    if token.organization_id is not None:
+        organization.record(
+            EventTag.ORGANIZATION_API_TOKEN_REMOVED, request=request, token=token, reason=reason, url=url
+        )
+        _mail(token, "token_revoked", reason=APIToken.RevokeReason(reason).label, url=url)
+        return True
     if reason == APIToken.RevokeReason.LEAKED:
         tag, details = EventTag.ACCOUNT_API_TOKEN_REMOVED_LEAK, _event_details(token, url=url)
     else:
@@ -156,7 +172,7 @@ def token_rotate(*, request=None, token):
     lifetime: the new one expires as long after now as the old one did after
     its creation. Raises TokenError for a revoked token.
     """
-    old = APIToken.objects.select_for_update(of=("self",)).select_related("owner").get(pk=token.pk)
+    old = APIToken.objects.select_for_update(of=("self",)).select_related("owner", "organization").get(pk=token.pk)
     if old.revoked is not None:
         raise TokenError("This token has been revoked; create a new one instead.")
     now = timezone.now()
@@ -165,8 +181,21 @@ def token_rotate(*, request=None, token):
     old.save(update_fields=["revoked", "revoked_reason"])
     expires = now + (old.expires - old.created) if old.expires else None
     new, raw = _new_token(
-        user=old.owner, name=old.name, account_wide=old.account_wide, projects=old.projects, expires=expires, created=now
+        user=old.owner,
+        organization=old.organization,
+        created_by=organization.acting_user(request) or old.created_by,
+        name=old.name,
+        account_wide=old.account_wide,
+        projects=old.projects,
+        expires=expires,
+        created=now,
     )
+    if old.organization_id is not None:
+        organization.record(
+            EventTag.ORGANIZATION_API_TOKEN_ROTATED, request=request, token=new, old_token_id=old.identifier
+        )
+        _mail(new, "token_rotated", old=old)
+        return new, raw
     record_event(
         tag=EventTag.ACCOUNT_API_TOKEN_ROTATED,
         request=request,
@@ -207,6 +236,16 @@ def token_disclosure_process(*, body, signature):
     return revoked
 
 
+def _holder_active(token):
+    """A person's token works while they are not frozen; an organisation's while it is approved.
+
+    A trusted publisher's token has neither: its publisher is checked where it is used.
+    """
+    if token.organization_id is not None:
+        return token.organization.is_active
+    return token.owner is None or token.owner.is_active
+
+
 def token_authenticate(*, request=None, raw):
     """The active APIToken for the token string `raw`, noting when and from where it was used.
 
@@ -217,9 +256,9 @@ def token_authenticate(*, request=None, raw):
     parts = secret.parse(raw)
     if parts is None:
         raise InvalidToken()
-    token = APIToken.objects.select_related("owner").filter(identifier=parts.identifier).first()
+    token = APIToken.objects.select_related("owner", "organization").filter(identifier=parts.identifier).first()
     match = secret.matches(parts, token.digest if token else "0" * 64)
-    if token is None or match is None or token.revoked is not None or (token.owner and not token.owner.is_active):
+    if token is None or match is None or token.revoked is not None or not _holder_active(token):
         raise InvalidToken()
     now = timezone.now()
     if token.is_expired(now):
@@ -227,11 +266,14 @@ def token_authenticate(*, request=None, raw):
             with transaction.atomic():
                 record_event(
                     tag=EventTag.ACCOUNT_API_TOKEN_EXPIRED_USE,
-                    request=request,
+                    request=organization.outside_authentication(request),
                     user=token.owner,
+                    organization_name=token.organization.name if token.organization_id else "",
                     details=_event_details(token),
                 )
         raise ExpiredToken()
+    if token.organization_id is not None:
+        organization.record_use(request=request, token=token)
     updates = {}
     if match == "fallback":  # SECRET_KEY was rotated: re-digest under the current key
         updates["digest"] = secret.digest(parts.identifier, parts.secret)

@@ -3,7 +3,8 @@
 Stack `@two_factor_required`, `@reauthentication_required` where needed, then
 `@managed_project(...)`: a person without a role gets 404 (a project's
 management does not exist for strangers, staff included: staff moderate in the
-admin), a Maintainer gets 403 saying why when the page is for Owners, and
+admin), a Maintainer gets 403 saying why when the page is for Owners, anyone
+an organisation's policy refuses gets 403 with the policy's message, and
 another spelling of the name is redirected to the canonical one. The view
 receives the project (and the user's role) instead of the name.
 """
@@ -15,7 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from packaging.utils import canonicalize_name
 
-from .selectors import user_project_role
+from .selectors import management_refusal, user_project_role
 from ..models import Project, ProjectRole
 
 
@@ -33,6 +34,9 @@ def managed_project(*, what, owner=True):
                 raise PermissionDenied(
                     f"Only an Owner of {project.name} can {what}. You are a {role}: ask an Owner if this needs changing."
                 )
+            refusal = management_refusal(user=request.user, project=project)
+            if refusal:
+                raise PermissionDenied(refusal)
             if project.normalized_name != name:
                 return redirect(request.resolver_match.view_name, name=project.normalized_name, **kwargs)
             return view(request, project, role, *args, **kwargs)

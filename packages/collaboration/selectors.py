@@ -1,21 +1,74 @@
-"""Who may do what on a project: reads of project roles."""
+"""Who may do what on a project: reads of project roles.
+
+`user_project_role` is the one rule for a person's effective role; uploads,
+management pages and services all ask it (directly or through the helpers
+below). `management_refusal` is the one place an organisation's policy takes
+management away.
+"""
 
 from django.utils import timezone
 
+from mfa.selectors import user_webauthn_credentials
+from organizations import selectors as organizations
+from organizations.models import OrganizationRole
+
 from ..errors import NotAllowed
-from ..models import ProjectRole
+from ..models import ProjectRole, TeamProjectRole
 from ..models import RoleInvitation
+
+_RANK = {ProjectRole.Role.MAINTAINER: 1, ProjectRole.Role.OWNER: 2}
 
 
 def user_project_role(*, user, project):
-    """The user's role name on the project ("Owner", "Maintainer") or None."""
+    """The user's effective role on the project ("Owner", "Maintainer") or None.
+
+    The highest of: their own role on the project; for a project owned by an
+    organisation, the roles of the organisation's teams they are in, and Owner
+    when they are an Owner of the organisation.
+    """
     if user is None or not user.is_authenticated or project is None or project.pk is None:
         return None
-    return ProjectRole.objects.filter(project=project, user=user).values_list("role", flat=True).first()
+    roles = list(ProjectRole.objects.filter(project=project, user=user).values_list("role", flat=True))
+    if project.organization_id is not None:
+        org_role = organizations.user_organization_role(user=user, organization=project.organization_id)
+        if org_role == OrganizationRole.Role.OWNER:
+            return ProjectRole.Role.OWNER
+        if org_role is not None:
+            roles += TeamProjectRole.objects.filter(
+                project=project, team__organization_id=project.organization_id, team__members__member__user=user
+            ).values_list("role", flat=True)
+    return max(roles, key=_RANK.get, default=None)
+
+
+def management_refusal(*, user, project):
+    """Why `user` may not manage `project` whatever their role, or None.
+
+    An organisation whose policy requires security keys takes management of
+    its projects away from anyone without a WebAuthn credential.
+    """
+    if project is None or project.organization_id is None:
+        return None
+    organization = project.organization
+    if organization.require_security_key and not user_webauthn_credentials(user).exists():
+        return organizations.security_key_policy_message(organization.name)
+    return None
 
 
 def user_can_upload(*, user, project):
     return user_project_role(user=user, project=project) is not None
+
+
+def token_can_upload(*, user, token, project):
+    """Whether an upload authenticated by `token` (of `user`, or of an organisation) may add to `project`.
+
+    An organisation's token uploads to its organisation's projects; a personal
+    token to the projects its owner has an effective role on. The token's own
+    scope is checked separately.
+    """
+    organization_id = getattr(token, "organization_id", None)
+    if organization_id is not None:
+        return project.organization_id == organization_id
+    return user_can_upload(user=user, project=project)
 
 
 def user_is_owner(*, user, project):
@@ -23,9 +76,12 @@ def user_is_owner(*, user, project):
 
 
 def require_owner(*, user, project):
-    """Raise NotAllowed unless `user` is an Owner of `project`."""
+    """Raise NotAllowed unless `user` is an Owner of `project` allowed to manage it."""
     if not user_is_owner(user=user, project=project):
         raise NotAllowed(f"Only an Owner of {project.name!r} may do this.")
+    refusal = management_refusal(user=user, project=project)
+    if refusal:
+        raise NotAllowed(refusal)
 
 
 def project_roles(*, project):

@@ -45,7 +45,9 @@ def _check_role_name(role):
 
 
 def _owner_count(project):
-    return ProjectRole.objects.filter(project=project, role=ProjectRole.Role.OWNER).count()
+    """Who keeps the project managed: its own Owners, and its organisation (whose Owners always are)."""
+    owners = ProjectRole.objects.filter(project=project, role=ProjectRole.Role.OWNER).count()
+    return owners + (1 if project.organization_id else 0)
 
 
 def _role_of(project, user):

@@ -21,6 +21,7 @@ from tokens.publishing.forms import publisher_forms
 from .. import services
 from ..collaboration.access import managed_project
 from ..collaboration.selectors import user_pending_invitations
+from ..organization_projects.selectors import organization_projects_of
 from ..errors import PackagesError
 from ..models import File, ProjectRole, Release
 from .forms import ACTIONS, ProjectDeleteForm
@@ -36,7 +37,11 @@ def projects(request):
         .annotate(release_count=Count("project__releases", distinct=True))
         .order_by("project__normalized_name")
     )
-    context = {"roles": roles, "invitations": user_pending_invitations(user=request.user)}
+    context = {
+        "roles": roles,
+        "invitations": user_pending_invitations(user=request.user),
+        "through_organizations": organization_projects_of(user=request.user, exclude=[r.project_id for r in roles]),
+    }
     return render(request, "packages/manage/projects.html", context)
 
 

@@ -44,8 +44,10 @@ class LegacyUploadView(APIView):
         except (exceptions.ParseError, exceptions.UnsupportedMediaType, SuspiciousOperation, ValueError):
             return plain_response("Invalid upload: send multipart/form-data as upload clients do.", status=400)
         try:
+            # An organisation's token authenticates no person: the upload is the organisation's.
+            user = request.user if request.user.is_authenticated else None
             result = release_file_upload(
-                request=request, user=request.user, token=request.auth, data=data, content=files.get("content")
+                request=request, user=user, token=request.auth, data=data, content=files.get("content")
             )
         except PackagesError as error:
             return plain_response(error.message, status=error.status)

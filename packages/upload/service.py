@@ -77,12 +77,12 @@ def release_file_upload(*, request=None, user, token=None, data, content):
             names.check_project_accepts_uploads(project)
     else:
         if project is not None:
-            names.check_role(
-                user=user, project_name=project.name, has_role=collaboration.user_can_upload(user=user, project=project)
-            )
+            has_role = collaboration.token_can_upload(user=user, token=token, project=project)
+            names.check_role(user=user, token=token, project_name=project.name, has_role=has_role)
             names.check_project_accepts_uploads(project)
-        names.check_verified_email(user=user, verified=user_has_verified_primary_email(user))
-        names.check_two_factor(user=user, enabled=user_has_two_factor(user))
+        if getattr(token, "organization_id", None) is None:  # an organisation's token has no person to check
+            names.check_verified_email(user=user, verified=user_has_verified_primary_email(user))
+            names.check_two_factor(user=user, enabled=user_has_two_factor(user))
 
     rendered = {}
 
@@ -216,6 +216,7 @@ def _write(
                     user=publisher.registrant if publisher is not None else user,
                     name=name,
                     token_identifier=token_identifier,
+                    organization=getattr(token, "organization", None),
                 )
                 if publisher is not None:
                     publishing_services.pending_publisher_promote(request=request, publisher=publisher)

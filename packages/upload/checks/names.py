@@ -43,7 +43,12 @@ def check_token_scope(token, *, normalized_name):
         raise UploadForbidden(f"Invalid API Token: project-scoped token is not valid for project: {normalized_name!r}")
 
 
-def check_role(*, user, project_name, has_role):
+def check_role(*, user, project_name, has_role, token=None):
+    if not has_role and getattr(token, "organization_id", None) is not None:
+        raise UploadForbidden(
+            f"The organisation token {token.name!r} isn't allowed to upload to project {project_name!r}: "
+            "the project does not belong to its organisation."
+        )
     if not has_role:
         raise UploadForbidden(f"The user '{user.username}' isn't allowed to upload to project {project_name!r}.")
 

@@ -1,0 +1,72 @@
+"""Input checks of the organisation pages. The rules live in services."""
+
+from django import forms
+
+from .models import Organization, OrganizationRole
+
+ROLE_CHOICES = [
+    (OrganizationRole.Role.MEMBER, "Member: works on the projects their teams are given"),
+    (OrganizationRole.Role.MANAGER, "Manager: also manages teams and their roles on projects, and tokens"),
+    (OrganizationRole.Role.OWNER, "Owner: everything, including people, settings and moving projects"),
+]
+
+
+class OrganizationCreateForm(forms.Form):
+    name = forms.CharField(
+        label="Organisation name",
+        max_length=50,
+        help_text="Letters, numbers, '.', '_' and '-', as in a username; it appears in the organisation's address.",
+    )
+    display_name = forms.CharField(label="Display name", max_length=100)
+    url = forms.URLField(label="Web site (URL)", required=False, max_length=400, assume_scheme="https")
+    description = forms.CharField(label="Description", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OrganizationDetailsForm(forms.ModelForm):
+    url = forms.URLField(label="Web site (URL)", required=False, max_length=400, assume_scheme="https")
+
+    class Meta:
+        model = Organization
+        fields = ["display_name", "url", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class PolicyForm(forms.Form):
+    require_security_key = forms.BooleanField(
+        label="Members must use a security key",
+        required=False,
+        help_text="Members without a WebAuthn security key cannot manage the organisation's projects until they add one.",
+    )
+
+
+class InviteForm(forms.Form):
+    who = forms.CharField(
+        label="Username or primary email address",
+        max_length=254,
+        help_text="The person needs an account here with a verified email address.",
+    )
+    role = forms.ChoiceField(label="Their role", choices=ROLE_CHOICES, initial=OrganizationRole.Role.MEMBER)
+
+
+class MemberForm(forms.Form):
+    user = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RoleChangeForm(MemberForm):
+    role = forms.ChoiceField(label="New role", choices=ROLE_CHOICES)
+
+
+class InvitationForm(forms.Form):
+    invitation = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class VisibilityForm(forms.Form):
+    is_public = forms.BooleanField(label="Show my membership on the public page", required=False)
+
+
+class TeamNameForm(forms.Form):
+    name = forms.CharField(label="Team name", max_length=50)
+
+
+class TeamMemberForm(forms.Form):
+    username = forms.CharField(label="Member's username", max_length=50)

@@ -1,0 +1,137 @@
+"""Organisations: a group that owns projects, its people (roles), their invitations and its teams.
+
+This app knows accounts only. Which projects an organisation owns, and what a
+team may do on them, is written down by packages (`Project.organization`,
+`TeamProjectRole`), so nothing here needs to know what a project is.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import username_validator
+
+
+class Organization(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for staff approval"
+        ACTIVE = "active", "Active"
+        DECLINED = "declined", "Declined by staff"
+
+    # Same characters as a username, unique whatever the letter case.
+    name = models.CharField(max_length=50, unique=True, validators=[username_validator])
+    display_name = models.CharField(max_length=100)
+    url = models.URLField("URL", max_length=400, blank=True)
+    description = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    # Policy: managing the organisation's projects needs a WebAuthn security key.
+    require_security_key = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="organizations_name_ci_unique")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_active(self):
+        return self.status == self.Status.ACTIVE
+
+
+class OrganizationRole(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "Owner", "Owner"
+        MANAGER = "Manager", "Manager"
+        MEMBER = "Member", "Member"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_roles")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    # The member chose to appear on the organisation's public page.
+    is_public = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="organizations_role_unique")]
+
+    def __str__(self):
+        return f"{self.user} is {self.role} of {self.organization}"
+
+
+class OrganizationInvitation(models.Model):
+    """An Owner's offer of a role in the organisation, answered by the invitee through a mailed link."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_invitations"
+    )
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    role = models.CharField(max_length=20, choices=OrganizationRole.Role.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+    responded = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "invitee"],
+                condition=Q(status="pending"),
+                name="organizations_one_pending_invitation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.invitee} invited to {self.organization} as {self.role} ({self.status})"
+
+    @property
+    def is_expired(self):
+        return timezone.now() >= self.expires
+
+
+class Team(models.Model):
+    """A named group of the organisation's members, given roles on its projects."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=50)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("organization", Lower("name"), name="organizations_team_name_ci_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.organization}/{self.name}"
+
+
+class TeamMember(models.Model):
+    """A member in a team. Tied to the organisation role: a person who leaves leaves every team with it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    member = models.ForeignKey(OrganizationRole, on_delete=models.CASCADE, related_name="teams")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "member"], name="organizations_team_member_unique")]
+
+    def __str__(self):
+        return f"{self.member.user} in {self.team}"

@@ -1,0 +1,163 @@
+"""Teams: named groups of an organisation's members, managed by its Owners and Managers.
+
+What a team may do on the organisation's projects is written by packages
+(packages.organization_projects), which knows projects.
+"""
+
+import re
+
+from django.db import IntegrityError, transaction
+
+from accounts.events import EventTag
+
+from ..errors import InvalidAction
+from ..models import OrganizationRole, Team, TeamMember
+from ..notify import notify_organization
+from ._common import locked, record, require_active, require_manager
+
+TEAM_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9 ._-]*[A-Za-z0-9])?\Z")
+
+
+def _clean_name(name):
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidAction("Give the team a name.")
+    if len(name) > 50 or not TEAM_NAME.match(name):
+        raise InvalidAction(
+            "A team name has at most 50 letters, numbers, spaces, '.', '_' or '-', "
+            "and starts and ends with a letter or number."
+        )
+    return name
+
+
+def _taken(organization, name, exclude=None):
+    teams = Team.objects.filter(organization=organization, name__iexact=name)
+    if exclude is not None:
+        teams = teams.exclude(pk=exclude.pk)
+    return teams.exists()
+
+
+def team_create(*, request=None, actor, organization, name):
+    name = _clean_name(name)
+    with transaction.atomic():
+        organization = locked(organization)
+        require_manager(user=actor, organization=organization, what="create teams")
+        require_active(organization)
+        if _taken(organization, name):
+            raise InvalidAction(f"{organization.name} already has a team called {name!r}.")
+        try:
+            with transaction.atomic():
+                team = Team.objects.create(organization=organization, name=name)
+        except IntegrityError:
+            raise InvalidAction(f"{organization.name} already has a team called {name!r}.") from None
+        record(EventTag.ORGANIZATION_TEAM_CREATE, request=request, actor=actor, organization=organization, team=name)
+        notify_organization(
+            organization=organization,
+            subject=f"Team {name} created in {organization.name}",
+            message=f"{actor.username} created the team {name}.",
+        )
+    return team
+
+
+def _locked_team(organization, team):
+    team = Team.objects.select_for_update().filter(pk=team.pk, organization=organization).first()
+    if team is None:
+        raise InvalidAction("That team does not exist (any more).")
+    return team
+
+
+def team_rename(*, request=None, actor, team, name):
+    name = _clean_name(name)
+    with transaction.atomic():
+        organization = locked(team.organization)
+        require_manager(user=actor, organization=organization, what="rename teams")
+        team = _locked_team(organization, team)
+        if team.name == name:
+            return team
+        if _taken(organization, name, exclude=team):
+            raise InvalidAction(f"{organization.name} already has a team called {name!r}.")
+        previous, team.name = team.name, name
+        team.save(update_fields=["name"])
+        record(
+            EventTag.ORGANIZATION_TEAM_RENAME,
+            request=request,
+            actor=actor,
+            organization=organization,
+            team=name,
+            previous_name=previous,
+        )
+        notify_organization(
+            organization=organization,
+            subject=f"Team {previous} renamed to {name}",
+            message=f"{actor.username} renamed the team {previous} of {organization.name} to {name}.",
+        )
+    return team
+
+
+def team_delete(*, request=None, actor, team):
+    """Delete a team: its members lose what the team gave them on projects, at once."""
+    with transaction.atomic():
+        organization = locked(team.organization)
+        require_manager(user=actor, organization=organization, what="delete teams")
+        team = _locked_team(organization, team)
+        members = [m.member.user for m in team.members.select_related("member__user")]
+        name = team.name
+        team.delete()
+        record(EventTag.ORGANIZATION_TEAM_DELETE, request=request, actor=actor, organization=organization, team=name)
+        notify_organization(
+            organization=organization,
+            subject=f"Team {name} of {organization.name} deleted",
+            message=f"{actor.username} deleted the team {name}; its roles on projects are gone with it.",
+            also=members,
+        )
+
+
+def team_member_add(*, request=None, actor, team, user):
+    with transaction.atomic():
+        organization = locked(team.organization)
+        require_manager(user=actor, organization=organization, what="change teams")
+        team = _locked_team(organization, team)
+        member = OrganizationRole.objects.filter(organization=organization, user=user).first()
+        if member is None:
+            raise InvalidAction(f"{user.username} is not a member of {organization.name}: invite them first.")
+        if TeamMember.objects.filter(team=team, member=member).exists():
+            raise InvalidAction(f"{user.username} is already in the team {team.name}.")
+        TeamMember.objects.create(team=team, member=member)
+        record(
+            EventTag.ORGANIZATION_TEAM_MEMBER_ADD,
+            request=request,
+            actor=actor,
+            organization=organization,
+            target=user,
+            team=team.name,
+        )
+        notify_organization(
+            organization=organization,
+            subject=f"{user.username} added to team {team.name}",
+            message=f"{actor.username} added {user.username} to the team {team.name} of {organization.name}.",
+            also=[user],
+        )
+
+
+def team_member_remove(*, request=None, actor, team, user):
+    with transaction.atomic():
+        organization = locked(team.organization)
+        require_manager(user=actor, organization=organization, what="change teams")
+        team = _locked_team(organization, team)
+        deleted, _ = TeamMember.objects.filter(team=team, member__user=user).delete()
+        if not deleted:
+            raise InvalidAction(f"{user.username} is not in the team {team.name}.")
+        record(
+            EventTag.ORGANIZATION_TEAM_MEMBER_REMOVE,
+            request=request,
+            actor=actor,
+            organization=organization,
+            target=user,
+            team=team.name,
+        )
+        notify_organization(
+            organization=organization,
+            subject=f"{user.username} removed from team {team.name}",
+            message=f"{actor.username} removed {user.username} from the team {team.name} of {organization.name}.",
+            also=[user],
+        )

@@ -1,0 +1,12 @@
+"""Signals other apps listen to, so this app never has to know them.
+
+`member_removed` is sent inside the transaction that removes a person from an
+organisation (they left, or were removed): packages answers by removing that
+person's own roles on the organisation's projects, so their access to every
+organisation project ends in the same commit.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: organization, user, actor, request
+member_removed = Signal()

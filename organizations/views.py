@@ -1,0 +1,365 @@
+"""Organisation pages under /manage/organizations/ and /manage/organization/<name>/.
+
+Thin views: bind the form, call a service, render. Every page needs 2FA and
+a recent authentication; who reaches which page is decided in `access`; what
+each role may do is decided by the services, whose refusals are shown here.
+The projects page is packages' and the tokens page is tokens' (they know
+what this app does not).
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import organization_security_history, user_by_username_or_primary_email
+from mfa.decorators import reauthentication_required, two_factor_required
+
+from . import selectors, services
+from .access import MANAGERS, managed_organization
+from .errors import OrganizationError
+from .forms import (
+    InvitationForm,
+    InviteForm,
+    MemberForm,
+    OrganizationCreateForm,
+    OrganizationDetailsForm,
+    PolicyForm,
+    RoleChangeForm,
+    TeamMemberForm,
+    TeamNameForm,
+    VisibilityForm,
+)
+from .models import OrganizationInvitation, OrganizationRole
+
+HISTORY_PAGE_SIZE = 50
+INCOMPLETE = "That request was incomplete; nothing was changed."
+
+
+def _dispatch(request, actions, *context_args):
+    """Run the POSTed action: (status, message) — 302-worthy success is status None."""
+    action = request.POST.get("action", "")
+    form_class, perform = actions.get(action, (None, None))
+    form = form_class(request.POST) if form_class else None
+    if form is None or not form.is_valid():
+        messages.error(request, INCOMPLETE)
+        return 400
+    try:
+        messages.success(request, perform(request, form, *context_args))
+    except OrganizationError as error:
+        messages.error(request, error.message)
+        return error.status
+    return None
+
+
+def _person(form, field="user"):
+    user = get_user_model().objects.filter(pk=form.cleaned_data[field]).first()
+    if user is None:
+        raise OrganizationError("That person does not exist (any more).")
+    return user
+
+
+# --- the list of one's organisations, creation, invitations ---------------------
+
+
+@two_factor_required
+def organizations(request):
+    form = OrganizationCreateForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                organization = services.organization_create(request=request, user=request.user, **form.cleaned_data)
+            except OrganizationError as error:
+                form.add_error("name", error.message)
+            else:
+                if organization.is_active:
+                    messages.success(request, f"Organisation {organization.name} created. You are its Owner.")
+                else:
+                    messages.success(
+                        request,
+                        f"Organisation {organization.name} created. It waits for approval by the site's staff "
+                        "before it can invite people, own projects or hold tokens.",
+                    )
+                return redirect("organizations:people", name=organization.name)
+        status = 400
+    context = {
+        "form": form,
+        "roles": selectors.user_organizations(user=request.user),
+        "invitations": selectors.user_pending_organization_invitations(user=request.user),
+    }
+    return render(request, "organizations/list.html", context, status=status)
+
+
+def _answer(request, invitation, answer):
+    if answer == "accept":
+        services.invitation_accept(request=request, user=request.user, invitation=invitation)
+        messages.success(request, f"You are now {invitation.role} of {invitation.organization.name}.")
+        return redirect("organizations:people", name=invitation.organization.name)
+    services.invitation_decline(request=request, user=request.user, invitation=invitation)
+    messages.success(request, f"You declined the invitation to {invitation.organization.name}.")
+    return redirect("organizations:list")
+
+
+@never_cache
+@two_factor_required
+def invitation_respond(request):
+    """The mailed link: the invitation with Accept / Decline; any unusable link gets a clear page."""
+    token = request.POST.get("token") or request.GET.get("token") or ""
+    try:
+        invitation = services.invitation_from_link(token=token, user=request.user)
+        if request.method == "POST":
+            answer = request.POST.get("answer")
+            if answer in ("accept", "decline"):
+                return _answer(request, invitation, answer)
+            messages.error(request, "Choose Accept or Decline.")
+    except OrganizationError as error:
+        response = render(request, "organizations/invitation_refused.html", {"reason": error.message}, status=400)
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "organizations/invitation.html", {"invitation": invitation, "token": token})
+
+
+@require_POST
+@two_factor_required
+def invitation_answer(request, invitation_id):
+    """Accept or decline from the organisations page (signed in; no link needed)."""
+    invitation = OrganizationInvitation.objects.filter(pk=invitation_id, invitee=request.user).first()
+    if invitation is None:
+        raise Http404("No such invitation for you.")
+    answer = request.POST.get("answer")
+    try:
+        if answer in ("accept", "decline"):
+            return _answer(request, invitation, answer)
+        messages.error(request, "Choose Accept or Decline.")
+    except OrganizationError as error:
+        messages.error(request, error.message)
+    return redirect("organizations:list")
+
+
+# --- people ---------------------------------------------------------------------
+
+
+def _invite(request, form, organization):
+    invitee = user_by_username_or_primary_email(form.cleaned_data["who"])
+    if invitee is None:
+        raise OrganizationError(f"No account has the username or primary email address {form.cleaned_data['who']!r}.")
+    role = form.cleaned_data["role"]
+    services.invitation_create(request=request, actor=request.user, organization=organization, invitee=invitee, role=role)
+    return f"Invitation sent to {invitee.username} as {role}. It is valid for 7 days."
+
+
+def _change(request, form, organization):
+    user, role = _person(form), form.cleaned_data["role"]
+    services.role_change(request=request, actor=request.user, organization=organization, user=user, role=role)
+    return f"{user.username} is now {role} of {organization.name}."
+
+
+def _remove(request, form, organization):
+    user = _person(form)
+    services.role_remove(request=request, actor=request.user, organization=organization, user=user)
+    return f"{user.username} was removed from {organization.name} and from its projects."
+
+
+def _revoke(request, form, organization):
+    invitation = OrganizationInvitation.objects.filter(
+        organization=organization, pk=form.cleaned_data["invitation"]
+    ).first()
+    if invitation is None:
+        raise OrganizationError("That invitation does not exist (any more).")
+    services.invitation_revoke(request=request, actor=request.user, invitation=invitation)
+    return f"The invitation of {invitation.invitee.username} was revoked; its link no longer works."
+
+
+def _visibility(request, form, organization):
+    public = form.cleaned_data["is_public"]
+    services.member_visibility_set(user=request.user, organization=organization, is_public=public)
+    return "Your membership is now shown on the public page." if public else "Your membership is now hidden."
+
+
+PEOPLE_ACTIONS = {
+    "invite": (InviteForm, _invite),
+    "change-role": (RoleChangeForm, _change),
+    "remove": (MemberForm, _remove),
+    "revoke-invitation": (InvitationForm, _revoke),
+    "visibility": (VisibilityForm, _visibility),
+}
+
+
+@two_factor_required
+@reauthentication_required
+@managed_organization(what="see its people")
+def people(request, organization, role):
+    status = 200
+    if request.method == "POST":
+        status = _dispatch(request, PEOPLE_ACTIONS, organization)
+        if status is None:
+            return redirect("organizations:people", name=organization.name)
+    own = OrganizationRole.objects.get(organization=organization, user=request.user)
+    context = {
+        "organization": organization,
+        "role": role,
+        "roles": selectors.organization_roles(organization=organization),
+        "invitations": selectors.organization_pending_invitations(organization=organization),
+        "invite_form": InviteForm(),
+        "role_form": RoleChangeForm(),
+        "visibility_form": VisibilityForm(initial={"is_public": own.is_public}),
+    }
+    return render(request, "organizations/people.html", context, status=status)
+
+
+@require_POST
+@two_factor_required
+@reauthentication_required
+@managed_organization(what="leave it")
+def leave(request, organization, role):
+    try:
+        services.role_remove(request=request, actor=request.user, organization=organization, user=request.user)
+    except OrganizationError as error:
+        messages.error(request, error.message)
+        return redirect("organizations:people", name=organization.name)
+    messages.success(request, f"You left {organization.name}. You no longer work on its projects.")
+    return redirect("organizations:list")
+
+
+# --- teams ----------------------------------------------------------------------
+
+
+def _team_create(request, form, organization):
+    team = services.team_create(request=request, actor=request.user, organization=organization, name=form.cleaned_data["name"])
+    return f"Team {team.name} created."
+
+
+@two_factor_required
+@reauthentication_required
+@managed_organization(what="see its teams")
+def teams(request, organization, role):
+    status = 200
+    if request.method == "POST":
+        status = _dispatch(request, {"create": (TeamNameForm, _team_create)}, organization)
+        if status is None:
+            return redirect("organizations:teams", name=organization.name)
+    context = {
+        "organization": organization,
+        "role": role,
+        "can_manage": role in MANAGERS,
+        "teams": selectors.organization_teams(organization=organization),
+        "form": TeamNameForm(),
+    }
+    return render(request, "organizations/teams.html", context, status=status)
+
+
+def _team_member_add(request, form, team):
+    user = get_user_model().objects.filter(username__iexact=form.cleaned_data["username"].strip()).first()
+    if user is None:
+        raise OrganizationError(f"No account is called {form.cleaned_data['username']!r}.")
+    services.team_member_add(request=request, actor=request.user, team=team, user=user)
+    return f"{user.username} added to {team.name}."
+
+
+def _team_member_remove(request, form, team):
+    user = _person(form)
+    services.team_member_remove(request=request, actor=request.user, team=team, user=user)
+    return f"{user.username} removed from {team.name}."
+
+
+def _team_rename(request, form, team):
+    services.team_rename(request=request, actor=request.user, team=team, name=form.cleaned_data["name"])
+    return f"The team is now called {' '.join(form.cleaned_data['name'].split())}."
+
+
+TEAM_ACTIONS = {
+    "add-member": (TeamMemberForm, _team_member_add),
+    "remove-member": (MemberForm, _team_member_remove),
+    "rename": (TeamNameForm, _team_rename),
+}
+
+
+@two_factor_required
+@reauthentication_required
+@managed_organization(what="see its teams")
+def team(request, organization, role, team_id):
+    team = selectors.organization_teams(organization=organization).filter(pk=team_id).first()
+    if team is None:
+        raise Http404("No such team in this organisation.")
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("action") == "delete":
+            try:
+                services.team_delete(request=request, actor=request.user, team=team)
+            except OrganizationError as error:
+                messages.error(request, error.message)
+                status = error.status
+            else:
+                messages.success(request, f"Team {team.name} deleted; its roles on projects are gone with it.")
+                return redirect("organizations:teams", name=organization.name)
+        else:
+            status = _dispatch(request, TEAM_ACTIONS, team)
+            if status is None:
+                return redirect("organizations:team", name=organization.name, team_id=team.pk)
+    context = {
+        "organization": organization,
+        "role": role,
+        "can_manage": role in MANAGERS,
+        "team": team,
+        "member_form": TeamMemberForm(),
+        "rename_form": TeamNameForm(initial={"name": team.name}),
+    }
+    return render(request, "organizations/team.html", context, status=status)
+
+
+# --- settings and history -------------------------------------------------------
+
+
+@two_factor_required
+@reauthentication_required
+@managed_organization(what="change its settings", roles=(OrganizationRole.Role.OWNER,))
+def organization_settings(request, organization, role):
+    details_form = OrganizationDetailsForm(instance=organization)
+    policy_form = PolicyForm(initial={"require_security_key": organization.require_security_key})
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "details":
+                details_form = OrganizationDetailsForm(request.POST, instance=selectors.organization_get(name=organization.name))
+                if details_form.is_valid():
+                    services.organization_update(request=request, actor=request.user, organization=organization, **details_form.cleaned_data)
+                    messages.success(request, "The organisation's details were saved.")
+                    return redirect("organizations:settings", name=organization.name)
+            elif action == "policy":
+                policy_form = PolicyForm(request.POST)
+                if policy_form.is_valid():
+                    on = policy_form.cleaned_data["require_security_key"]
+                    services.organization_policy_set(request=request, actor=request.user, organization=organization, require_security_key=on)
+                    messages.success(
+                        request,
+                        "Members now need a security key to manage the organisation's projects."
+                        if on
+                        else "Members no longer need a security key to manage the organisation's projects.",
+                    )
+                    return redirect("organizations:settings", name=organization.name)
+            else:
+                messages.error(request, INCOMPLETE)
+        except OrganizationError as error:
+            messages.error(request, error.message)
+        status = 400
+    context = {"organization": organization, "details_form": details_form, "policy_form": policy_form}
+    return render(request, "organizations/settings.html", context, status=status)
+
+
+@two_factor_required
+@reauthentication_required
+@managed_organization(what="see its security history", roles=MANAGERS)
+def history(request, organization, role):
+    page = Paginator(organization_security_history(organization.name), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "organizations/history.html", {"organization": organization, "page": page, "events": page})
+
+
+@two_factor_required
+@managed_organization(what="see it")
+def organization_home(request, organization, role):
+    return redirect("organizations:people", name=organization.name)

@@ -1,0 +1,31 @@
+"""Input checks of the organisation projects page."""
+
+from django import forms
+
+from ..models import ProjectRole
+
+TEAM_ROLE_CHOICES = [
+    (ProjectRole.Role.MAINTAINER, "Maintainer: can upload releases"),
+    (ProjectRole.Role.OWNER, "Owner: can upload, manage releases, collaborators and settings"),
+]
+
+
+class TeamRoleForm(forms.Form):
+    project = forms.IntegerField(widget=forms.HiddenInput)
+    team = forms.IntegerField(label="Team")
+    role = forms.ChoiceField(label="Role", choices=TEAM_ROLE_CHOICES, initial=ProjectRole.Role.MAINTAINER)
+
+
+class TeamRoleRemoveForm(forms.Form):
+    project = forms.IntegerField(widget=forms.HiddenInput)
+    team = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class TransferInForm(forms.Form):
+    project = forms.IntegerField(label="Project")
+    confirm = forms.CharField(label="Type the project's name to confirm", max_length=255)
+
+
+class TransferOutForm(forms.Form):
+    project = forms.IntegerField(widget=forms.HiddenInput)
+    confirm = forms.CharField(label="Type the project's name to confirm", max_length=255)

@@ -1,0 +1,174 @@
+"""Writes about projects and organisations: transfer in and out, and what a team may do on a project.
+
+Each change locks the project's row (and the organisation's, where its
+membership counts), records its event in both the project's and the
+organisation's histories, and mails the people concerned after commit.
+"""
+
+from django.db import transaction
+
+from accounts.events import EventTag, record_event
+from organizations import selectors as organizations
+from organizations.models import Organization, OrganizationRole
+from organizations.notify import notify_organization
+
+from ..collaboration.notify import notify_collaborators
+from ..collaboration.selectors import require_owner
+from ..errors import InvalidAction, NotAllowed
+from ..models import Project, ProjectRole, TeamProjectRole
+
+ROLES = (ProjectRole.Role.OWNER, ProjectRole.Role.MAINTAINER)
+
+
+def _record(tag, *, request, actor, project, organization, target=None, **details):
+    record_event(
+        tag=tag,
+        request=request,
+        user=actor,
+        target_user=target,
+        project_name=project.normalized_name,
+        organization_name=organization.name,
+        details={"organization": organization.name, "project": project.name, **details},
+    )
+
+
+def _locked(project):
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def _require_org_role(*, user, organization, roles, what):
+    if organizations.user_organization_role(user=user, organization=organization) not in roles:
+        who = "an Owner" if tuple(roles) == (OrganizationRole.Role.OWNER,) else "an Owner or a Manager"
+        raise NotAllowed(f"Only {who} of {organization.name} can {what}.")
+
+
+def project_transfer_in(*, request=None, actor, project, organization):
+    """Move `project` into `organization`; `actor` must be an Owner of both. Its collaborators keep their roles."""
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        project = _locked(project)
+        _require_org_role(
+            user=actor, organization=organization, roles=(OrganizationRole.Role.OWNER,), what="move projects in"
+        )
+        if not organization.is_active:
+            raise InvalidAction(f"{organization.name} is waiting for approval by the site's staff.")
+        if project.organization_id == organization.pk:
+            raise InvalidAction(f"{project.name} already belongs to {organization.name}.")
+        if project.organization_id is not None:
+            raise InvalidAction(f"{project.name} belongs to another organisation; it must be moved out of it first.")
+        require_owner(user=actor, project=project)
+        project.organization = organization
+        project.save(update_fields=["organization"])
+        _record(EventTag.ORGANIZATION_PROJECT_ADD, request=request, actor=actor, project=project, organization=organization)
+        message = f"{actor.username} moved the project {project.name} into the organisation {organization.name}."
+        notify_collaborators(project=project, subject=f"{project.name} now belongs to {organization.name}", message=message)
+        notify_organization(organization=organization, subject=f"{project.name} added to {organization.name}", message=message)
+    return project
+
+
+def project_transfer_out(*, request=None, actor, project):
+    """Move `project` out of its organisation; `actor` must be an Owner of the organisation.
+
+    Teams lose their roles on it; if no person owns it any more, `actor` becomes its Owner.
+    """
+    with transaction.atomic():
+        project = _locked(project)
+        if project.organization_id is None:
+            raise InvalidAction(f"{project.name} belongs to no organisation.")
+        organization = Organization.objects.select_for_update().get(pk=project.organization_id)
+        _require_org_role(
+            user=actor, organization=organization, roles=(OrganizationRole.Role.OWNER,), what="move projects out"
+        )
+        TeamProjectRole.objects.filter(project=project).delete()
+        project.organization = None
+        project.save(update_fields=["organization"])
+        if not ProjectRole.objects.filter(project=project, role=ProjectRole.Role.OWNER).exists():
+            ProjectRole.objects.update_or_create(project=project, user=actor, defaults={"role": ProjectRole.Role.OWNER})
+            record_event(
+                tag=EventTag.PROJECT_ROLE_ADD,
+                request=request,
+                user=actor,
+                target_user=actor,
+                project_name=project.normalized_name,
+                details={"target_user": actor.username, "role_name": ProjectRole.Role.OWNER},
+            )
+        _record(
+            EventTag.ORGANIZATION_PROJECT_REMOVE, request=request, actor=actor, project=project, organization=organization
+        )
+        message = f"{actor.username} moved the project {project.name} out of the organisation {organization.name}."
+        notify_collaborators(project=project, subject=f"{project.name} left {organization.name}", message=message)
+        notify_organization(organization=organization, subject=f"{project.name} left {organization.name}", message=message)
+    return project
+
+
+def _team_and_project(*, actor, team, project, what):
+    project = _locked(project)
+    organization = team.organization
+    if project.organization_id != organization.pk:
+        raise InvalidAction(f"{project.name} does not belong to {organization.name}.")
+    _require_org_role(user=actor, organization=organization, roles=organizations.MANAGERS, what=what)
+    return project, organization
+
+
+def team_project_role_set(*, request=None, actor, team, project, role):
+    """Give `team` the role `role` on `project` (both of one organisation), or change it."""
+    if role not in ROLES:
+        raise InvalidAction(f"Unknown role {role!r}: choose Owner or Maintainer.")
+    with transaction.atomic():
+        project, organization = _team_and_project(actor=actor, team=team, project=project, what="give teams roles")
+        current = TeamProjectRole.objects.filter(team=team, project=project).first()
+        if current is not None and current.role == role:
+            raise InvalidAction(f"The team {team.name} is already {role} of {project.name}.")
+        previous = current.role if current else None
+        TeamProjectRole.objects.update_or_create(team=team, project=project, defaults={"role": role})
+        _record(
+            EventTag.ORGANIZATION_TEAM_ROLE_PROJECT,
+            request=request,
+            actor=actor,
+            project=project,
+            organization=organization,
+            team=team.name,
+            role_name=role,
+            previous_role=previous,
+        )
+        members = [m.member.user for m in team.members.select_related("member__user")]
+        message = f"{actor.username} made the team {team.name} ({organization.name}) {role} of {project.name}."
+        notify_collaborators(project=project, subject=f"Team {team.name} is {role} of {project.name}", message=message, also=members)
+    return project
+
+
+def team_project_role_remove(*, request=None, actor, team, project):
+    with transaction.atomic():
+        project, organization = _team_and_project(actor=actor, team=team, project=project, what="change teams' roles")
+        current = TeamProjectRole.objects.filter(team=team, project=project).first()
+        if current is None:
+            raise InvalidAction(f"The team {team.name} has no role on {project.name}.")
+        current.delete()
+        _record(
+            EventTag.ORGANIZATION_TEAM_ROLE_PROJECT_REMOVE,
+            request=request,
+            actor=actor,
+            project=project,
+            organization=organization,
+            team=team.name,
+            role_name=current.role,
+        )
+        members = [m.member.user for m in team.members.select_related("member__user")]
+        message = f"{actor.username} removed the role of the team {team.name} ({organization.name}) on {project.name}."
+        notify_collaborators(project=project, subject=f"Team {team.name} no longer works on {project.name}", message=message, also=members)
+
+
+def member_projects_revoke(*, sender, organization, user, actor, request=None, **kwargs):
+    """On organizations.signals.member_removed: the person's own roles on the organisation's projects end too."""
+    roles = ProjectRole.objects.filter(user=user, project__organization=organization).select_related("project")
+    for role in roles:
+        record_event(
+            tag=EventTag.PROJECT_ROLE_REMOVE,
+            request=request,
+            user=actor,
+            target_user=user,
+            project_name=role.project.normalized_name,
+            organization_name=organization.name,
+            details={"target_user": user.username, "role_name": role.role, "reason": "left the organisation"},
+        )
+    roles.delete()

@@ -1,0 +1,119 @@
+"""The organisation's projects: its public page /org/<name>/ and /manage/organization/<name>/projects/."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from mfa.decorators import reauthentication_required, two_factor_required
+from organizations import selectors as organizations
+from organizations.access import MANAGERS, managed_organization
+from organizations.models import Team
+
+from ..errors import PackagesError
+from ..models import Project
+from ..selectors import project_summaries
+from . import selectors, services
+from .forms import TeamRoleForm, TeamRoleRemoveForm, TransferInForm, TransferOutForm
+
+
+def organization_page(request, name):
+    """Public: the organisation, its visible projects and the members who chose to be listed."""
+    organization = organizations.organization_get_public(name=name)
+    if organization is None:
+        raise Http404("No such organisation.")
+    if organization.name != name:
+        return redirect("packages:organization", name=organization.name)
+    projects = list(selectors.organization_projects(organization=organization, visible_only=True))
+    summaries = project_summaries(projects)
+    context = {
+        "organization": organization,
+        "projects": [(project, summaries.get(project.pk, "")) for project in projects],
+        "members": organizations.organization_public_members(organization=organization),
+    }
+    return render(request, "packages/organization.html", context)
+
+
+def _project(organization, form):
+    project = Project.objects.filter(pk=form.cleaned_data["project"], organization=organization).first()
+    if project is None:
+        raise PackagesError("That project does not belong to the organisation (any more).")
+    return project
+
+
+def _team(organization, form):
+    team = Team.objects.filter(pk=form.cleaned_data["team"], organization=organization).first()
+    if team is None:
+        raise PackagesError("That team does not exist (any more).")
+    return team
+
+
+def _confirmed(project, form):
+    if form.cleaned_data["confirm"].strip() != project.name:
+        raise PackagesError(f"Type the project's name {project.name!r} exactly to confirm.")
+
+
+def _set_role(request, organization, form):
+    project, team, role = _project(organization, form), _team(organization, form), form.cleaned_data["role"]
+    services.team_project_role_set(request=request, actor=request.user, team=team, project=project, role=role)
+    return f"The team {team.name} is now {role} of {project.name}."
+
+
+def _remove_role(request, organization, form):
+    project, team = _project(organization, form), _team(organization, form)
+    services.team_project_role_remove(request=request, actor=request.user, team=team, project=project)
+    return f"The team {team.name} no longer has a role on {project.name}."
+
+
+def _transfer_in(request, organization, form):
+    project = Project.objects.filter(pk=form.cleaned_data["project"]).first()
+    if project is None:
+        raise PackagesError("That project does not exist (any more).")
+    _confirmed(project, form)
+    services.project_transfer_in(request=request, actor=request.user, project=project, organization=organization)
+    return f"{project.name} now belongs to {organization.name}."
+
+
+def _transfer_out(request, organization, form):
+    project = _project(organization, form)
+    _confirmed(project, form)
+    services.project_transfer_out(request=request, actor=request.user, project=project)
+    return f"{project.name} no longer belongs to {organization.name}."
+
+
+ACTIONS = {
+    "team-role": (TeamRoleForm, _set_role),
+    "remove-team-role": (TeamRoleRemoveForm, _remove_role),
+    "transfer-in": (TransferInForm, _transfer_in),
+    "transfer-out": (TransferOutForm, _transfer_out),
+}
+
+
+@two_factor_required
+@reauthentication_required
+@managed_organization(what="see its projects")
+def organization_projects(request, organization, role):
+    status = 200
+    if request.method == "POST":
+        form_class, perform = ACTIONS.get(request.POST.get("action", ""), (None, None))
+        form = form_class(request.POST) if form_class else None
+        if form is not None and form.is_valid():
+            try:
+                messages.success(request, perform(request, organization, form))
+                return redirect("packages:organization-projects", name=organization.name)
+            except PackagesError as error:
+                messages.error(request, error.message)
+                status = error.status
+        else:
+            messages.error(request, "That request was incomplete; nothing was changed.")
+            status = 400
+    context = {
+        "organization": organization,
+        "role": role,
+        "can_manage": role in MANAGERS,
+        "is_owner": role == "Owner",
+        "projects": selectors.organization_projects(organization=organization),
+        "teams": organizations.organization_teams(organization=organization),
+        "movable": selectors.projects_user_may_move_in(user=request.user) if role == "Owner" else [],
+        "role_form": TeamRoleForm(),
+    }
+    return render(request, "packages/organization_projects.html", context, status=status)
