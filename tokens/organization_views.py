@@ -1,8 +1,8 @@
 """The organisation's API tokens page under /manage/organization/<name>/tokens/.
 
 For the organisation's Owners and Managers, with 2FA and a recent
-authentication, like personal tokens; a new secret appears only in the
-response to the POST that made it.
+authentication, like personal tokens; a new secret is shown once, through the
+same display slot as personal tokens (tokens.display).
 """
 
 from django import forms
@@ -21,6 +21,7 @@ from . import scopes, services
 from .errors import DuplicateTokenName, TokenError
 from .forms import TokenCreateForm
 from .models import APIToken
+from .views import shown_once_redirect
 
 
 class OrganizationTokenForm(TokenCreateForm):
@@ -64,13 +65,6 @@ def _back(organization):
     return reverse("tokens:organization", kwargs={"name": organization.name})
 
 
-def _shown_once(request, organization, token, raw, *, rotated_from=None):
-    context = {"token": token, "raw_token": raw, "rotated_from": rotated_from, "back_url": _back(organization)}
-    response = render(request, "tokens/shown_once.html", context)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 def _token(organization, identifier):
     token = APIToken.objects.filter(organization=organization, identifier=identifier, revoked__isnull=True).first()
     if token is None:
@@ -98,7 +92,7 @@ def organization_token_list(request, organization, role):
         except TokenError as error:
             form.add_error(None, str(error))
         else:
-            return _shown_once(request, organization, token, raw)
+            return shown_once_redirect(request, token, raw)
     tokens = APIToken.objects.filter(organization=organization, revoked__isnull=True).select_related("created_by")
     context = {"organization": organization, "form": form, "tokens": tokens}
     return render(request, "tokens/organization.html", context, status=400 if form.errors else 200)
@@ -126,6 +120,6 @@ def organization_token_rotate(request, organization, role, identifier):
         except TokenError as error:
             messages.error(request, str(error))
             return redirect("tokens:organization", name=organization.name)
-        return _shown_once(request, organization, new, raw, rotated_from=token)
+        return shown_once_redirect(request, new, raw, rotated_from=token)
     context = {"token": token, "action": "rotate", "back_url": _back(organization)}
     return render(request, "tokens/confirm.html", context)
