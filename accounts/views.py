@@ -4,6 +4,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -17,6 +18,8 @@ from .forms import AddEmailForm, LoginForm, PasswordResetRequestForm, Registrati
 from .models import Email
 from .navigation import next_url
 from .ratelimit import RateLimited, login_failures, password_reset_requests, rate_limited_response
+
+HISTORY_PAGE_SIZE = 25
 
 
 def safe_next(request, default="accounts:manage"):
@@ -135,10 +138,13 @@ def manage(request):
         else:
             messages.success(request, f"Email address {add_form.cleaned_data['email']} added. Check it for a verification link.")
             return redirect("accounts:manage")
+    history = Paginator(selectors.user_security_history(request.user), HISTORY_PAGE_SIZE)
+    page = history.get_page(request.GET.get("page"))
     context = {
         "emails": Email.objects.filter(user=request.user).order_by("-primary", "email"),
         "add_form": add_form,
-        "events": selectors.user_security_history(request.user)[:200],
+        "page": page,
+        "events": page,
         "history_days": selectors.SECURITY_HISTORY_DAYS,
     }
     return render(request, "accounts/manage.html", context, status=400 if add_form.errors else 200)
