@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 # Local development runs in DEBUG (a development secret key, mail to var/mail/).
 export DEBUG ?= 1
 
-.PHONY: run test setup migrate clean
+.PHONY: run test setup migrate clean screenshots
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -28,6 +28,10 @@ run: migrate
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every page at 1280 px and 390 px into var/screenshots/ (the browser sweep of the test suite).
+screenshots: setup
+	SCREENSHOT_DIR=var/screenshots $(BIN)/python -m pytest tests/e2e/test_pages_sweep.py -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV)
