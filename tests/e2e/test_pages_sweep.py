@@ -195,7 +195,9 @@ def test_every_page_passes_axe_fits_a_phone_and_stays_light(browser, site_url, m
     # A token made: the shown-once page.
     page.goto(f"{site_url}/manage/account/token/")
     page.get_by_label("Token name").fill("sweep")
+    page.get_by_label("Entire account (all projects)").check()
     page.get_by_role("button", name="Create token").click()
+    page.wait_for_url("**/token/new/**")
     problems += _check_current(page, axe, "token-shown", shots=shots)
 
     admin = {
