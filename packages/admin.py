@@ -4,7 +4,16 @@ from django.contrib import admin, messages
 
 from . import services
 from .errors import PackagesError
-from .models import File, FilenameRegistry, JournalEntry, ProhibitedProjectName, Project, ProjectRole, Release
+from .models import (
+    DeprecationNotice,
+    File,
+    FilenameRegistry,
+    JournalEntry,
+    ProhibitedProjectName,
+    Project,
+    ProjectRole,
+    Release,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -133,3 +142,10 @@ class FilenameRegistryAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DeprecationNotice)
+class DeprecationNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["filename", "kind", "project", "canonical_version", "user", "created"]
+    list_filter = ["kind"]
+    search_fields = ["filename", "project__normalized_name"]
