@@ -17,7 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MATRIX = Path(__file__).with_name("clients.txt")
-CACHE = Path(os.environ.get("CLIENTS_CACHE") or ROOT / "var" / "clients")
+# Resolved: .ci/run may make var/clients a link to a cache kept outside the clone, and the
+# scripts inside an environment name its real path.
+CACHE = Path(os.environ.get("CLIENTS_CACHE") or ROOT / "var" / "clients").resolve()
 RESULTS = CACHE / "last-run.json"
 SITE_PACKAGES = f"lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
 INSTALL_TIMEOUT = 900
@@ -95,7 +97,7 @@ def registry_env():
 def ensure(client):
     """The client's environment, made now if missing or made for other requirements."""
     stamp = client.path / ".requirements"
-    wanted = "\n".join(client.requirements) + "\n"
+    wanted = "\n".join([str(client.path), *client.requirements]) + "\n"
     if stamp.exists() and stamp.read_text() == wanted and client.python.exists():
         return client
     failure = client.path / ".failed"

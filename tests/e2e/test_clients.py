@@ -488,14 +488,17 @@ def test_pip_download(server, published, tmp_path, home, note):
     client = matrix.CLIENTS["pip-26.3"]
     env = clients.clean_env(home)
     result = clients.run(
-        [matrix.ensure(client).bin / "python", "-m", "pip", "download", "--no-cache-dir", "--no-deps",
-         "--index-url", f"{server}/simple/", "-d", tmp_path / "downloads", "ct-oldmeta==1.0", "--no-binary", ":all:"],
+        [matrix.ensure(client).bin / "python", "-m", "pip", "download", "--no-cache-dir",
+         "--index-url", f"{server}/simple/", "-d", tmp_path / "downloads", "ct-setuptools[fast]==1.0"],
         env=env,
     )
     assert result.returncode == 0, result
-    assert "Saved" in result.text and "Successfully downloaded ct-oldmeta" in result.text, result
-    assert [p.name for p in (tmp_path / "downloads").iterdir()] == ["ct-oldmeta-1.0.tar.gz"]
-    note("pip download of the old-style sdist")
+    assert "Successfully downloaded ct-setuptools ct-flit" in result.text, result
+    assert sorted(p.name for p in (tmp_path / "downloads").iterdir()) == [
+        published["ct-flit"].wheel.name,
+        published["ct-setuptools"].wheel.name,
+    ]
+    note("pip download with an extra's dependencies")
 
 
 def test_poetry_lock(server, published, tmp_path, home, note):
