@@ -13,12 +13,25 @@ from . import matrix
 
 ROLES = {"upload": "upload", "install": "install", "both": "upload + install", "build": "build backend"}
 
+# The clients of the tests that are not parametrized by client.
+TEST_CLIENTS = {
+    "test_legacy_without_slash": ["twine-7.0.0", "uv-0.13.8"],
+    "test_uv_publish": ["uv-0.13.8"],
+    "test_hatch_publish": ["hatch-1.18.2"],
+    "test_flit_publish": ["flit-4.2.0"],
+    "test_poetry_publish": ["poetry-2.5.1"],
+    "test_pdm_publish": ["pdm-2.29.3"],
+    "test_pip_download": ["pip-26.3"],
+    "test_poetry_lock": ["poetry-2.5.1"],
+}
+
 
 def rows():
     results = json.loads(matrix.RESULTS.read_text()) if matrix.RESULTS.exists() else {}
     by_client = defaultdict(list)
     for test, result in sorted(results.items()):
-        by_client[result["client"]].append((test, result))
+        for client_id in TEST_CLIENTS.get(result["client"], [result["client"]]):
+            by_client[client_id].append((test, result))
     for client in matrix.CLIENTS.values():
         runs = by_client.get(client.id, [])
         if client.role == "build":
