@@ -35,7 +35,7 @@ def rows():
     for client in matrix.CLIENTS.values():
         runs = by_client.get(client.id, [])
         if client.role == "build":
-            status = "used by every build" if results else "not run"
+            status = "works" if results else "not run"
             notes = "builds " + ", ".join(
                 name for name, (backend, _, _) in _backends().items() if backend == client.id
             )
