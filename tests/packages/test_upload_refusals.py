@@ -5,6 +5,8 @@ no Project, Release, File, FilenameRegistry or JournalEntry row and no stored
 file appeared beyond what the setup itself made.
 """
 
+import dataclasses
+
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -426,8 +428,8 @@ def test_same_bytes_under_another_filename(client, uploader, media_root):
     auth = basic_auth_header(make_token(uploader)[1])
     wheel = make_wheel("demo", "1.0")
     upload_ok(client, wheel, auth)
-    copy = make_wheel("demo", "1.0")
-    copy.filename = "demo-1.0-py2.py3-none-any.whl"
+    # The very same bytes (a second make_wheel may differ in its zip timestamps).
+    copy = dataclasses.replace(wheel, filename="demo-1.0-py2.py3-none-any.whl")
     response = post(client, copy, auth, pyversion="py2.py3")
     assert response.status_code == 400
     assert response.reason_phrase.startswith("File already exists ('demo-1.0-py2.py3-none-any.whl'")
