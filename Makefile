@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 # Local development runs in DEBUG (a development secret key, mail to var/mail/).
 export DEBUG ?= 1
 
-.PHONY: run test setup migrate clean
+.PHONY: run test setup migrate clean clients-table
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -26,8 +26,17 @@ migrate: setup
 run: migrate
 	$(BIN)/python manage.py runserver localhost:8000
 
+# The client matrix (tests/e2e/test_clients.py, marker `clients`) runs only with
+# CLIENTS=1; .ci/run sets it on the SQLite pass, so the matrix runs once per CI.
+CLIENTS ?=
+MATRIX := $(if $(filter 1,$(CLIENTS)),,-m "not clients")
+
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(MATRIX) $(PYTEST_ARGS)
+
+# The README's compatibility table, from the matrix's last run (var/clients/last-run.json).
+clients-table: setup
+	$(BIN)/python -m tests.e2e.compat_table
 
 clean:
 	rm -rf $(VENV)

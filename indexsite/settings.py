@@ -209,10 +209,23 @@ if not DEBUG:
 # Error reports hide the Authorization header and any POST field that looks like a secret.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "indexsite.reporting.CredentialSafeReporterFilter"
 
+# One console handler, on the root logger. Django's own logging config gives the
+# "django" logger a console handler of its own in DEBUG; that logger propagates
+# to the root, so every 4xx/5xx line would be printed twice. It keeps only the
+# mail to ADMINS (off in DEBUG), as in Django's default.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
+    "loggers": {"django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from . import services
 from .errors import PackagesError
 from .models import (
+    DeprecationNotice,
     File,
     FilenameRegistry,
     JournalEntry,
@@ -155,3 +156,10 @@ class FilenameRegistryAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DeprecationNotice)
+class DeprecationNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["filename", "kind", "project", "canonical_version", "user", "created"]
+    list_filter = ["kind"]
+    search_fields = ["filename", "project__normalized_name"]

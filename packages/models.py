@@ -210,3 +210,32 @@ class RoleInvitation(models.Model):
     @property
     def is_expired(self):
         return timezone.now() >= self.expires
+
+
+class DeprecationNotice(models.Model):
+    """An upload that used a deprecated form, remembered so its uploader is told once.
+
+    One row per project, release and kind: the unique constraint is what makes
+    "once" hold when two uploads of the same release arrive together.
+    """
+
+    class Kind(models.TextChoices):
+        SDIST_FILENAME = "sdist-filename", "Source distribution filename not in the PEP 625 form"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deprecation_notices")
+    canonical_version = models.CharField(max_length=255)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    filename = models.CharField(max_length=255)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "canonical_version", "kind"], name="packages_deprecation_notice_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.filename}"

@@ -18,7 +18,7 @@ from ..collaboration import selectors as collaboration
 from ..errors import InvalidUpload
 from ..models import File, FilenameRegistry, ProhibitedProjectName, Project, Release, confusable_name
 from .. import storage
-from . import description
+from . import description, notices
 from .checks import archives, files, form, metadata, names, publishers
 
 
@@ -261,6 +261,8 @@ def _write(
                 metadata_sha256=storage.sha256_hex(metadata_bytes) if metadata_bytes is not None else "",
             )
             FilenameRegistry.objects.create(filename=filename)
+            if not dist.pep625:
+                notices.legacy_sdist_filename_notice(user=user, project=project, release=release, filename=filename)
             Project.objects.filter(pk=project.pk).update(total_size=F("total_size") + digest.size)
             services.journal_record(project=project, action=f"add {dist.packagetype} file {filename}", user=user)
             record_event(
