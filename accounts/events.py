@@ -26,6 +26,7 @@ class EventTag(models.TextChoices):
     ACCOUNT_EMAIL_PRIMARY_CHANGE = "account:email:primary:change", "Primary email changed"
     ACCOUNT_FROZEN = "account:frozen", "Account frozen by staff"
     ACCOUNT_UNFROZEN = "account:unfrozen", "Account unfrozen by staff"
+    ACCOUNT_RATE_LIMITED = "account:rate_limited", "Refused: too many attempts"
     # mfa
     ACCOUNT_TWO_FACTOR_METHOD_ADDED = "account:two_factor:method_added", "Two-factor method added"
     ACCOUNT_TWO_FACTOR_METHOD_REMOVED = "account:two_factor:method_removed", "Two-factor method removed"

@@ -195,3 +195,14 @@ def user_freeze(*, request, user, frozen):
         details={"staff": request.user.username},
     )
     return True
+
+
+def rate_limit_record(*, request, error, user=None, details=None):
+    """Record that a rate limit refused a request (`error` is the RateLimited raised)."""
+    with transaction.atomic():
+        record_event(
+            tag=EventTag.ACCOUNT_RATE_LIMITED,
+            request=request,
+            user=user if user is not None and getattr(user, "pk", None) else None,
+            details={"limit": error.scope, **(details or {})},
+        )

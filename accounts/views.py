@@ -54,14 +54,15 @@ def login(request):
         account = selectors.user_by_login(login_text)
         keys = (client_ip(request), f"user:{account.pk}" if account else f"login:{login_text.lower()}")
         try:
-            login_failures.check(*keys)
+            login_failures.consume(*keys)
         except RateLimited as error:
+            services.rate_limit_record(request=request, error=error, user=account)
             return rate_limited_response(request, "accounts/login.html", context, error)
         user = authenticate(request, username=login_text, password=form.cleaned_data["password"])
         if user is None:
-            login_failures.hit(*keys)
             form.add_error(None, "The username or email and password you entered do not match an account.")
         else:
+            login_failures.refund(*keys)
             if settings.LOGIN_SECOND_STEP:
                 response = import_string(settings.LOGIN_SECOND_STEP)(request, user, next_url)
                 if response is not None:
@@ -94,10 +95,10 @@ def password_reset(request):
         login_text = form.cleaned_data["login"].strip().lower()
         keys = (client_ip(request), f"login:{login_text}")
         try:
-            password_reset_requests.check(*keys)
+            password_reset_requests.consume(*keys)
         except RateLimited as error:
+            services.rate_limit_record(request=request, error=error)
             return rate_limited_response(request, "accounts/password_reset.html", context, error)
-        password_reset_requests.hit(*keys)
         services.password_reset_request(request=request, login=login_text)
         return render(request, "accounts/password_reset_sent.html")
     return render(request, "accounts/password_reset.html", context)

@@ -101,6 +101,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The cache holds rate-limit counters, so it must be shared by every process:
 # the database by default, Redis (redis://...) in production.
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://indexsite_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # The same table, with an `incr` that holds under parallel requests (accounts/cache.py).
+    CACHES["default"]["BACKEND"] = "accounts.cache.DatabaseCache"
 
 # Email: each message is written as a file under var/mail/ unless EMAIL_URL
 # names a real server (smtp://user:password@host:587 or smtp+tls://...).

@@ -170,6 +170,25 @@ def _existing_file(*, filename, digest):
     return None
 
 
+def _project_create_or_lock(*, request, user, name, token_identifier):
+    """Create the project of a first upload, or lock the one a parallel first upload just created.
+
+    Returns (project, created). The unique constraints on the normalized and the
+    look-alike name decide the race; a loser whose name only looks like the
+    winner's is refused as a look-alike.
+    """
+    try:
+        return services.project_create(request=request, user=user, name=name, token_identifier=token_identifier), True
+    except IntegrityError:
+        pass
+    project = Project.objects.select_for_update().filter(normalized_name=canonicalize_name(name)).first()
+    if project is None:
+        similar = Project.objects.filter(confusable_name=confusable_name(name)).values_list("name", flat=True).first()
+        names.check_name_not_confusable(name, similar_to=similar or "a project created at the same time")
+        raise InvalidUpload(f"Project {name!r} could not be created; try again.")
+    return project, False
+
+
 def _write(
     *,
     request,
@@ -193,14 +212,34 @@ def _write(
     try:
         with transaction.atomic():
             if project is None:
-                project = services.project_create(
+                project, created = _project_create_or_lock(
                     request=request, user=user, name=name, token_identifier=token_identifier
                 )
             else:
-                project = Project.objects.select_for_update().get(pk=project.pk)
+                project, created = Project.objects.select_for_update().filter(pk=project.pk).first(), False
+                if project is None:
+                    raise InvalidUpload(f"Project {name!r} was removed while this file was uploading.")
+            if not created:
+                # Checked before the lock on a read that may be stale: role,
+                # quarantine/archive and the project's size may have changed.
+                names.check_role(
+                    user=user, project_name=project.name, has_role=collaboration.user_can_upload(user=user, project=project)
+                )
+                names.check_project_accepts_uploads(project)
+                files.check_project_size(
+                    digest.size, total_size=project.total_size, limit=_total_limit_for(project), project_name=project.name
+                )
+            existing = _existing_file(filename=filename, digest=digest)
+            if existing is not None:
+                return existing
+            files.check_filename_unused(used=FilenameRegistry.objects.filter(filename=filename).exists())
             release = Release.objects.filter(
                 project=project, canonical_version=canonicalize_version(file_metadata.version)
             ).first()
+            files.check_one_sdist(
+                packagetype=dist.packagetype,
+                release_has_sdist=bool(release and release.files.filter(packagetype=File.PackageType.SDIST).exists()),
+            )
             if release is None:
                 release = Release.objects.create(
                     project=project,
