@@ -42,6 +42,7 @@ class EventTag(models.TextChoices):
     ACCOUNT_API_TOKEN_ROTATED = "account:api_token:rotated", "API token rotated"
     ACCOUNT_API_TOKEN_REMOVED_LEAK = "account:api_token:removed_leak", "API token revoked after a leak"
     ACCOUNT_API_TOKEN_EXPIRED_USE = "account:api_token:expired_use", "Expired API token refused"
+    ACCOUNT_API_TOKEN_INVALID_USE = "account:api_token:invalid_use", "Invalid API token refused"
     # packages
     PROJECT_CREATE = "project:create", "Project created"
     PROJECT_API_TOKEN_ADDED = "project:api_token:added", "API token scoped to the project"

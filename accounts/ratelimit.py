@@ -111,3 +111,5 @@ class RateLimit:
 
 login_failures = RateLimit("login", limit=10, window=300)
 password_reset_requests = RateLimit("password-reset", limit=10, window=300)
+registrations = RateLimit("register", limit=10, window=3600)  # per IP; limit from settings
+verification_resends = RateLimit("verify-resend", limit=5, window=3600)  # per user

@@ -16,7 +16,14 @@ from .events import client_ip
 from .forms import AddEmailForm, LoginForm, PasswordResetRequestForm, RegistrationForm
 from .models import Email
 from .navigation import next_url
-from .ratelimit import RateLimited, login_failures, password_reset_requests, rate_limited_response
+from .ratelimit import (
+    RateLimited,
+    login_failures,
+    password_reset_requests,
+    rate_limited_response,
+    registrations,
+    verification_resends,
+)
 
 
 def safe_next(request, default="accounts:manage"):
@@ -30,6 +37,11 @@ def register(request):
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        try:
+            registrations.consume(client_ip(request), limit=settings.REGISTRATION_RATE_LIMIT)
+        except RateLimited as error:
+            services.rate_limit_record(request=request, error=error)
+            return rate_limited_response(request, "accounts/register.html", {"form": form}, error)
         try:
             user = services.user_register(
                 request=request, username=data["username"], name=data["name"], email=data["email"], password=data["password1"]
@@ -151,6 +163,10 @@ def _email_action(service, success):
     def view(request, email_id):
         try:
             email = service(request=request, user=request.user, email_id=email_id)
+        except RateLimited as error:
+            services.rate_limit_record(request=request, error=error, user=request.user)
+            context = {"back_url": reverse("accounts:manage")}
+            return rate_limited_response(request, "accounts/rate_limited.html", context, error)
         except AccountError as error:
             messages.error(request, str(error))
         else:
@@ -161,6 +177,7 @@ def _email_action(service, success):
 
 
 def _resend(*, request, user, email_id):
+    verification_resends.consume(f"user:{user.pk}")
     email = Email.objects.filter(user=user, pk=email_id).first()
     if email is None:
         raise AccountError("That email address is not on your account.")

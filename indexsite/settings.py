@@ -157,6 +157,10 @@ MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "files"))
 # can raise them for one project in the admin.
 FILE_UPLOAD_LIMIT = env.int("FILE_UPLOAD_LIMIT", default=100 * 1024 * 1024)
 PROJECT_SIZE_LIMIT = env.int("PROJECT_SIZE_LIMIT", default=10 * 1024 * 1024 * 1024)
+# Rate limits on resources (the ones on guessing secrets are fixed in code).
+UPLOAD_RATE_LIMIT = env.int("UPLOAD_RATE_LIMIT", default=20)  # files a minute, per token and per IP
+PROJECT_CREATION_RATE_LIMIT = env.int("PROJECT_CREATION_RATE_LIMIT", default=20)  # new projects a day, per user
+REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=10)  # new accounts an hour, per IP
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -19,6 +19,10 @@ import binascii
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
+from accounts.events import client_ip
+from accounts.ratelimit import RateLimit, RateLimited
+from accounts.services import rate_limit_record
+
 from . import services
 from .errors import InvalidToken, TokenError
 
@@ -26,6 +30,11 @@ TOKEN_USERNAME = "__token__"
 PASSWORD_REFUSED = (
     "Username/Password authentication is no longer supported. Migrate to API Tokens or Trusted Publishers instead."
 )
+
+
+# Invalid tokens per client IP: a token cannot be guessed, but a client looping
+# on a bad one (or probing identifiers) is stopped and recorded.
+invalid_tokens_per_ip = RateLimit("invalid-token-ip", limit=20, window=300)
 
 
 class TokenAuthenticationFailed(exceptions.AuthenticationFailed):
@@ -64,10 +73,21 @@ class APITokenAuthentication(BaseAuthentication):
         raw = credentials_from_header(request.META.get("HTTP_AUTHORIZATION", ""))
         if raw is None:
             return None
+        # The plain Django request: DRF's own would authenticate again when asked for its user.
+        django_request = getattr(request, "_request", request)
+        ip = client_ip(django_request)
+        try:
+            # Counted before the token is checked; a valid token gives it back.
+            invalid_tokens_per_ip.consume(ip)
+        except RateLimited as error:
+            rate_limit_record(request=django_request, error=error)
+            raise exceptions.Throttled(wait=error.retry_after, detail=error.message) from None
         try:
             token = services.token_authenticate(request=request, raw=raw)
         except TokenError as error:
+            services.token_failure_record(request=django_request, raw=raw, reason=type(error).__name__)
             raise TokenAuthenticationFailed(str(error)) from None
+        invalid_tokens_per_ip.refund(ip)
         return token.owner, token
 
     # No WWW-Authenticate header: clients should not prompt for a password,

@@ -118,8 +118,18 @@ def _credential_owner(data):
         return None
 
 
+class RetryAfterMixin:
+    """A rate-limited ceremony answers with Retry-After, as every other limit does."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if getattr(exc, "wait", None):
+            response["Retry-After"] = str(int(exc.wait))
+        return response
+
+
 @method_decorator(never_cache, name="dispatch")
-class WebAuthnAuthenticationBegin(BaseWebAuthnView):
+class WebAuthnAuthenticationBegin(RetryAfterMixin, BaseWebAuthnView):
     http_method_names = ["post"]
 
     def post(self, request, purpose):
@@ -139,7 +149,7 @@ class WebAuthnAuthenticationBegin(BaseWebAuthnView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class WebAuthnAuthenticationComplete(BaseWebAuthnView):
+class WebAuthnAuthenticationComplete(RetryAfterMixin, BaseWebAuthnView):
     http_method_names = ["post"]
 
     def post(self, request, purpose):

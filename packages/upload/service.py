@@ -8,12 +8,14 @@ from django.db.models import F, Max, Q
 from packaging.utils import canonicalize_name, canonicalize_version
 
 from accounts.events import EventTag, record_event
+from accounts.ratelimit import RateLimit, RateLimited
+from accounts.services import rate_limit_record
 from accounts.selectors import user_has_verified_primary_email
 from mfa.selectors import user_has_two_factor
 
 from .. import services
 from ..collaboration import selectors as collaboration
-from ..errors import InvalidUpload
+from ..errors import InvalidUpload, UploadRateLimited
 from ..models import File, FilenameRegistry, ProhibitedProjectName, Project, Release, confusable_name
 from . import storage
 from . import description
@@ -129,6 +131,8 @@ def release_file_upload(*, request=None, user, token=None, data, content):
     metadata.check_file_metadata_matches(file_metadata, dist=dist, name=name, version=version)
     description_html = render(file_metadata.description, file_metadata.description_content_type)
 
+    if project is None:
+        _count_project_creation(request=request, user=user)
     try:
         return _write(
             request=request,
@@ -155,6 +159,22 @@ def release_file_upload(*, request=None, user, token=None, data, content):
             return existing
         raise InvalidUpload(
             "A concurrent upload changed this project; try again (an identical file is accepted as is)."
+        ) from None
+
+
+project_creations = RateLimit("project-create", limit=20, window=24 * 3600)
+
+
+def _count_project_creation(*, request, user):
+    """Count a new project against the user's daily allowance (settings.PROJECT_CREATION_RATE_LIMIT)."""
+    try:
+        project_creations.consume(f"user:{user.pk}", limit=settings.PROJECT_CREATION_RATE_LIMIT)
+    except RateLimited as error:
+        rate_limit_record(request=request, error=error, user=user)
+        raise UploadRateLimited(
+            f"Too many new projects. You can create {settings.PROJECT_CREATION_RATE_LIMIT} a day; "
+            f"try again in {error.minutes} minutes.",
+            retry_after=error.retry_after,
         ) from None
 
 
