@@ -20,7 +20,7 @@ from accounts.mail import send_user_mail
 from accounts.models import User
 from accounts.ratelimit import RateLimit, RateLimited, login_failures
 from accounts.selectors import user_has_verified_primary_email
-from accounts.services import rate_limit_record, session_mark_authenticated
+from accounts.services import notify_on_commit, rate_limit_record, session_mark_authenticated
 
 from . import selectors
 from .errors import EmailNotVerified, LastMethod, TwoFactorError
@@ -356,6 +356,13 @@ def recovery_code_verify(*, request, user, code):
                 tag=EventTag.ACCOUNT_RECOVERY_CODES_USED, request=request, user=user, details={"remaining": remaining}
             )
             attempt_succeeded(user)
+            notify_on_commit(
+                user=user,
+                subject="Recovery code used",
+                what=f"A recovery code was used to sign in to your account. {remaining} unused "
+                f"code{'s' if remaining != 1 else ''} remain{'s' if remaining == 1 else ''}.",
+                detail="Generate a new set from your account's two-factor page when few remain.",
+            )
             return device, remaining
         used = row is not None
     if used:
@@ -403,3 +410,35 @@ def two_factor_reset(*, request, user):
     record_event(
         tag=EventTag.ACCOUNT_TWO_FACTOR_RESET, request=request, user=user, details={"staff": request.user.username}
     )
+    notify_on_commit(
+        user=user,
+        subject="Two-factor authentication reset",
+        what="The site's staff removed every two-factor method from your account.",
+        detail="Set up two-factor authentication again after you sign in: uploads and management need it.",
+    )
+
+
+def staff_device_remove(*, request, device):
+    """Staff: delete one second-factor device of a user (admin), recorded with the staff member and mailed."""
+    if isinstance(device, TOTPDevice):
+        method = "totp"
+    elif isinstance(device, WebAuthnCredential):
+        method = "webauthn"
+    else:
+        method = "recovery_codes"
+    with transaction.atomic():
+        user = _lock_user(device.user)
+        label = device.name
+        device.delete()
+        record_event(
+            tag=EventTag.ACCOUNT_TWO_FACTOR_METHOD_REMOVED,
+            request=request,
+            user=user,
+            details={"method": method, "label": label, "staff": request.user.username},
+        )
+        notify_on_commit(
+            user=user,
+            subject="Two-factor method removed by staff",
+            what=f"The site's staff removed a two-factor method from your account: {label}.",
+        )
+
