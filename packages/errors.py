@@ -31,6 +31,12 @@ class UploadRateLimited(PackagesError):
         self.retry_after = retry_after
 
 
+class UploadFailed(PackagesError):
+    """The server could not store the file (storage or database failure): 503, nothing kept, safe to retry."""
+
+    status = 503
+
+
 class NotAllowed(PackagesError):
     """A management action the user may not take."""
 

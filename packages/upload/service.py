@@ -1,9 +1,10 @@
 """The upload service: run every check, then store the file and write its rows and events at once."""
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Max, Q
 from packaging.utils import canonicalize_name, canonicalize_version
 
@@ -15,11 +16,14 @@ from mfa.selectors import user_has_two_factor
 
 from .. import services
 from ..collaboration import selectors as collaboration
-from ..errors import InvalidUpload, UploadRateLimited
+from ..errors import InvalidUpload, UploadFailed, UploadRateLimited
 from ..models import File, FilenameRegistry, ProhibitedProjectName, Project, Release, confusable_name
 from . import storage
 from . import description
 from .checks import archives, files, form, metadata, names
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,10 @@ def release_file_upload(*, request=None, user, token=None, data, content):
         raise InvalidUpload(
             "A concurrent upload changed this project; try again (an identical file is accepted as is)."
         ) from None
+    except (OSError, DatabaseError):
+        # Rows rolled back and written bytes removed by _write: nothing is half-visible.
+        logger.exception("upload of %s failed while storing", filename)
+        raise UploadFailed(f"{filename} could not be stored because of a server error; nothing was kept. Try again.") from None
 
 
 project_creations = RateLimit("project-create", limit=20, window=24 * 3600)
@@ -306,9 +314,12 @@ def _write(
                 details={"filename": filename, "version": release.version, "token_id": token_identifier},
             )
             # Bytes last, so a failed row costs no write; the rollback below removes them.
-            stored.append(storage.store(path=path, content=content))
+            # Each name is noted before its write, so a write that fails half-way is removed too.
+            stored.append(path)
+            storage.store(path=path, content=content)
             if metadata_bytes is not None:
-                stored.append(storage.store_bytes(path=storage.metadata_path(path), data=metadata_bytes))
+                stored.append(storage.metadata_path(path))
+                storage.store_bytes(path=storage.metadata_path(path), data=metadata_bytes)
     except BaseException:
         for name_written in stored:
             storage.delete_one(name_written)
