@@ -77,18 +77,28 @@ class APITokenAuthentication(BaseAuthentication):
         django_request = getattr(request, "_request", request)
         ip = client_ip(django_request)
         try:
-            # Counted before the token is checked; a valid token gives it back.
-            invalid_tokens_per_ip.consume(ip)
-        except RateLimited as error:
-            rate_limit_record(request=django_request, error=error)
-            raise exceptions.Throttled(wait=error.retry_after, detail=error.message) from None
-        try:
+            # Refused early once the IP's failures are used up. Only failures
+            # count (a burst of valid uploads from one CI runner must pass); a
+            # token's secret cannot be guessed, so the limit stops loops and
+            # probing, and each failure is counted before it is compared.
+            if invalid_tokens_per_ip.exhausted(ip):
+                invalid_tokens_per_ip.consume(ip)
             token = services.token_authenticate(request=request, raw=raw)
         except TokenError as error:
             services.token_failure_record(request=django_request, raw=raw, reason=type(error).__name__)
+            try:
+                invalid_tokens_per_ip.consume(ip)
+            except RateLimited as limited:
+                self._refuse(django_request, limited)
             raise TokenAuthenticationFailed(str(error)) from None
-        invalid_tokens_per_ip.refund(ip)
+        except RateLimited as limited:
+            self._refuse(django_request, limited)
         return token.owner, token
+
+    @staticmethod
+    def _refuse(django_request, error):
+        rate_limit_record(request=django_request, error=error)
+        raise exceptions.Throttled(wait=error.retry_after, detail=error.message) from None
 
     # No WWW-Authenticate header: clients should not prompt for a password,
     # and DRF then keeps the 403.

@@ -114,10 +114,9 @@ def release_file_upload(*, request=None, user, token=None, data, content):
         computed={"md5": digest.md5, "sha256": digest.sha256, "blake2_256": digest.blake2_256},
     )
 
-    existing = _existing_file(filename=filename, digest=digest)
+    existing = _filename_check(filename=filename, digest=digest)
     if existing is not None:
         return existing
-    files.check_filename_unused(used=FilenameRegistry.objects.filter(filename=filename).exists())
     release = None
     if project is not None:
         release = Release.objects.filter(project=project, canonical_version=canonicalize_version(version)).first()
@@ -184,6 +183,18 @@ def _count_project_creation(*, request, user):
             f"try again in {error.minutes} minutes.",
             retry_after=error.retry_after,
         ) from None
+
+
+def _filename_check(*, filename, digest):
+    """The identical file already uploaded, or None when the filename is free; else raise the right refusal."""
+    existing = _existing_file(filename=filename, digest=digest)
+    if existing is None and FilenameRegistry.objects.filter(filename=filename).exists():
+        # A parallel upload of this filename may have committed between the two
+        # reads: look again, so its loser hears "File already exists".
+        existing = _existing_file(filename=filename, digest=digest)
+        if existing is None:
+            files.check_filename_unused(used=True)
+    return existing
 
 
 def _existing_file(*, filename, digest):
@@ -257,10 +268,9 @@ def _write(
                 files.check_project_size(
                     digest.size, total_size=project.total_size, limit=_total_limit_for(project), project_name=project.name
                 )
-            existing = _existing_file(filename=filename, digest=digest)
+            existing = _filename_check(filename=filename, digest=digest)
             if existing is not None:
                 return existing
-            files.check_filename_unused(used=FilenameRegistry.objects.filter(filename=filename).exists())
             release = Release.objects.filter(
                 project=project, canonical_version=canonicalize_version(file_metadata.version)
             ).first()
