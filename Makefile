@@ -21,7 +21,6 @@ setup: $(STAMP)
 
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 
 run: migrate
 	$(BIN)/python manage.py runserver localhost:8000

@@ -28,8 +28,9 @@ class Project(models.Model):
     # Bumped by every change that clients can see; drives ETags and X-PyPI-Last-Serial.
     last_serial = models.BigIntegerField(default=0)
     # The name with look-alike characters folded (see confusable_name); a new
-    # project whose folded name matches an existing one is refused.
-    confusable_name = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    # project whose folded name matches an existing one is refused, and the
+    # unique constraint holds that even for two first uploads at once.
+    confusable_name = models.CharField(max_length=255, editable=False, default="")
     # The organisation that owns the project, if any (its Owners, and its teams' roles, count on it).
     organization = models.ForeignKey(
         "organizations.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
@@ -37,6 +38,7 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["normalized_name"]
+        constraints = [models.UniqueConstraint(fields=["confusable_name"], name="packages_project_confusable_unique")]
 
     def __str__(self):
         return self.name
