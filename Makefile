@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 # Local development runs in DEBUG (a development secret key, mail to var/mail/).
 export DEBUG ?= 1
 
-.PHONY: run test setup migrate clean screenshots
+.PHONY: run test setup migrate clean clients-table screenshots
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -21,13 +21,21 @@ setup: $(STAMP)
 
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 
 run: migrate
 	$(BIN)/python manage.py runserver localhost:8000
 
+# The client matrix (tests/e2e/test_clients.py, marker `clients`) runs only with
+# CLIENTS=1; .ci/run sets it on the SQLite pass, so the matrix runs once per CI.
+CLIENTS ?=
+MATRIX := $(if $(filter 1,$(CLIENTS)),,-m "not clients")
+
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(MATRIX) $(PYTEST_ARGS)
+
+# The README's compatibility table, from the matrix's last run (var/clients/last-run.json).
+clients-table: setup
+	$(BIN)/python -m tests.e2e.compat_table
 
 # Every page at 1280 px and 390 px into var/screenshots/ (the browser sweep of the test suite).
 screenshots: setup

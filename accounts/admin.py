@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from . import services
@@ -27,6 +28,37 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),)
+
+    AUDITED_FIELDS = ("is_active", "is_staff", "is_superuser")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            changes = {f: form.cleaned_data[f] for f in self.AUDITED_FIELDS if f in form.changed_data}
+            services.user_staff_change_record(request=request, user=obj, changes=changes)
+
+    def save_formset(self, request, form, formset, change):
+        """Email addresses edited inline: record additions, removals and flag changes."""
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Email:
+            return
+        changes = [
+            *({"email": e.email, "added": True, "verified": e.verified, "primary": e.primary} for e in formset.new_objects),
+            *({"email": e.email, "removed": True} for e in formset.deleted_objects),
+            *(
+                {"email": e.email, **{f: getattr(e, f) for f in fields if f in ("email", "primary", "verified")}}
+                for e, fields in formset.changed_objects
+            ),
+        ]
+        services.user_staff_change_record(request=request, user=form.instance, changes={"emails": changes} if changes else {})
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            what = "password set" if user.has_usable_password() else "password login disabled"
+            services.user_staff_change_record(request=request, user=user, changes={"credential": what})
+        return response
 
     def _set_frozen(self, request, queryset, frozen):
         changed = sum(services.user_freeze(request=request, user=user, frozen=frozen) for user in queryset)

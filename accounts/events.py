@@ -26,6 +26,8 @@ class EventTag(models.TextChoices):
     ACCOUNT_EMAIL_PRIMARY_CHANGE = "account:email:primary:change", "Primary email changed"
     ACCOUNT_FROZEN = "account:frozen", "Account frozen by staff"
     ACCOUNT_UNFROZEN = "account:unfrozen", "Account unfrozen by staff"
+    ACCOUNT_RATE_LIMITED = "account:rate_limited", "Refused: too many attempts"
+    ACCOUNT_STAFF_CHANGE = "account:staff:change", "Account changed by staff"
     # mfa
     ACCOUNT_TWO_FACTOR_METHOD_ADDED = "account:two_factor:method_added", "Two-factor method added"
     ACCOUNT_TWO_FACTOR_METHOD_REMOVED = "account:two_factor:method_removed", "Two-factor method removed"
@@ -49,6 +51,7 @@ class EventTag(models.TextChoices):
     )
     PROJECT_OIDC_TOKEN_MINTED = "project:oidc:token-minted", "Trusted publisher exchanged a CI token for an upload token"
     PROJECT_OIDC_TOKEN_REFUSED = "project:oidc:token-refused", "Trusted publishing token exchange refused"
+    ACCOUNT_API_TOKEN_INVALID_USE = "account:api_token:invalid_use", "Invalid API token refused"
     # packages
     PROJECT_CREATE = "project:create", "Project created"
     PROJECT_API_TOKEN_ADDED = "project:api_token:added", "API token scoped to the project"
@@ -72,6 +75,9 @@ class EventTag(models.TextChoices):
     PROJECT_LIMITS_CHANGE = "project:limits:change", "Project size limits changed"
     PROJECT_OIDC_PUBLISHER_ADDED = "project:oidc:publisher-added", "Trusted publisher added"
     PROJECT_OIDC_PUBLISHER_REMOVED = "project:oidc:publisher-removed", "Trusted publisher removed"
+    PROJECT_NAME_PROHIBIT = "project:name:prohibit", "Project name prohibited by staff"
+    PROJECT_NAME_PROHIBIT_CHANGE = "project:name:prohibit:change", "Prohibited project name changed by staff"
+    PROJECT_NAME_PROHIBIT_REMOVE = "project:name:prohibit:remove", "Project name allowed again by staff"
     FILE_ADD = "file:add", "File uploaded"
     FILE_REMOVE = "file:remove", "File removed"
     # organizations

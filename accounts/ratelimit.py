@@ -1,4 +1,9 @@
-"""Fixed-window rate limits kept in Django's cache, so every process shares them."""
+"""Fixed-window rate limits kept in Django's cache, so every process shares them.
+
+Each attempt is counted before it is judged (`consume`): the count and the
+comparison are one atomic cache increment, so a burst of parallel requests
+cannot all slip under the limit before any of them is counted.
+"""
 
 import hashlib
 import math
@@ -6,13 +11,15 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.shortcuts import render
 
 
 class RateLimited(Exception):
-    def __init__(self, retry_after):
+    def __init__(self, retry_after, scope=""):
         super().__init__(retry_after)
         self.retry_after = max(1, int(retry_after))
+        self.scope = scope
 
     @property
     def minutes(self):
@@ -32,6 +39,14 @@ def rate_limited_response(request, template, context, error):
     return response
 
 
+def rate_limited_text_response(error, *, reason=None):
+    """The same answer for machines: 429, `Retry-After`, the message as the body and the reason phrase."""
+    response = HttpResponse(error.message + "\n", status=429, content_type="text/plain; charset=utf-8")
+    response.reason_phrase = reason or error.message
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
 @dataclass(frozen=True)
 class RateLimit:
     """At most `limit` hits per `window` seconds for each key (an IP address, an account)."""
@@ -47,25 +62,47 @@ class RateLimit:
     def _retry_after(self, now):
         return self.window - (now % self.window)
 
-    def check(self, *keys):
-        """Raise RateLimited if any key has used up its hits in this window."""
-        now = time.time()
-        for key in keys:
-            if key and (cache.get(self._cache_key(key, now)) or 0) >= self.limit:
-                raise RateLimited(self._retry_after(now))
+    def _incr(self, cache_key, delta):
+        # The key carries its window's number and outlives the window, so it
+        # never expires while it is counted.
+        cache.add(cache_key, 0, timeout=self.window + 1)
+        try:
+            return cache.incr(cache_key, delta)
+        except ValueError:  # evicted between add and incr
+            cache.add(cache_key, max(delta, 0), timeout=self.window + 1)
+            return max(delta, 0)
 
-    def hit(self, *keys):
-        """Count one hit against every key."""
+    def consume(self, *keys, limit=None):
+        """Count one hit against every key, then raise RateLimited if any key is over its limit.
+
+        Counting first makes the check atomic: of N parallel attempts exactly
+        `limit` get through. `limit` overrides the default (a setting read per call).
+        """
+        limit = self.limit if limit is None else limit
+        now = time.time()
+        over = False
+        for key in keys:
+            if key and self._incr(self._cache_key(key, now), 1) > limit:
+                over = True
+        if over:
+            raise RateLimited(self._retry_after(now), scope=self.scope)
+
+    def exhausted(self, *keys):
+        """Whether any key has used up its hits: a read to refuse early, never the guard (that is `consume`)."""
+        now = time.time()
+        return any(key and (cache.get(self._cache_key(key, now)) or 0) >= self.limit for key in keys)
+
+    def refund(self, *keys):
+        """Give back the hit of an attempt that turned out not to count (a success, for a limit on failures)."""
         now = time.time()
         for key in keys:
-            if not key:
-                continue
-            cache_key = self._cache_key(key, now)
-            if not cache.add(cache_key, 1, timeout=self.window + 1):
+            if key:
+                cache_key = self._cache_key(key, now)
                 try:
-                    cache.incr(cache_key)
-                except ValueError:  # expired between add and incr
-                    cache.add(cache_key, 1, timeout=self.window + 1)
+                    if (cache.decr(cache_key) or 0) < 0:
+                        cache.set(cache_key, 0, timeout=self.window + 1)
+                except ValueError:  # a new window began: nothing to give back
+                    pass
 
     def clear(self, *keys):
         now = time.time()
@@ -74,3 +111,5 @@ class RateLimit:
 
 login_failures = RateLimit("login", limit=10, window=300)
 password_reset_requests = RateLimit("password-reset", limit=10, window=300)
+registrations = RateLimit("register", limit=10, window=3600)  # per IP; limit from settings
+verification_resends = RateLimit("verify-resend", limit=5, window=3600)  # per user

@@ -24,6 +24,12 @@ def _absolute(path):
     return settings.SITE_URL + path
 
 
+def notify_on_commit(*, user, subject, what, detail="", to=None):
+    """Email `user` (at `to`, or the primary address) a security notice once the change commits."""
+    context = {"subject": subject, "what": what, "detail": detail}
+    transaction.on_commit(lambda: send_user_mail(user=user, template="accounts/mail/account_notice", context=context, to=to))
+
+
 @transaction.atomic
 def user_register(*, request, username, name, email, password):
     """Create an account with an unverified primary email and send its verification link."""
@@ -78,6 +84,9 @@ def email_verify(*, request, token):
 def email_add(*, request, user, email):
     address = Email.objects.create(user=user, email=email, primary=False)
     record_event(tag=EventTag.ACCOUNT_EMAIL_ADD, request=request, user=user, details={"email": email})
+    notify_on_commit(
+        user=user, subject="Email address added", what=f"The email address {email} was added to your account."
+    )
     transaction.on_commit(lambda: email_send_verification(email=address))
     return address
 
@@ -96,6 +105,9 @@ def email_remove(*, request, user, email_id):
         raise AccountError("The primary email address cannot be removed. Make another address primary first.")
     email.delete()
     record_event(tag=EventTag.ACCOUNT_EMAIL_REMOVE, request=request, user=user, details={"email": email.email})
+    what = f"The email address {email.email} was removed from your account."
+    notify_on_commit(user=user, subject="Email address removed", what=what)
+    notify_on_commit(user=user, subject="Email address removed", what=what, to=email.email)
 
 
 @transaction.atomic
@@ -115,6 +127,10 @@ def email_make_primary(*, request, user, email_id):
         user=user,
         details={"old": old.email if old else None, "new": email.email},
     )
+    what = f"Your primary email address is now {email.email}" + (f" (it was {old.email})." if old else ".")
+    notify_on_commit(user=user, subject="Primary email address changed", what=what, to=email.email)
+    if old is not None:
+        notify_on_commit(user=user, subject="Primary email address changed", what=what, to=old.email)
     return email
 
 
@@ -194,4 +210,39 @@ def user_freeze(*, request, user, frozen):
         user=user,
         details={"staff": request.user.username},
     )
+    if frozen:
+        notify_on_commit(
+            user=user,
+            subject="Account frozen",
+            what="The site's staff froze your account: you cannot sign in, and your API tokens do not work.",
+            detail="Contact the site's administrators to learn why and to have it unfrozen.",
+        )
+    else:
+        notify_on_commit(
+            user=user, subject="Account unfrozen", what="The site's staff unfroze your account: you can sign in again."
+        )
     return True
+
+
+def user_staff_change_record(*, request, user, changes):
+    """Record what a staff member changed on `user` through the admin (`changes`: field -> new value)."""
+    if not changes:
+        return
+    with transaction.atomic():
+        record_event(
+            tag=EventTag.ACCOUNT_STAFF_CHANGE,
+            request=request,
+            user=user,
+            details={"staff": request.user.username, "changes": changes},
+        )
+
+
+def rate_limit_record(*, request, error, user=None, details=None):
+    """Record that a rate limit refused a request (`error` is the RateLimited raised)."""
+    with transaction.atomic():
+        record_event(
+            tag=EventTag.ACCOUNT_RATE_LIMITED,
+            request=request,
+            user=user if user is not None and getattr(user, "pk", None) else None,
+            details={"limit": error.scope, **(details or {})},
+        )

@@ -17,7 +17,14 @@ from .events import client_ip
 from .forms import AddEmailForm, LoginForm, PasswordResetRequestForm, RegistrationForm
 from .models import Email
 from .navigation import next_url
-from .ratelimit import RateLimited, login_failures, password_reset_requests, rate_limited_response
+from .ratelimit import (
+    RateLimited,
+    login_failures,
+    password_reset_requests,
+    rate_limited_response,
+    registrations,
+    verification_resends,
+)
 
 HISTORY_PAGE_SIZE = 25
 
@@ -33,6 +40,11 @@ def register(request):
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        try:
+            registrations.consume(client_ip(request), limit=settings.REGISTRATION_RATE_LIMIT)
+        except RateLimited as error:
+            services.rate_limit_record(request=request, error=error)
+            return rate_limited_response(request, "accounts/register.html", {"form": form}, error)
         try:
             user = services.user_register(
                 request=request, username=data["username"], name=data["name"], email=data["email"], password=data["password1"]
@@ -57,14 +69,15 @@ def login(request):
         account = selectors.user_by_login(login_text)
         keys = (client_ip(request), f"user:{account.pk}" if account else f"login:{login_text.lower()}")
         try:
-            login_failures.check(*keys)
+            login_failures.consume(*keys)
         except RateLimited as error:
+            services.rate_limit_record(request=request, error=error, user=account)
             return rate_limited_response(request, "accounts/login.html", context, error)
         user = authenticate(request, username=login_text, password=form.cleaned_data["password"])
         if user is None:
-            login_failures.hit(*keys)
             form.add_error(None, "The username or email and password you entered do not match an account.")
         else:
+            login_failures.refund(*keys)
             if settings.LOGIN_SECOND_STEP:
                 response = import_string(settings.LOGIN_SECOND_STEP)(request, user, next_url)
                 if response is not None:
@@ -97,10 +110,10 @@ def password_reset(request):
         login_text = form.cleaned_data["login"].strip().lower()
         keys = (client_ip(request), f"login:{login_text}")
         try:
-            password_reset_requests.check(*keys)
+            password_reset_requests.consume(*keys)
         except RateLimited as error:
+            services.rate_limit_record(request=request, error=error)
             return rate_limited_response(request, "accounts/password_reset.html", context, error)
-        password_reset_requests.hit(*keys)
         services.password_reset_request(request=request, login=login_text)
         return render(request, "accounts/password_reset_sent.html")
     return render(request, "accounts/password_reset.html", context)
@@ -156,6 +169,10 @@ def _email_action(service, success):
     def view(request, email_id):
         try:
             email = service(request=request, user=request.user, email_id=email_id)
+        except RateLimited as error:
+            services.rate_limit_record(request=request, error=error, user=request.user)
+            context = {"back_url": reverse("accounts:manage")}
+            return rate_limited_response(request, "accounts/rate_limited.html", context, error)
         except AccountError as error:
             messages.error(request, str(error))
         else:
@@ -166,6 +183,7 @@ def _email_action(service, success):
 
 
 def _resend(*, request, user, email_id):
+    verification_resends.consume(f"user:{user.pk}")
     email = Email.objects.filter(user=user, pk=email_id).first()
     if email is None:
         raise AccountError("That email address is not on your account.")

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "indexsite.middleware.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "indexsite.urls"
@@ -105,6 +107,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The cache holds rate-limit counters, so it must be shared by every process:
 # the database by default, Redis (redis://...) in production.
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://indexsite_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # The same table, with an `incr` that holds under parallel requests (accounts/cache.py).
+    CACHES["default"]["BACKEND"] = "accounts.cache.DatabaseCache"
 
 # Email: each message is written as a file under var/mail/ unless EMAIL_URL
 # names a real server (smtp://user:password@host:587 or smtp+tls://...).
@@ -167,6 +172,10 @@ PROJECT_SIZE_LIMIT = env.int("PROJECT_SIZE_LIMIT", default=10 * 1024 * 1024 * 10
 
 # New organisations wait in the admin for a staff member's approval.
 ORGANIZATIONS_REQUIRE_APPROVAL = env.bool("ORGANIZATIONS_REQUIRE_APPROVAL", default=False)
+# Rate limits on resources (the ones on guessing secrets are fixed in code).
+UPLOAD_RATE_LIMIT = env.int("UPLOAD_RATE_LIMIT", default=20)  # files a minute, per token and per IP
+PROJECT_CREATION_RATE_LIMIT = env.int("PROJECT_CREATION_RATE_LIMIT", default=20)  # new projects a day, per user
+REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=10)  # new accounts an hour, per IP
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -215,13 +224,50 @@ if not DEBUG:
     if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy (django-csp): scripts, styles and images only from this
+# site, no inline script or style anywhere (JSON data blocks are not scripts).
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features the site never uses; WebAuthn ("publickey-credentials-*") stays allowed for this origin.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
 # Error reports hide the Authorization header and any POST field that looks like a secret.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "indexsite.reporting.CredentialSafeReporterFilter"
 
+# One console handler, on the root logger. Django's own logging config gives the
+# "django" logger a console handler of its own in DEBUG; that logger propagates
+# to the root, so every 4xx/5xx line would be printed twice. It keeps only the
+# mail to ADMINS (off in DEBUG), as in Django's default.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        # Django logs a template's missing variables at DEBUG with a traceback that can
+        # carry the page's context, e.g. a token shown once: never below INFO, whatever LOG_LEVEL says.
+        "django.template": {"level": "INFO", "propagate": True},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.navigation import next_url as safe_next_url
 
@@ -19,7 +20,7 @@ from .decorators import TWO_FACTOR_REQUIRED_MESSAGE, two_factor_setup_url
 from .login import half_login_start
 from .models import RecoveryCodeDevice
 from .selectors import user_has_two_factor
-from .services import two_factor_reset
+from .services import staff_device_remove, two_factor_reset
 
 
 class TwoFactorAdminSite(OTPAdminSite):
@@ -56,6 +57,13 @@ class _SecretFreeDeviceAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def delete_model(self, request, obj):
+        staff_device_remove(request=request, device=obj)
+
+    def delete_queryset(self, request, queryset):
+        for device in queryset:
+            staff_device_remove(request=request, device=device)
+
 
 def _reset_two_factor(modeladmin, request, queryset):
     for user in queryset:
@@ -74,7 +82,7 @@ def replace_device_admins():
 
     Called from MfaConfig.ready(), after every app's admin module has registered.
     """
-    for model in (TOTPDevice, StaticDevice, RecoveryCodeDevice):
+    for model in (TOTPDevice, StaticDevice, RecoveryCodeDevice, WebAuthnCredential):
         if admin.site.is_registered(model):
             admin.site.unregister(model)
     # The accounts admin gets the staff action that resets a user's second factors.
@@ -83,3 +91,4 @@ def replace_device_admins():
     UserAdmin.actions = [*UserAdmin.actions, _reset_two_factor]
     admin.site.register(TOTPDevice, _SecretFreeDeviceAdmin)
     admin.site.register(RecoveryCodeDevice, _SecretFreeDeviceAdmin)
+    admin.site.register(WebAuthnCredential, _SecretFreeDeviceAdmin)

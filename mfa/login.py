@@ -32,6 +32,9 @@ class HalfLogin:
 
 
 def half_login_start(request, user, next_url):
+    # A new session key once the password is right (and again when the second
+    # factor completes the login): a key fixed before login is worth nothing.
+    request.session.cycle_key()
     request.session[SESSION_KEY] = {"user_id": user.pk, "next": next_url, "started": int(time.time())}
 
 

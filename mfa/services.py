@@ -20,7 +20,7 @@ from accounts.mail import send_user_mail
 from accounts.models import User
 from accounts.ratelimit import RateLimit, RateLimited, login_failures
 from accounts.selectors import user_has_verified_primary_email
-from accounts.services import session_mark_authenticated
+from accounts.services import notify_on_commit, rate_limit_record, session_mark_authenticated
 
 from . import selectors
 from .errors import EmailNotVerified, LastMethod, TwoFactorError
@@ -28,6 +28,8 @@ from .models import RECOVERY_CODE_COUNT, RecoveryCode, RecoveryCodeDevice, new_r
 
 # PyPI's limit: about 5 second-factor attempts per 5 minutes per user.
 two_factor_attempts = RateLimit("two-factor", limit=5, window=300)
+# Security-key ceremonies (second step, passkey sign-in, re-authentication) per client IP.
+webauthn_attempts_per_ip = RateLimit("webauthn-ip", limit=20, window=300)
 
 TOTP_LABEL = "Authenticator app"
 TOTP_STEP = 30
@@ -49,8 +51,7 @@ def _mail_on_commit(user, template, **context):
 
 
 def record_failure(*, request, user, method, reason):
-    """Count a failed second-factor attempt against the user's limit and record it."""
-    two_factor_attempts.hit(attempts_key(user))
+    """Record a failed second-factor attempt (already counted by `check_attempts`)."""
     with transaction.atomic():
         record_event(
             tag=EventTag.ACCOUNT_TWO_FACTOR_FAILURE, request=request, user=user, details={"method": method, "reason": reason}
@@ -58,9 +59,13 @@ def record_failure(*, request, user, method, reason):
 
 
 def check_attempts(*, request, user, method):
-    """Raise RateLimited (and record the refused attempt) once the user's attempts are used up."""
+    """Count this attempt against the user's limit before it is evaluated.
+
+    Raises RateLimited (and records the refused attempt) once the attempts are
+    used up; a successful attempt gives its count back (`attempt_succeeded`).
+    """
     try:
-        two_factor_attempts.check(attempts_key(user))
+        two_factor_attempts.consume(attempts_key(user))
     except RateLimited:
         with transaction.atomic():
             record_event(
@@ -70,6 +75,29 @@ def check_attempts(*, request, user, method):
                 details={"method": method, "reason": "rate_limited"},
             )
         raise
+
+
+def two_factor_attempts_exhausted(user):
+    """Whether the user's attempts are used up now: only to refuse early, never as the guard itself."""
+    return two_factor_attempts.exhausted(attempts_key(user))
+
+
+def webauthn_attempt(*, request, user, method="webauthn"):
+    """Count one security-key ceremony against the client's IP and, when known, the user, before it is evaluated."""
+    from accounts.events import client_ip
+
+    try:
+        webauthn_attempts_per_ip.consume(client_ip(request))
+    except RateLimited as error:
+        rate_limit_record(request=request, error=error, user=user, details={"method": method})
+        raise
+    if user is not None:
+        check_attempts(request=request, user=user, method=method)
+
+
+def attempt_succeeded(user):
+    """A right code or key does not count against the limit on wrong ones."""
+    two_factor_attempts.refund(attempts_key(user))
 
 
 def _refuse(*, request, user, method, reason, message):
@@ -96,14 +124,14 @@ def require_verified_email(user):
 def check_password(*, request, user, password):
     """Check `user`'s password against the login rate limit; raise TwoFactorError if wrong."""
     key = attempts_key(user)
-    login_failures.check(key)
+    login_failures.consume(key)
     if not user.check_password(password or ""):
-        login_failures.hit(key)
         with transaction.atomic():
             record_event(
                 tag=EventTag.ACCOUNT_LOGIN_FAILURE, request=request, user=user, details={"reason": "password_confirmation"}
             )
         raise TwoFactorError("The password you entered is not correct.")
+    login_failures.refund(key)
 
 
 # --- authenticator apps (TOTP) ---------------------------------------------
@@ -157,6 +185,7 @@ def totp_device_confirm(*, request, user, key, code):
             reason="invalid",
             message="That code is not valid. Check that your device's clock is right, and enter the current code.",
         )
+    attempt_succeeded(user)
     with transaction.atomic():
         _lock_user(user)
         replaced = TOTPDevice.objects.filter(user=user).delete()[0] > 0
@@ -191,6 +220,7 @@ def totp_verify(*, request, user, code):
         if device is not None and not verified:
             replay = _totp_step_for(device.key, code) is not None
     if verified:
+        attempt_succeeded(user)
         return device
     if device is None:
         _refuse(request=request, user=user, method="totp", reason="no_device", message="You have no authenticator app set up.")
@@ -325,6 +355,14 @@ def recovery_code_verify(*, request, user, code):
             record_event(
                 tag=EventTag.ACCOUNT_RECOVERY_CODES_USED, request=request, user=user, details={"remaining": remaining}
             )
+            attempt_succeeded(user)
+            notify_on_commit(
+                user=user,
+                subject="Recovery code used",
+                what=f"A recovery code was used to sign in to your account. {remaining} unused "
+                f"code{'s' if remaining != 1 else ''} remain{'s' if remaining == 1 else ''}.",
+                detail="Generate a new set from your account's two-factor page when few remain.",
+            )
             return device, remaining
         used = row is not None
     if used:
@@ -372,3 +410,35 @@ def two_factor_reset(*, request, user):
     record_event(
         tag=EventTag.ACCOUNT_TWO_FACTOR_RESET, request=request, user=user, details={"staff": request.user.username}
     )
+    notify_on_commit(
+        user=user,
+        subject="Two-factor authentication reset",
+        what="The site's staff removed every two-factor method from your account.",
+        detail="Set up two-factor authentication again after you sign in: uploads and management need it.",
+    )
+
+
+def staff_device_remove(*, request, device):
+    """Staff: delete one second-factor device of a user (admin), recorded with the staff member and mailed."""
+    if isinstance(device, TOTPDevice):
+        method = "totp"
+    elif isinstance(device, WebAuthnCredential):
+        method = "webauthn"
+    else:
+        method = "recovery_codes"
+    with transaction.atomic():
+        user = _lock_user(device.user)
+        label = device.name
+        device.delete()
+        record_event(
+            tag=EventTag.ACCOUNT_TWO_FACTOR_METHOD_REMOVED,
+            request=request,
+            user=user,
+            details={"method": method, "label": label, "staff": request.user.username},
+        )
+        notify_on_commit(
+            user=user,
+            subject="Two-factor method removed by staff",
+            what=f"The site's staff removed a two-factor method from your account: {label}.",
+        )
+

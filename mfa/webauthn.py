@@ -62,6 +62,11 @@ def ceremony_config(request, *, purpose=None, next_selector="input[name='next']"
 class WebAuthnError(webauthn_errors.OTPWebAuthnApiError):
     """A refused ceremony, answered as JSON with `status` and a `detail` the page shows."""
 
-    def __init__(self, detail, status=403, code="refused"):
+    def __init__(self, detail, status=403, code="refused", wait=None):
         super().__init__(detail=detail, code=code)
         self.status_code = status
+        self.wait = wait  # seconds; DRF answers it as Retry-After
+
+    @classmethod
+    def rate_limited(cls, error):
+        return cls(error.message, 429, "rate_limited", wait=error.retry_after)

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from . import services
 from .errors import PackagesError
 from .models import (
+    DeprecationNotice,
     File,
     FilenameRegistry,
     JournalEntry,
@@ -131,12 +132,14 @@ class ProhibitedProjectNameAdmin(admin.ModelAdmin):
     fields = ["name", "comment"]
 
     def save_model(self, request, obj, form, change):
-        from packaging.utils import canonicalize_name
+        services.prohibited_name_save(request=request, user=request.user, prohibition=obj, changed=change)
 
-        obj.name = canonicalize_name(obj.name)
-        if not change:
-            obj.prohibited_by = request.user
-        super().save_model(request, obj, form, change)
+    def delete_model(self, request, obj):
+        services.prohibited_name_remove(request=request, user=request.user, prohibition=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(JournalEntry)
@@ -155,3 +158,10 @@ class FilenameRegistryAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DeprecationNotice)
+class DeprecationNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["filename", "kind", "project", "canonical_version", "user", "created"]
+    list_filter = ["kind"]
+    search_fields = ["filename", "project__normalized_name"]

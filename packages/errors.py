@@ -21,6 +21,22 @@ class UploadForbidden(PackagesError):
     status = 403
 
 
+class UploadRateLimited(PackagesError):
+    """Too many uploads or new projects: 429 with Retry-After."""
+
+    status = 429
+
+    def __init__(self, message, *, retry_after):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UploadFailed(PackagesError):
+    """The server could not store the file (storage or database failure): 503, nothing kept, safe to retry."""
+
+    status = 503
+
+
 class NotAllowed(PackagesError):
     """A management action the user may not take."""
 

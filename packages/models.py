@@ -28,8 +28,9 @@ class Project(models.Model):
     # Bumped by every change that clients can see; drives ETags and X-PyPI-Last-Serial.
     last_serial = models.BigIntegerField(default=0)
     # The name with look-alike characters folded (see confusable_name); a new
-    # project whose folded name matches an existing one is refused.
-    confusable_name = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    # project whose folded name matches an existing one is refused, and the
+    # unique constraint holds that even for two first uploads at once.
+    confusable_name = models.CharField(max_length=255, editable=False, default="")
     # The organisation that owns the project, if any (its Owners, and its teams' roles, count on it).
     organization = models.ForeignKey(
         "organizations.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
@@ -37,6 +38,7 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["normalized_name"]
+        constraints = [models.UniqueConstraint(fields=["confusable_name"], name="packages_project_confusable_unique")]
 
     def __str__(self):
         return self.name
@@ -210,3 +212,32 @@ class RoleInvitation(models.Model):
     @property
     def is_expired(self):
         return timezone.now() >= self.expires
+
+
+class DeprecationNotice(models.Model):
+    """An upload that used a deprecated form, remembered so its uploader is told once.
+
+    One row per project, release and kind: the unique constraint is what makes
+    "once" hold when two uploads of the same release arrive together.
+    """
+
+    class Kind(models.TextChoices):
+        SDIST_FILENAME = "sdist-filename", "Source distribution filename not in the PEP 625 form"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deprecation_notices")
+    canonical_version = models.CharField(max_length=255)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    filename = models.CharField(max_length=255)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "canonical_version", "kind"], name="packages_deprecation_notice_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.filename}"

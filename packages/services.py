@@ -18,7 +18,7 @@ from tokens.publishing import services as publishing_services
 from .collaboration.notify import collaborators, notify_collaborators
 from .collaboration.selectors import require_owner
 from .errors import InvalidAction
-from .models import File, JournalEntry, Project, ProjectRole, Release
+from .models import File, JournalEntry, ProhibitedProjectName, Project, ProjectRole, Release
 from . import storage
 
 
@@ -28,9 +28,19 @@ def journal_record(*, project, action, user=None):
         project_name=project.normalized_name, action=action, user=user if user and user.pk else None
     )
     if project.pk:
-        Project.objects.filter(pk=project.pk).update(last_serial=entry.id)
-    project.last_serial = entry.id
+        # Entry ids are handed out at insert, not at commit: a transaction that
+        # took a smaller id may commit after one with a larger id. Never move back.
+        Project.objects.filter(pk=project.pk).update(last_serial=Greatest(F("last_serial"), Value(entry.id)))
+    project.last_serial = max(project.last_serial or 0, entry.id)
     return entry
+
+
+def _lock_project(project):
+    """Lock `project`'s row for the rest of the transaction; uploads to it wait (or we wait for them)."""
+    locked = Project.objects.select_for_update().filter(pk=project.pk).first()
+    if locked is None:
+        raise InvalidAction(f"Project {project.name!r} no longer exists.")
+    return locked
 
 
 # --- projects ----------------------------------------------------------------
@@ -82,7 +92,7 @@ def project_remove(*, request=None, user, project, staff=False):
     Its filenames stay used forever; its name is free again for anyone.
     """
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=project.pk)
+        project = _lock_project(project)
         if not staff:
             require_owner(user=user, project=project)
         paths = list(File.objects.filter(release__project=project).values_list("path", flat=True))
@@ -190,6 +200,7 @@ def project_quarantine_exit(*, request=None, user, project):
 def project_limits_set(*, request=None, user, project, upload_limit, total_size_limit):
     """Staff: set (or, with None, reset to the site default) a project's size limits."""
     with transaction.atomic():
+        project = _lock_project(project)
         project.upload_limit = upload_limit
         project.total_size_limit = total_size_limit
         project.save(update_fields=["upload_limit", "total_size_limit"])
@@ -261,10 +272,13 @@ def _shrink(project, size):
 
 def release_remove(*, request=None, user, release, staff=False):
     """Remove a release and its files. Their filenames can never be uploaded again."""
-    project = release.project
-    if not staff:
-        require_owner(user=user, project=project)
     with transaction.atomic():
+        project = _lock_project(release.project)
+        if not staff:
+            require_owner(user=user, project=project)
+        release = Release.objects.filter(pk=release.pk, project=project).first()
+        if release is None:
+            raise InvalidAction("This release was already removed.")
         files = list(release.files.all())
         size = sum(f.size for f in files)
         journal_record(project=project, action=f"remove release {release.version}", user=user)
@@ -288,11 +302,14 @@ def release_remove(*, request=None, user, release, staff=False):
 
 def file_remove(*, request=None, user, file, staff=False):
     """Remove one file. Its filename can never be uploaded again."""
-    release = file.release
-    project = release.project
-    if not staff:
-        require_owner(user=user, project=project)
     with transaction.atomic():
+        project = _lock_project(file.release.project)
+        if not staff:
+            require_owner(user=user, project=project)
+        file = File.objects.select_related("release").filter(pk=file.pk, release__project=project).first()
+        if file is None:
+            raise InvalidAction("This file was already removed.")
+        release = file.release
         journal_record(project=project, action=f"remove file {file.filename}", user=user)
         record_event(
             tag=EventTag.FILE_REMOVE,
@@ -311,3 +328,43 @@ def file_remove(*, request=None, user, file, staff=False):
         file.delete()
         _shrink(project, file.size)
         _delete_after_commit([path])
+
+
+# --- prohibited names (staff) ------------------------------------------------
+
+
+def prohibited_name_save(*, request=None, user, prohibition, changed):
+    """Staff: prohibit a project name (stored normalized), or edit a prohibition; recorded with the staff member."""
+    with transaction.atomic():
+        old_name = None
+        if changed and prohibition.pk:
+            old_name = ProhibitedProjectName.objects.filter(pk=prohibition.pk).values_list("name", flat=True).first()
+        prohibition.name = canonicalize_name(prohibition.name)
+        if not changed:
+            prohibition.prohibited_by = user
+        prohibition.save()
+        details = {"staff": user.username, "comment": prohibition.comment}
+        if old_name is not None and old_name != prohibition.name:
+            details["previous"] = old_name
+        record_event(
+            tag=EventTag.PROJECT_NAME_PROHIBIT_CHANGE if changed else EventTag.PROJECT_NAME_PROHIBIT,
+            request=request,
+            user=user,
+            project_name=prohibition.name,
+            details=details,
+        )
+    return prohibition
+
+
+def prohibited_name_remove(*, request=None, user, prohibition):
+    """Staff: allow a prohibited name again; recorded with the staff member."""
+    with transaction.atomic():
+        name = prohibition.name
+        prohibition.delete()
+        record_event(
+            tag=EventTag.PROJECT_NAME_PROHIBIT_REMOVE,
+            request=request,
+            user=user,
+            project_name=name,
+            details={"staff": user.username},
+        )

@@ -12,6 +12,24 @@ app_name = "packages"
 urlpatterns = [
     # Write side: the upload API and owners' management pages.
     path("legacy/", LegacyUploadView.as_view(), name="legacy-upload"),
+    # twine never follows a redirect on upload, so the slash-less spelling answers too.
+    path("legacy", LegacyUploadView.as_view(), name="legacy-upload-noslash"),
+    # hatch takes any index but PyPI for devpi: it reads <upload URL>/+simple/<name>/
+    # to skip files already there, and prints <upload URL>/<name>/<version>/.
+    path("legacy/+simple/", index.simple_index, name="legacy-simple-index"),
+    path(
+        "legacy/+simple/<str:name>/",
+        index.simple_detail,
+        {"canonical_view": "packages:legacy-simple-detail"},
+        name="legacy-simple-detail",
+    ),
+    path(
+        "legacy/+simple/<str:name>",
+        index.simple_detail,
+        {"canonical_view": "packages:legacy-simple-detail"},
+        name="legacy-simple-detail-noslash",
+    ),
+    path("legacy/<str:name>/<str:version>/", pages.upload_url_release, name="legacy-release"),
     path("manage/projects/", manage.projects, name="manage-projects"),
     path("manage/project/<str:name>/releases/", manage.releases, name="manage-releases"),
     path("manage/project/<str:name>/history/", manage.history, name="manage-history"),
@@ -39,4 +57,5 @@ urlpatterns = [
     path("user/<str:username>/", pages.user_page, name="user"),
     path("org/<str:name>/", organization_projects.organization_page, name="organization"),
     path("search/", pages.search, name="search"),
+    path("help/", pages.help_page, name="help"),
 ]

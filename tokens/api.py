@@ -9,15 +9,38 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
+from accounts.events import client_ip
+from accounts.ratelimit import RateLimit, RateLimited, rate_limited_text_response
+from accounts.services import rate_limit_record
+
+from . import disclosure, services
 from .authentication import APITokenAuthentication
 from .models import APIToken
+
+
+# Report requests per client IP (a scanner sends a few a minute).
+disclosure_requests = RateLimit("disclose-token", limit=60, window=60)
 
 
 @csrf_exempt
 @require_POST
 def disclose_token(request):
-    """Secret scanners report leaked tokens here; always 204 (see tokens/disclosure.py)."""
+    """Secret scanners report leaked tokens here; 204 whatever the body (see tokens/disclosure.py).
+
+    Bounded: at most MAX_BODY bytes and MAX_REPORTS reports a request, and
+    `disclosure_requests` a minute per IP (429 with Retry-After past that).
+    """
+    try:
+        disclosure_requests.consume(client_ip(request))
+    except RateLimited as error:
+        rate_limit_record(request=request, error=error)
+        return rate_limited_text_response(error)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > disclosure.MAX_BODY:
+        return HttpResponse(status=204)
     try:
         body = request.body
     except RequestDataTooBig:

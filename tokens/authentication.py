@@ -20,6 +20,10 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
+from accounts.events import client_ip
+from accounts.ratelimit import RateLimit, RateLimited
+from accounts.services import rate_limit_record
+
 from . import services
 from .errors import InvalidToken, TokenError
 
@@ -27,6 +31,11 @@ TOKEN_USERNAME = "__token__"
 PASSWORD_REFUSED = (
     "Username/Password authentication is no longer supported. Migrate to API Tokens or Trusted Publishers instead."
 )
+
+
+# Invalid tokens per client IP: a token cannot be guessed, but a client looping
+# on a bad one (or probing identifiers) is stopped and recorded.
+invalid_tokens_per_ip = RateLimit("invalid-token-ip", limit=20, window=300)
 
 
 class TokenAuthenticationFailed(exceptions.AuthenticationFailed):
@@ -65,12 +74,33 @@ class APITokenAuthentication(BaseAuthentication):
         raw = credentials_from_header(request.META.get("HTTP_AUTHORIZATION", ""))
         if raw is None:
             return None
+        # The plain Django request: DRF's own would authenticate again when asked for its user.
+        django_request = getattr(request, "_request", request)
+        ip = client_ip(django_request)
         try:
+            # Refused early once the IP's failures are used up. Only failures
+            # count (a burst of valid uploads from one CI runner must pass); a
+            # token's secret cannot be guessed, so the limit stops loops and
+            # probing, and each failure is counted before it is compared.
+            if invalid_tokens_per_ip.exhausted(ip):
+                invalid_tokens_per_ip.consume(ip)
             token = services.token_authenticate(request=request, raw=raw)
         except TokenError as error:
+            services.token_failure_record(request=django_request, raw=raw, reason=type(error).__name__)
+            try:
+                invalid_tokens_per_ip.consume(ip)
+            except RateLimited as limited:
+                self._refuse(django_request, limited)
             raise TokenAuthenticationFailed(str(error)) from None
-        # An organisation's token stands for no person.
+        except RateLimited as limited:
+            self._refuse(django_request, limited)
+        # An organisation's or a trusted publisher's token stands for no person.
         return (token.owner if token.owner_id is not None else AnonymousUser()), token
+
+    @staticmethod
+    def _refuse(django_request, error):
+        rate_limit_record(request=django_request, error=error)
+        raise exceptions.Throttled(wait=error.retry_after, detail=error.message) from None
 
     # No WWW-Authenticate header: clients should not prompt for a password,
     # and DRF then keeps the 403.

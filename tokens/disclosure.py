@@ -36,7 +36,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from django.conf import settings
 
-MAX_REPORTS = 1000
+MAX_REPORTS = 100  # per request; later reports in the same body are ignored
+MAX_BODY = 256 * 1024  # bytes; a larger body is not read at all
 MAX_URL_LENGTH = 2000
 
 

@@ -13,6 +13,7 @@ from packaging.utils import InvalidName, canonicalize_name
 
 from accounts.events import EventTag, client_ip, record_event
 from accounts.mail import send_user_mail
+from accounts.models import User
 
 from . import organization, secret
 from .errors import DuplicateTokenName, ExpiredToken, InvalidToken, TokenError
@@ -244,6 +245,21 @@ def _holder_active(token):
     if token.organization_id is not None:
         return token.organization.is_active
     return token.owner is None or token.owner.is_active
+
+
+def token_failure_record(*, request, raw, reason):
+    """Record a refused token: by its public identifier when the string parses, never its secret."""
+    parts = secret.parse(raw)
+    owner = None
+    if parts is not None:
+        owner = APIToken.objects.filter(identifier=parts.identifier).values_list("owner", flat=True).first()
+    with transaction.atomic():
+        record_event(
+            tag=EventTag.ACCOUNT_API_TOKEN_INVALID_USE,
+            request=request,
+            user=User.objects.filter(pk=owner).first() if owner else None,
+            details={"token_id": parts.identifier if parts else "", "reason": reason},
+        )
 
 
 def token_authenticate(*, request=None, raw):

@@ -101,10 +101,6 @@ def _ceremony_user(request, purpose):
         if pending.expired:
             half_login_expire(request, pending)
             raise WebAuthnError("Your sign-in expired after 5 minutes without a second factor. Log in again.", code="expired")
-        try:
-            services.check_attempts(request=request, user=pending.user, method="webauthn")
-        except RateLimited as error:
-            raise WebAuthnError(error.message, 429) from None
         return pending.user, False, pending
     if purpose == "passkey":
         # Signing in with the passkey alone: the authenticator must verify the user (PIN, biometrics).
@@ -122,14 +118,30 @@ def _credential_owner(data):
         return None
 
 
+class RetryAfterMixin:
+    """A rate-limited ceremony answers with Retry-After, as every other limit does."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if getattr(exc, "wait", None):
+            response["Retry-After"] = str(int(exc.wait))
+        return response
+
+
 @method_decorator(never_cache, name="dispatch")
-class WebAuthnAuthenticationBegin(BaseWebAuthnView):
+class WebAuthnAuthenticationBegin(RetryAfterMixin, BaseWebAuthnView):
     http_method_names = ["post"]
 
     def post(self, request, purpose):
         if purpose not in PURPOSES:
             raise WebAuthnError("Unknown ceremony.", 404, "not_found")
         user, require_uv, _ = _ceremony_user(request, purpose)
+        if user is not None and services.two_factor_attempts_exhausted(user):
+            # Refuse early: the count itself happens when the answer is evaluated.
+            try:
+                services.check_attempts(request=request, user=user, method="webauthn")
+            except RateLimited as error:
+                raise WebAuthnError.rate_limited(error) from None
         helper = WebAuthnCredential.get_webauthn_helper(request=request)
         data, state = helper.authenticate_begin(user=user, require_user_verification=require_uv)
         request.session[WEBAUTHN_AUTH_STATE] = {"purpose": purpose, "user_id": user.pk if user else None, "state": state}
@@ -137,7 +149,7 @@ class WebAuthnAuthenticationBegin(BaseWebAuthnView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class WebAuthnAuthenticationComplete(BaseWebAuthnView):
+class WebAuthnAuthenticationComplete(RetryAfterMixin, BaseWebAuthnView):
     http_method_names = ["post"]
 
     def post(self, request, purpose):
@@ -146,6 +158,12 @@ class WebAuthnAuthenticationComplete(BaseWebAuthnView):
         user, _, pending = _ceremony_user(request, purpose)
         if not saved or saved.get("purpose") != purpose or saved.get("user_id") != (user.pk if user else None):
             raise webauthn_errors.InvalidState()
+        try:
+            # Counted before the answer is evaluated, per IP and per user (for
+            # a passkey, the user whose credential the answer names).
+            services.webauthn_attempt(request=request, user=user or _credential_owner(request.data))
+        except RateLimited as error:
+            raise WebAuthnError.rate_limited(error) from None
         helper = WebAuthnCredential.get_webauthn_helper(request=request)
         try:
             with rewrite_exceptions(logger=logger):
@@ -167,6 +185,7 @@ class WebAuthnAuthenticationComplete(BaseWebAuthnView):
             raise
         if not credential.confirmed or not credential.user.is_active:
             raise WebAuthnError("This security key cannot be used to sign in.")
+        services.attempt_succeeded(credential.user)
         if purpose == "second-step":
             login_complete(request=request, user=user, device=credential, method="webauthn")
             redirect_url = pending.next_url

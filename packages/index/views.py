@@ -87,10 +87,11 @@ def simple_index(request):
 
 
 @require_safe
-def simple_detail(request, name):
+def simple_detail(request, name, canonical_view="packages:simple-detail"):
+    """A project's file list; `canonical_view` names the URL other spellings are redirected to."""
     normalized = canonicalize_name(name)
     if name != normalized or not request.path.endswith("/"):
-        return _canonical_redirect(request, reverse("packages:simple-detail", args=[normalized]))
+        return _canonical_redirect(request, reverse(canonical_view, args=[normalized]))
     try:
         representation = simple.negotiate(request)
     except simple.NotAcceptable:

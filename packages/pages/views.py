@@ -86,6 +86,17 @@ def project_page(request, name, version=None):
 
 
 @require_safe
+def help_page(request):
+    return render(request, "packages/help.html")
+
+
+@require_safe
+def upload_url_release(request, name, version):
+    """hatch prints `<upload URL>/<name>/<version>/` as the release's address: send readers to its page."""
+    return redirect("packages:release", name, version)
+
+
+@require_safe
 def user_page(request, username):
     user = selectors.user_get_public(username=username)
     if user is None:

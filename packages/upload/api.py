@@ -4,12 +4,16 @@ Every answer is short plain text, and every refusal also carries its message
 as the HTTP reason phrase, which is what twine prints.
 """
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpResponse
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.views import APIView
 
+from accounts.events import client_ip
+from accounts.ratelimit import RateLimit, RateLimited
+from accounts.services import rate_limit_record
 from tokens.authentication import APITokenAuthentication
 
 from ..errors import PackagesError
@@ -17,6 +21,8 @@ from .service import release_file_upload, upload_hard_limit
 from ..storage import HashingUploadHandler
 
 NO_CREDENTIALS = "Invalid or non-existent authentication information."
+# Files a minute per token and per IP: generous for a release job, a wall for a loop.
+uploads = RateLimit("upload", limit=20, window=60)
 
 
 def plain_response(message, *, status):
@@ -24,6 +30,12 @@ def plain_response(message, *, status):
     # The reason phrase must be one line of latin-1 for HTTP/1.1.
     phrase = " ".join(message.split())
     response.reason_phrase = phrase.encode("latin-1", "replace").decode("latin-1")
+    return response
+
+
+def retry_after(response, seconds):
+    if seconds:
+        response["Retry-After"] = str(int(seconds))
     return response
 
 
@@ -35,6 +47,15 @@ class LegacyUploadView(APIView):
     def post(self, request):
         if request.auth is None:
             return plain_response(NO_CREDENTIALS, status=403)
+        token_id = getattr(request.auth, "identifier", "")
+        try:
+            uploads.consume(f"token:{token_id}", client_ip(request), limit=settings.UPLOAD_RATE_LIMIT)
+        except RateLimited as error:
+            rate_limit_record(request=request, error=error, user=request.user, details={"token_id": token_id})
+            return retry_after(
+                plain_response(f"Too many uploads. Try again in {error.retry_after} seconds.", status=429),
+                error.retry_after,
+            )
         # Stream the file to disk, hashing it, writing no more than any project may accept.
         request._request.upload_handlers = [HashingUploadHandler(request._request, limit=upload_hard_limit())]
         try:
@@ -50,7 +71,7 @@ class LegacyUploadView(APIView):
                 request=request, user=user, token=request.auth, data=data, content=files.get("content")
             )
         except PackagesError as error:
-            return plain_response(error.message, status=error.status)
+            return retry_after(plain_response(error.message, status=error.status), getattr(error, "retry_after", None))
         if not result.created:
             return plain_response(f"{result.file.filename} was already uploaded with these bytes; nothing changed.", status=200)
         return plain_response(f"Uploaded {result.file.filename}.", status=200)
@@ -58,5 +79,5 @@ class LegacyUploadView(APIView):
     def handle_exception(self, exc):
         if isinstance(exc, exceptions.APIException):
             detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-            return plain_response(str(detail), status=exc.status_code)
+            return retry_after(plain_response(str(detail), status=exc.status_code), getattr(exc, "wait", None))
         return super().handle_exception(exc)

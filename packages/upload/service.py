@@ -1,13 +1,16 @@
 """The upload service: run every check, then store the file and write its rows and events at once."""
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Max, Q
 from packaging.utils import canonicalize_name, canonicalize_version
 
 from accounts.events import EventTag, record_event
+from accounts.ratelimit import RateLimit, RateLimited
+from accounts.services import rate_limit_record
 from accounts.selectors import user_has_verified_primary_email
 from mfa.selectors import user_has_two_factor
 from tokens.publishing import selectors as publishing
@@ -15,11 +18,14 @@ from tokens.publishing import services as publishing_services
 
 from .. import services
 from ..collaboration import selectors as collaboration
-from ..errors import InvalidUpload
+from ..errors import InvalidUpload, UploadFailed, UploadRateLimited
 from ..models import File, FilenameRegistry, ProhibitedProjectName, Project, Release, confusable_name
 from .. import storage
-from . import description
+from . import description, notices
 from .checks import archives, files, form, metadata, names, publishers
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,20 +75,11 @@ def release_file_upload(*, request=None, user, token=None, data, content):
         names.check_name_not_stdlib(name)
 
     names.check_token_scope(token, normalized_name=normalized)
-    publisher = None
-    if token is not None and token.is_from_publisher:
-        publisher = publishing.token_publisher(token=token, project_name=normalized)
-        publishers.check_publisher(publisher, project_exists=project is not None, project_name=normalized)
-        if project is not None:
-            names.check_project_accepts_uploads(project)
-    else:
-        if project is not None:
-            has_role = collaboration.token_can_upload(user=user, token=token, project=project)
-            names.check_role(user=user, token=token, project_name=project.name, has_role=has_role)
-            names.check_project_accepts_uploads(project)
-        if getattr(token, "organization_id", None) is None:  # an organisation's token has no person to check
-            names.check_verified_email(user=user, verified=user_has_verified_primary_email(user))
-            names.check_two_factor(user=user, enabled=user_has_two_factor(user))
+    publisher = _check_permission(user=user, token=token, project=project, normalized_name=normalized)
+    if publisher is None and getattr(token, "organization_id", None) is None:
+        # A person uploads: PyPI's rules for them. (A publisher or an organisation has no person to check.)
+        names.check_verified_email(user=user, verified=user_has_verified_primary_email(user))
+        names.check_two_factor(user=user, enabled=user_has_two_factor(user))
 
     rendered = {}
 
@@ -119,10 +116,9 @@ def release_file_upload(*, request=None, user, token=None, data, content):
         computed={"md5": digest.md5, "sha256": digest.sha256, "blake2_256": digest.blake2_256},
     )
 
-    existing = _existing_file(filename=filename, digest=digest)
+    existing = _filename_check(filename=filename, digest=digest)
     if existing is not None:
         return existing
-    files.check_filename_unused(used=FilenameRegistry.objects.filter(filename=filename).exists())
     release = None
     if project is not None:
         release = Release.objects.filter(project=project, canonical_version=canonicalize_version(version)).first()
@@ -140,6 +136,8 @@ def release_file_upload(*, request=None, user, token=None, data, content):
     metadata.check_file_metadata_matches(file_metadata, dist=dist, name=name, version=version)
     description_html = render(file_metadata.description, file_metadata.description_content_type)
 
+    if project is None:
+        _count_project_creation(request=request, user=user, token=token, publisher=publisher)
     try:
         return _write(
             request=request,
@@ -168,6 +166,47 @@ def release_file_upload(*, request=None, user, token=None, data, content):
         raise InvalidUpload(
             "A concurrent upload changed this project; try again (an identical file is accepted as is)."
         ) from None
+    except (OSError, DatabaseError):
+        # Rows rolled back and written bytes removed by _write: nothing is half-visible.
+        logger.exception("upload of %s failed while storing", filename)
+        raise UploadFailed(f"{filename} could not be stored because of a server error; nothing was kept. Try again.") from None
+
+
+project_creations = RateLimit("project-create", limit=20, window=24 * 3600)
+
+
+def _count_project_creation(*, request, user, token, publisher):
+    """Count a new project against its creator's daily allowance (settings.PROJECT_CREATION_RATE_LIMIT).
+
+    The creator is the person uploading, a pending publisher's registrant, or the organisation whose token it is.
+    """
+    if publisher is not None:
+        person, key = publisher.registrant, f"user:{publisher.registrant_id}"
+    elif getattr(token, "organization_id", None) is not None:
+        person, key = None, f"organization:{token.organization_id}"
+    else:
+        person, key = user, f"user:{user.pk}"
+    try:
+        project_creations.consume(key, limit=settings.PROJECT_CREATION_RATE_LIMIT)
+    except RateLimited as error:
+        rate_limit_record(request=request, error=error, user=person)
+        raise UploadRateLimited(
+            f"Too many new projects. You can create {settings.PROJECT_CREATION_RATE_LIMIT} a day; "
+            f"try again in {error.minutes} minutes.",
+            retry_after=error.retry_after,
+        ) from None
+
+
+def _filename_check(*, filename, digest):
+    """The identical file already uploaded, or None when the filename is free; else raise the right refusal."""
+    existing = _existing_file(filename=filename, digest=digest)
+    if existing is None and FilenameRegistry.objects.filter(filename=filename).exists():
+        # A parallel upload of this filename may have committed between the two
+        # reads: look again, so its loser hears "File already exists".
+        existing = _existing_file(filename=filename, digest=digest)
+        if existing is None:
+            files.check_filename_unused(used=True)
+    return existing
 
 
 def _existing_file(*, filename, digest):
@@ -180,6 +219,46 @@ def _existing_file(*, filename, digest):
         filename=filename, blake2_256=digest.blake2_256, exists=same_name is not None or same_bytes.exists()
     )
     return None
+
+
+def _check_permission(*, user, token, project, normalized_name):
+    """Whether this token may upload to `project` (None: a new one); returns the trusted publisher behind it, if any.
+
+    Run once early and again under the project's lock, where a role removed or a
+    quarantine entered in between is seen.
+    """
+    publisher = None
+    if token is not None and token.is_from_publisher:
+        publisher = publishing.token_publisher(token=token, project_name=normalized_name)
+        publishers.check_publisher(publisher, project_exists=project is not None, project_name=normalized_name)
+    elif project is not None:
+        has_role = collaboration.token_can_upload(user=user, token=token, project=project)
+        names.check_role(user=user, token=token, project_name=project.name, has_role=has_role)
+    if project is not None:
+        names.check_project_accepts_uploads(project)
+    return publisher
+
+
+def _project_create_or_lock(*, request, user, name, token_identifier, organization=None):
+    """Create the project of a first upload, or lock the one a parallel first upload just created.
+
+    Returns (project, created). The unique constraints on the normalized and the
+    look-alike name decide the race; a loser whose name only looks like the
+    winner's is refused as a look-alike.
+    """
+    try:
+        project = services.project_create(
+            request=request, user=user, name=name, token_identifier=token_identifier, organization=organization
+        )
+        return project, True
+    except IntegrityError:
+        pass
+    project = Project.objects.select_for_update().filter(normalized_name=canonicalize_name(name)).first()
+    if project is None:
+        similar = Project.objects.filter(confusable_name=confusable_name(name)).values_list("name", flat=True).first()
+        names.check_name_not_confusable(name, similar_to=similar or "a project created at the same time")
+        raise InvalidUpload(f"Project {name!r} could not be created; try again.")
+    return project, False
 
 
 def _write(
@@ -210,8 +289,9 @@ def _write(
     try:
         with transaction.atomic():
             if project is None:
-                # A person's token creates the project for them; a pending publisher for its registrant.
-                project = services.project_create(
+                # A person's token creates the project for them, an organisation's for the
+                # organisation, a pending publisher's for its registrant.
+                project, created = _project_create_or_lock(
                     request=request,
                     user=publisher.registrant if publisher is not None else user,
                     name=name,
@@ -221,10 +301,26 @@ def _write(
                 if publisher is not None:
                     publishing_services.pending_publisher_promote(request=request, publisher=publisher)
             else:
-                project = Project.objects.select_for_update().get(pk=project.pk)
+                project, created = Project.objects.select_for_update().filter(pk=project.pk).first(), False
+                if project is None:
+                    raise InvalidUpload(f"Project {name!r} was removed while this file was uploading.")
+            if not created:
+                # Checked before the lock on a read that may be stale: role,
+                # quarantine/archive and the project's size may have changed.
+                _check_permission(user=user, token=token, project=project, normalized_name=project.normalized_name)
+                files.check_project_size(
+                    digest.size, total_size=project.total_size, limit=_total_limit_for(project), project_name=project.name
+                )
+            existing = _filename_check(filename=filename, digest=digest)
+            if existing is not None:
+                return existing
             release = Release.objects.filter(
                 project=project, canonical_version=canonicalize_version(file_metadata.version)
             ).first()
+            files.check_one_sdist(
+                packagetype=dist.packagetype,
+                release_has_sdist=bool(release and release.files.filter(packagetype=File.PackageType.SDIST).exists()),
+            )
             if release is None:
                 release = Release.objects.create(
                     project=project,
@@ -261,6 +357,8 @@ def _write(
                 metadata_sha256=storage.sha256_hex(metadata_bytes) if metadata_bytes is not None else "",
             )
             FilenameRegistry.objects.create(filename=filename)
+            if not dist.pep625:
+                notices.legacy_sdist_filename_notice(user=user, project=project, release=release, filename=filename)
             Project.objects.filter(pk=project.pk).update(total_size=F("total_size") + digest.size)
             services.journal_record(project=project, action=f"add {dist.packagetype} file {filename}", user=user)
             record_event(
@@ -271,9 +369,12 @@ def _write(
                 details={"filename": filename, "version": release.version, **uploaded_by},
             )
             # Bytes last, so a failed row costs no write; the rollback below removes them.
-            stored.append(storage.store(path=path, content=content))
+            # Each name is noted before its write, so a write that fails half-way is removed too.
+            stored.append(path)
+            storage.store(path=path, content=content)
             if metadata_bytes is not None:
-                stored.append(storage.store_bytes(path=storage.metadata_path(path), data=metadata_bytes))
+                stored.append(storage.metadata_path(path))
+                storage.store_bytes(path=storage.metadata_path(path), data=metadata_bytes)
     except BaseException:
         for name_written in stored:
             storage.delete_one(name_written)

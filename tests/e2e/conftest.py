@@ -134,3 +134,27 @@ def state(media_root):
         + SecurityEvent.objects.filter(tag__startswith="file:").count(),
         "stored": sorted(str(p.relative_to(media_root)) for p in Path(media_root).rglob("*") if p.is_file()),
     }
+
+
+# -- the client matrix's results, for the README's compatibility table ---------
+
+_matrix_outcomes = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if item.get_closest_marker("clients") is None:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        notes = [value for key, value in item.user_properties if key == "note"]
+        client = getattr(item, "callspec", None) and item.callspec.params.get("client_id")
+        _matrix_outcomes[item.nodeid] = (client or item.originalname, report.outcome, "; ".join(notes))
+
+
+def pytest_sessionfinish(session):
+    if _matrix_outcomes:
+        from . import matrix
+
+        matrix.record(_matrix_outcomes)

@@ -5,6 +5,8 @@ no Project, Release, File, FilenameRegistry or JournalEntry row and no stored
 file appeared beyond what the setup itself made.
 """
 
+import dataclasses
+
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -15,6 +17,11 @@ from tests.packages.distributions import make_sdist, make_wheel, metadata_text, 
 from tests.packages.factories import ProjectFactory
 from tests.tokens.factories import basic_auth_header, make_token
 
+# What a refusal for a used filename adds to PyPI's sentence: what to do, and where to read more.
+REUSE_ADVICE = (
+    "A filename can never be reused: bump the version, or publish a post-release such as 1.0.post1. "
+    "See {site}/help/#file-name-reuse for more information."
+)
 
 @pytest.fixture
 def uploader(db):
@@ -229,12 +236,20 @@ CASES = [
         "Version in filename should be '1.0' not '2.0'.",
     ),
     (
-        "sdist-not-pep625",
+        "sdist-old-style-other-version",
         None,
-        lambda: make_sdist("demo", "1.0", filename="Demo-1.0.tar.gz"),
+        lambda: make_sdist("demo", "1.0", filename="Demo-2.0.tar.gz"),
         {},
         400,
-        "Filename 'Demo-1.0.tar.gz' is not the PEP 625 form; it should be 'demo-1.0.tar.gz'.",
+        "Version in filename should be '1.0' not '2.0'.",
+    ),
+    (
+        "sdist-old-style-other-project",
+        None,
+        lambda: make_sdist("demo", "1.0", filename="Other-Demo-1.0.tar.gz"),
+        {},
+        400,
+        "The filename is for project 'other-demo', not for 'demo'.",
     ),
     (
         "platform-tag",
@@ -370,18 +385,21 @@ def test_token_scoped_to_another_project(client, uploader, media_root):
     assert state(media_root) == before
 
 
-def test_same_filename_other_bytes(client, uploader, media_root):
+def test_same_filename_other_bytes(client, uploader, media_root, settings):
     auth = basic_auth_header(make_token(uploader)[1])
     upload_ok(client, make_wheel("demo", "1.0"), auth)
     before = state(media_root)
     other = make_wheel("demo", "1.0", files={"demo/extra.py": "x = 1\n"})
     response = post(client, other, auth)
-    message = f"File already exists ('demo-1.0-py3-none-any.whl', with blake2_256 hash '{other.blake2_256}')."
+    message = (
+        f"File already exists ('demo-1.0-py3-none-any.whl', with blake2_256 hash '{other.blake2_256}'). "
+        + REUSE_ADVICE.format(site=settings.SITE_URL)
+    )
     assert (response.status_code, response.reason_phrase, response.content.decode().strip()) == (400, message, message)
     assert state(media_root) == before
 
 
-def test_filename_reused_after_deletion(client, uploader, media_root):
+def test_filename_reused_after_deletion(client, uploader, media_root, settings):
     from packages.services import file_remove
 
     auth = basic_auth_header(make_token(uploader)[1])
@@ -389,7 +407,9 @@ def test_filename_reused_after_deletion(client, uploader, media_root):
     file_remove(user=uploader, file=File.objects.get())
     before = state(media_root)
     response = post(client, make_wheel("demo", "1.0", files={"demo/new.py": ""}), auth)
-    message = "This filename has already been used, use a different version."
+    message = "This filename has already been used, use a different version. " + REUSE_ADVICE.format(
+        site=settings.SITE_URL
+    )
     assert (response.status_code, response.reason_phrase, response.content.decode().strip()) == (400, message, message)
     assert state(media_root) == before
 
@@ -408,8 +428,8 @@ def test_same_bytes_under_another_filename(client, uploader, media_root):
     auth = basic_auth_header(make_token(uploader)[1])
     wheel = make_wheel("demo", "1.0")
     upload_ok(client, wheel, auth)
-    copy = make_wheel("demo", "1.0")
-    copy.filename = "demo-1.0-py2.py3-none-any.whl"
+    # The very same bytes (a second build could differ in its zip timestamps).
+    copy = dataclasses.replace(wheel, filename="demo-1.0-py2.py3-none-any.whl")
     response = post(client, copy, auth, pyversion="py2.py3")
     assert response.status_code == 400
     assert response.reason_phrase.startswith("File already exists ('demo-1.0-py2.py3-none-any.whl'")

@@ -6,7 +6,7 @@ from django.http import QueryDict
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SecurityEvent
-from packages.errors import InvalidUpload, UploadForbidden
+from packages.errors import InvalidUpload, UploadFailed, UploadForbidden
 from packages.models import File, FilenameRegistry, JournalEntry, Project, ProjectRole, Release
 from packages.upload import service as upload_service
 from packages import storage
@@ -150,7 +150,7 @@ def test_crash_while_storing_leaves_nothing(uploader, token, media_root, monkeyp
 
     monkeypatch.setattr(storage, "store_bytes", broken_store_bytes)
     before = snapshot(media_root)
-    with pytest.raises(OSError):
+    with pytest.raises(UploadFailed, match="could not be stored because of a server error; nothing was kept"):
         upload(make_wheel("demo", "1.0"), user=uploader, token=token)
     # The wheel itself had been written: it is gone again, and so are the rows.
     assert snapshot(media_root) == before

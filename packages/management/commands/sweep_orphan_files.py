@@ -3,7 +3,7 @@
 An upload writes its bytes before its transaction commits and deletes them if
 the transaction fails; only a process killed in between leaves an orphan.
 Files younger than --min-age are left alone: they may belong to an upload
-still in progress.
+still in progress. So is a file whose age the storage cannot tell.
 """
 
 from datetime import timedelta
@@ -37,15 +37,20 @@ class Command(BaseCommand):
         cutoff = timezone.now() - timedelta(minutes=min_age)
         known = set(File.objects.values_list("path", flat=True))
         found = 0
+        unknown_age = 0
         for name in walk(default_storage):
             owner = name[: -len(METADATA_SUFFIX)] if name.endswith(METADATA_SUFFIX) else name
             if owner in known:
                 continue
             try:
-                if default_storage.get_modified_time(name) > cutoff:
-                    continue
+                modified = default_storage.get_modified_time(name)
             except (NotImplementedError, OSError):
-                pass
+                # An age we cannot read may be an upload in progress: keep it.
+                unknown_age += 1
+                self.stderr.write(f"skipped (age unknown): {name}")
+                continue
+            if modified > cutoff:
+                continue
             found += 1
             if dry_run:
                 self.stdout.write(f"orphan: {name}")
@@ -54,3 +59,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"deleted: {name}")
         verb = "found" if dry_run else "deleted"
         self.stdout.write(f"{found} orphaned file{'s' if found != 1 else ''} {verb}.")
+        if unknown_age:
+            self.stdout.write(f"{unknown_age} unreferenced file{'s' if unknown_age != 1 else ''} kept: age unknown.")

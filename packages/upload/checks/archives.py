@@ -81,6 +81,9 @@ def sdist_metadata(fileobj, *, filename, size):
                 name = member.name
                 if name.startswith("/") or ".." in name.split("/"):
                     raise _invalid(f"Unsafe path {name!r} in the sdist.")
+                if not (member.isfile() or member.isdir()):
+                    # Links can point outside the unpacked tree; device files and FIFOs have no place in a source tree.
+                    raise _invalid(f"The sdist may contain only files and directories; {name!r} is a link or special file.")
                 parts = [p for p in name.split("/") if p not in ("", ".")]
                 if not parts:
                     continue

@@ -12,11 +12,18 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
+from django.conf import settings
 from packaging.version import InvalidVersion, Version
 
 from ...errors import InvalidUpload
 
 MB = 1024 * 1024
+
+
+def help_url(anchor):
+    """The address of a section of this site's help page, as a terminal shows it."""
+    return f"{settings.SITE_URL.rstrip('/')}/help/#{anchor}"
+
 
 def check_filename_safe(filename):
     if not filename or "/" in filename or "\\" in filename:
@@ -34,10 +41,17 @@ class DistFilename:
     packagetype: str
     python_tag: str
     platform_tags: tuple = ()
+    # False for an sdist named the pre-PEP 625 way (setuptools < 69.3: "my-pkg-1.0.tar.gz"):
+    # accepted as PyPI does, and its uploader told once that the form is deprecated.
+    pep625: bool = True
 
 
 def parse_dist_filename(filename, *, filetype):
-    """Parse the filename; it must be the kind the form says and, for sdists, the PEP 625 form."""
+    """Parse the filename; it must be the kind the form says.
+
+    An sdist may still carry the pre-PEP 625 name that setuptools wrote before
+    69.3 (its name part unnormalized); the result says so in `pep625`.
+    """
     if filename.endswith(".whl"):
         if filetype != "bdist_wheel":
             raise InvalidUpload(f"Invalid file: {filename!r} is a wheel but 'filetype' says {filetype!r}.")
@@ -53,10 +67,12 @@ def parse_dist_filename(filename, *, filetype):
         name, version = parse_sdist_filename(filename)
     except (InvalidSdistFilename, InvalidVersion) as error:
         raise InvalidUpload(f"Invalid source distribution filename ({error}).") from None
-    expected = f"{name.replace('-', '_')}-{version}.tar.gz"
-    if filename != expected:
-        raise InvalidUpload(f"Filename {filename!r} is not the PEP 625 form; it should be {expected!r}.")
-    return DistFilename(name, version, "sdist", "source")
+    return DistFilename(name, version, "sdist", "source", pep625=filename == pep625_sdist_filename(name, version))
+
+
+def pep625_sdist_filename(name, version):
+    """The sdist filename PEP 625 asks for: the normalized name with underscores."""
+    return f"{name.replace('-', '_')}-{version}.tar.gz"
 
 
 def check_filename_matches(dist, *, name, version):
@@ -120,14 +136,25 @@ def is_identical(existing, *, sha256, blake2_256):
     return existing.sha256_digest == sha256 and existing.blake2_256_digest == blake2_256
 
 
+def _reuse_advice():
+    # flit and poetry rebuild on every publish, so a re-run of an unchanged
+    # release job sends other bytes under the same name: say what to do.
+    return (
+        "A filename can never be reused: bump the version, or publish a post-release such as 1.0.post1. "
+        f"See {help_url('file-name-reuse')} for more information."
+    )
+
+
 def check_not_existing(*, filename, blake2_256, exists):
     if exists:
-        raise InvalidUpload(f"File already exists ({filename!r}, with blake2_256 hash {blake2_256!r}).")
+        raise InvalidUpload(
+            f"File already exists ({filename!r}, with blake2_256 hash {blake2_256!r}). {_reuse_advice()}"
+        )
 
 
 def check_filename_unused(*, used):
     if used:
-        raise InvalidUpload("This filename has already been used, use a different version.")
+        raise InvalidUpload(f"This filename has already been used, use a different version. {_reuse_advice()}")
 
 
 def check_one_sdist(*, packagetype, release_has_sdist):
