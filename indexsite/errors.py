@@ -1,4 +1,5 @@
-"""The site's own error pages: 403, 403 for a failed CSRF check, 404, 429, 500.
+"""The site's own error pages: 403, 403 for a failed CSRF check, 404, 500 (429 is
+accounts/rate_limited.html, answered by the rate limits themselves).
 
 The 500 page renders without a request, so no context processor (and no
 database query: no session, no user) can fail a second time while showing it.
@@ -34,10 +35,3 @@ def csrf_failure(request, reason=""):
 def server_error(request):
     return HttpResponseServerError(loader.get_template("500.html").render(_site()))
 
-
-def too_many_requests(request, message="", retry_after=None):
-    """A 429 page; rate limits call it with their own message and Retry-After seconds."""
-    response = render(request, "429.html", {"message": message}, status=429)
-    if retry_after:
-        response["Retry-After"] = str(int(retry_after))
-    return response
