@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from . import selectors, services
 from .errors import AccountError
@@ -50,7 +51,7 @@ def register(request):
                 request=request, username=data["username"], name=data["name"], email=data["email"], password=data["password1"]
             )
         except IntegrityError:  # lost a race for the same username or email
-            form.add_error(None, "This username or email address was just taken. Choose another one.")
+            form.add_error(None, gettext("This username or email address was just taken. Choose another one."))
         else:
             services.user_login(request=request, user=user, method="password")
             messages.success(
@@ -75,7 +76,7 @@ def login(request):
             return rate_limited_response(request, "accounts/login.html", context, error)
         user = authenticate(request, username=login_text, password=form.cleaned_data["password"])
         if user is None:
-            form.add_error(None, "The username or email and password you entered do not match an account.")
+            form.add_error(None, gettext("The username or email and password you entered do not match an account."))
         else:
             login_failures.refund(*keys)
             if settings.LOGIN_SECOND_STEP:
@@ -99,7 +100,7 @@ def verify_email(request):
     except AccountError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Email address {email.email} verified.")
+        messages.success(request, gettext("Email address %(email)s verified.") % {"email": email.email})
     return redirect("accounts:manage" if request.user.is_authenticated else "accounts:login")
 
 
@@ -135,7 +136,7 @@ def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.password_change(request=request, user=request.user, new_password=form.cleaned_data["new_password1"])
-        messages.success(request, "Your password has been changed. Your other sessions have been logged out.")
+        messages.success(request, gettext("Your password has been changed. Your other sessions have been logged out."))
         return redirect("accounts:manage")
     return render(request, "accounts/password_change.html", {"form": form})
 

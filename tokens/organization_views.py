@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext, gettext_lazy
 
 from mfa.decorators import reauthentication_required, two_factor_required
 from organizations.access import MANAGERS, managed_organization
@@ -34,10 +35,10 @@ class OrganizationTokenForm(TokenCreateForm):
             ("account", "All projects of the organisation, present and future"),
             ("projects", "Only the projects chosen below"),
         ]
-        self.fields["projects"].label = "The organisation's projects"
+        self.fields["projects"].label = gettext_lazy("The organisation's projects")
         self.fields["projects"].choices = [(name, name) for name in self.own_projects]
         self.fields["projects"].help_text = "" if self.own_projects else "The organisation has no projects yet."
-        self.fields["name"].help_text = "What the token is for. Unique among the organisation's tokens."
+        self.fields["name"].help_text = gettext_lazy("What the token is for. Unique among the organisation's tokens.")
         self.fields["new_projects"].help_text = (
             "Projects that do not exist yet, separated by commas or spaces. "
             "The token may create them, owned by the organisation, on its first upload."
@@ -104,7 +105,7 @@ def organization_token_revoke(request, organization, role, identifier):
     token = _token(organization, identifier)
     if request.method == "POST":
         services.token_revoke(request=request, token=token, reason=APIToken.RevokeReason.OWNER)
-        messages.success(request, f"Token “{token.name}” ({token.identifier}) revoked. It no longer works.")
+        messages.success(request, gettext("Token “%(name)s” (%(identifier)s) revoked. It no longer works.") % {"name": token.name, "identifier": token.identifier})
         return redirect("tokens:organization", name=organization.name)
     context = {"token": token, "action": "revoke", "back_url": _back(organization)}
     return render(request, "tokens/confirm.html", context)

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -28,8 +28,8 @@ from .errors import DuplicateTokenName, TokenError
 from .forms import TokenCreateForm
 from .models import APIToken
 
-SHOWN_ALREADY = _("That token was already shown once and cannot be shown again. Rotate it or create a new one if you lost it.")
-VERIFIED_EMAIL_REQUIRED = "Verify your primary email address before creating or managing API tokens."
+SHOWN_ALREADY = gettext_lazy("That token was already shown once and cannot be shown again. Rotate it or create a new one if you lost it.")
+VERIFIED_EMAIL_REQUIRED = gettext_lazy("Verify your primary email address before creating or managing API tokens.")
 
 
 def verified_email_required(view):
@@ -113,7 +113,7 @@ def token_revoke(request, identifier):
     token = _own_token(request, identifier)
     if request.method == "POST":
         services.token_revoke(request=request, token=token, reason=APIToken.RevokeReason.OWNER)
-        messages.success(request, f"Token “{token.name}” ({token.identifier}) revoked. It no longer works.")
+        messages.success(request, gettext("Token “%(name)s” (%(identifier)s) revoked. It no longer works.") % {"name": token.name, "identifier": token.identifier})
         return redirect("tokens:manage")
     return render(request, "tokens/confirm.html", {"token": token, "action": "revoke"})
 
