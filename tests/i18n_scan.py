@@ -81,3 +81,19 @@ PROPER_NAMES = {
     "UTC", "JSON", "Python", "SHA256", "SHA-256", "GitHub Actions", "GitLab CI/CD", "Google Cloud", "ActiveState",
     "pip", "twine", "uv", "TOTP", "WebAuthn", "URL", "PyPI", "OIDC", "indexsite", "Admin",
 }
+
+
+def unmarked_mail_strings(source):
+    """[(line, text)] of a plain-text mail template's words outside {% translate %} / {% blocktranslate %}."""
+    found = []
+    in_translate = False
+    for token in Lexer(source).tokenize():
+        if token.token_type == TokenType.BLOCK:
+            name = token.contents.split()[0] if token.contents.split() else ""
+            if name in ("blocktranslate", "blocktrans"):
+                in_translate = True
+            elif name in ("endblocktranslate", "endblocktrans"):
+                in_translate = False
+        elif token.token_type == TokenType.TEXT and not in_translate and LETTER.search(token.contents):
+            found.append((token.lineno, " ".join(token.contents.split())))
+    return found

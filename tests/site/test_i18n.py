@@ -8,7 +8,7 @@ import polib
 import pytest
 from django.conf import settings
 
-from tests.i18n_scan import unmarked_strings
+from tests.i18n_scan import unmarked_mail_strings, unmarked_strings
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 LOCALES = Path(settings.BASE_DIR) / "locale"
@@ -23,10 +23,20 @@ def test_every_visible_template_string_is_marked_for_translation():
     assert not unmarked, f"Mark these with {{% translate %}} or {{% blocktranslate %}}: {unmarked}"
 
 
+def test_every_mail_is_marked_for_translation():
+    unmarked = {}
+    for path in sorted(TEMPLATES.rglob("mail/*.txt")):
+        found = unmarked_mail_strings(path.read_text())
+        if found:
+            unmarked[str(path.relative_to(TEMPLATES))] = found
+    assert not unmarked, f"Mark these with {{% blocktranslate %}}: {unmarked}"
+
+
 def test_the_scan_notices_an_unmarked_string():
     assert unmarked_strings('{% load i18n %}<p>{% translate "Fine" %}</p><p>Not marked</p>') == [(1, "Not marked")]
     assert unmarked_strings('<button aria-label="Close">×</button>') == [(1, "Close")]
     assert unmarked_strings("<pre><code>pip install x</code></pre>{# a comment #}") == []
+    assert unmarked_mail_strings("Hello {{ user }},\n{% translate 'Fine' %}") == [(1, "Hello")]
 
 
 @pytest.mark.parametrize("language", ["de", "es"])
