@@ -18,18 +18,24 @@ from tokens.publishing import services as publishing_services
 from .collaboration.notify import collaborators, notify_collaborators
 from .collaboration.selectors import require_owner
 from .errors import InvalidAction
+from .index import rendering
 from .models import File, JournalEntry, Project, ProjectRole, Release
 from . import storage
 
 
-def journal_record(*, project, action, user=None):
-    """Record a change installers can see and bump the project's serial to it."""
+def journal_record(*, project, action, user=None, index=False):
+    """Record a change installers can see and bump the project's serial to it.
+
+    The cached documents of the project (and, with `index`, of the root index,
+    for changes to the list of projects) go out of date, at the edge too.
+    """
     entry = JournalEntry.objects.create(
         project_name=project.normalized_name, action=action, user=user if user and user.pk else None
     )
     if project.pk:
         Project.objects.filter(pk=project.pk).update(last_serial=entry.id)
     project.last_serial = entry.id
+    rendering.project_changed(name=project.normalized_name, index=index)
     return entry
 
 
@@ -45,7 +51,7 @@ def project_create(*, request=None, user, name, token_identifier=""):
     with transaction.atomic():
         project = Project.objects.create(name=name, normalized_name=canonicalize_name(name))
         ProjectRole.objects.create(project=project, user=user, role=ProjectRole.Role.OWNER)
-        journal_record(project=project, action="create", user=user)
+        journal_record(project=project, action="create", user=user, index=True)
         details = {"created_by": user.username}
         if token_identifier:
             details["token_id"] = token_identifier
@@ -74,7 +80,7 @@ def project_remove(*, request=None, user, project, staff=False):
         if not staff:
             require_owner(user=user, project=project)
         paths = list(File.objects.filter(release__project=project).values_list("path", flat=True))
-        journal_record(project=project, action="remove project", user=user)
+        journal_record(project=project, action="remove project", user=user, index=True)
         record_event(
             tag=EventTag.PROJECT_REMOVE,
             request=request,
@@ -150,7 +156,7 @@ def _project_status_set(*, request, user, project, change):
             raise InvalidAction(change.refusals[project.status].format(name=project.name))
         project.status = change.to
         project.save(update_fields=["status"])
-        journal_record(project=project, action=change.journal, user=user)
+        journal_record(project=project, action=change.journal, user=user, index=True)
         record_event(tag=change.tag, request=request, user=user, project_name=project.normalized_name)
     return project
 
