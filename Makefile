@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 # Local development runs in DEBUG (a development secret key, mail to var/mail/).
 export DEBUG ?= 1
 
-.PHONY: run test setup migrate clean clients-table screenshots messages
+.PHONY: run test setup migrate clean clients-table bench screenshots messages
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -49,3 +49,8 @@ messages: setup
 
 clean:
 	rm -rf $(VENV)
+
+# Performance beside devpi-server and pypiserver (not part of `make test`):
+# BENCH_ARGS="--rounds 1 --seconds 2" for a quick look, "--scale 100000" for the root index at scale.
+bench: setup
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

@@ -17,14 +17,22 @@ class PermissionsPolicyMiddleware:
         return response
 
 
-# What machines read (installers, uploaders, OIDC) answers the same in every
-# language, so it skips the language negotiation and its Vary header.
-MACHINE_PREFIXES = ("/simple/", "/files/", "/pypi/", "/legacy", "/_/")
-
-
 class PageLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware for pages only.
+
+    What machines read (installers, uploaders, OIDC) answers the same in every
+    language, so it skips the language negotiation and its Vary header. In
+    production indexsite.wsgi already sends those paths past this middleware
+    (settings.MACHINE_MIDDLEWARE); this covers the rest (`/legacy` without its
+    slash, `/_/` endpoints, the development server).
+    """
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.machine_prefixes = (*settings.MACHINE_PATH_PREFIXES, "/legacy", "/_/")
+
     def process_request(self, request):
-        if request.path_info.startswith(MACHINE_PREFIXES):
+        if request.path_info.startswith(self.machine_prefixes):
             request._machine_path = True
             return
         super().process_request(request)

@@ -73,6 +73,12 @@ MIDDLEWARE = [
     "indexsite.middleware.PermissionsPolicyMiddleware",
 ]
 
+# Machine endpoints (the simple and JSON APIs, files, uploads) never use a
+# session, a CSRF cookie, messages or the logged-in user: indexsite.wsgi sends
+# them through this shorter chain.
+MACHINE_PATH_PREFIXES = ("/simple/", "/files/", "/pypi/", "/legacy/")
+MACHINE_MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+
 ROOT_URLCONF = "indexsite.urls"
 WSGI_APPLICATION = "indexsite.wsgi.application"
 
@@ -97,6 +103,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Connections are kept between requests (seconds; 0 closes each at the end of
+# its request) and checked before reuse, so a restarted database costs one error-free reconnect.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the server read while a long upload commits.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -203,6 +213,20 @@ if env.str("FILE_STORAGE", default="local") == "s3":
             "default_acl": None,
         },
     }
+
+# How file bytes leave the site: "stream" (by this process), "x-accel-redirect"
+# (nginx serves FILE_ACCEL_PREFIX + path from an internal location),
+# "x-sendfile" (Apache/lighttpd serve MEDIA_ROOT/path) or "redirect" (to the
+# storage's own URL; the default with FILE_STORAGE=s3).
+FILE_SERVE = env.str(
+    "FILE_SERVE", default="redirect" if env.str("FILE_STORAGE", default="local") == "s3" else "stream"
+)
+if FILE_SERVE not in ("stream", "x-accel-redirect", "x-sendfile", "redirect"):
+    raise ValueError(f"FILE_SERVE={FILE_SERVE!r}: expected stream, x-accel-redirect, x-sendfile or redirect")
+FILE_ACCEL_PREFIX = env.str("FILE_ACCEL_PREFIX", default="/_stored/")
+# Edge caches (Varnish) to purge after a project changes: URLs that accept
+# PURGE with an xkey-purge header (deploy/varnish.vcl). Empty: no purges.
+CACHE_PURGE_URLS = env.list("CACHE_PURGE_URLS", default=[])
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -1,16 +1,37 @@
-"""
-WSGI config for indexsite project.
+"""The WSGI application: machine endpoints on a short middleware chain, everything else on the full one.
 
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
+Clients of the simple API, the JSON API, files and uploads never carry a
+session or a CSRF token, so their requests skip the session, CSRF, auth, OTP
+and messages middleware (settings.MACHINE_PATH_PREFIXES, MACHINE_MIDDLEWARE).
 """
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
 
-os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'indexsite.settings')
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "indexsite.settings")
+django.setup(set_prefix=False)
 
-application = get_wsgi_application()
+
+class MachineHandler(WSGIHandler):
+    """Django's handler with settings.MACHINE_MIDDLEWARE in place of MIDDLEWARE."""
+
+    def load_middleware(self, is_async=False):
+        full = settings.MIDDLEWARE
+        settings.MIDDLEWARE = settings.MACHINE_MIDDLEWARE
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = full
+
+
+site = WSGIHandler()
+machine = MachineHandler()
+_prefixes = tuple(settings.MACHINE_PATH_PREFIXES)
+
+
+def application(environ, start_response):
+    handler = machine if environ.get("PATH_INFO", "").startswith(_prefixes) else site
+    return handler(environ, start_response)

@@ -133,8 +133,20 @@ def file_get_visible(*, path):
     Files of quarantined projects are not served. Metadata exists only for files
     that advertise it.
     """
-    visible_files = File.objects.filter(release__project__in=Project.objects.filter(VISIBLE)).only(
-        "path", "size", "sha256_digest", "metadata_sha256", "upload_time", "filename"
+    visible_files = (
+        File.objects.filter(release__project__in=Project.objects.filter(VISIBLE))
+        .select_related("release__project")
+        .only(
+            "path",
+            "size",
+            "sha256_digest",
+            "metadata_sha256",
+            "upload_time",
+            "filename",
+            "release__id",
+            "release__project__id",
+            "release__project__normalized_name",
+        )
     )
     file = visible_files.filter(path=path).first()
     if file is not None:

@@ -18,12 +18,17 @@ from tokens.publishing import services as publishing_services
 from .collaboration.notify import collaborators, notify_collaborators
 from .collaboration.selectors import require_owner
 from .errors import InvalidAction
+from .index import rendering
 from .models import File, JournalEntry, ProhibitedProjectName, Project, ProjectRole, Release
 from . import storage
 
 
-def journal_record(*, project, action, user=None):
-    """Record a change installers can see and bump the project's serial to it."""
+def journal_record(*, project, action, user=None, index=False):
+    """Record a change installers can see and bump the project's serial to it.
+
+    The cached documents of the project (and, with `index`, of the root index,
+    for changes to the list of projects) go out of date, at the edge too.
+    """
     entry = JournalEntry.objects.create(
         project_name=project.normalized_name, action=action, user=user if user and user.pk else None
     )
@@ -32,6 +37,7 @@ def journal_record(*, project, action, user=None):
         # took a smaller id may commit after one with a larger id. Never move back.
         Project.objects.filter(pk=project.pk).update(last_serial=Greatest(F("last_serial"), Value(entry.id)))
     project.last_serial = max(project.last_serial or 0, entry.id)
+    rendering.project_changed(name=project.normalized_name, index=index)
     return entry
 
 
@@ -58,7 +64,7 @@ def project_create(*, request=None, user, name, token_identifier="", organizatio
         )
         if organization is None:
             ProjectRole.objects.create(project=project, user=user, role=ProjectRole.Role.OWNER)
-        journal_record(project=project, action="create", user=user)
+        journal_record(project=project, action="create", user=user, index=True)
         details = {"created_by": user.username if user else f"organisation {organization.name}"}
         if token_identifier:
             details["token_id"] = token_identifier
@@ -96,7 +102,7 @@ def project_remove(*, request=None, user, project, staff=False):
         if not staff:
             require_owner(user=user, project=project)
         paths = list(File.objects.filter(release__project=project).values_list("path", flat=True))
-        journal_record(project=project, action="remove project", user=user)
+        journal_record(project=project, action="remove project", user=user, index=True)
         record_event(
             tag=EventTag.PROJECT_REMOVE,
             request=request,
@@ -172,7 +178,7 @@ def _project_status_set(*, request, user, project, change):
             raise InvalidAction(change.refusals[project.status].format(name=project.name))
         project.status = change.to
         project.save(update_fields=["status"])
-        journal_record(project=project, action=change.journal, user=user)
+        journal_record(project=project, action=change.journal, user=user, index=True)
         record_event(tag=change.tag, request=request, user=user, project_name=project.normalized_name)
     return project
 

@@ -1,29 +1,62 @@
-"""Rendered documents cached until their project changes.
+"""Rendered documents, cached until what they show changes.
 
-A page is keyed by what it shows: the project (its id and creation time, so a
-re-created name never hits an old entry), its `last_serial` (bumped by every
-change a client can see), its status, the representation and the site's origin
-(file URLs are absolute). Nothing is re-rendered until the project changes, and
-the same key gives the ETag, so a conditional request is answered without
-reading the cache at all.
+Each project name (and the root index) has a *generation* in the shared cache:
+a number that every write changing what installers see increments
+(`project_changed`). A document is cached under a key made of the name, its
+generation, the representation and the site's origin, so a hit costs one cache
+read for the generation and no database query; the same key gives the ETag,
+so a conditional request is answered from the generation alone.
+
+Why this stays correct under concurrency: a reader reads the generation
+*before* it reads the database, and a writer increments it inside its
+transaction and again after the commit. A document built from data older
+than a commit is therefore only ever stored under a generation that commit
+has already left behind. A lost generation (cache eviction) starts again from
+a random number, so it never meets an old entry.
+
+The bodies of the latest documents are also kept in this process (bounded by
+`LOCAL_BYTES`), so the large root index is not read back from the cache on
+every request.
 """
 
 import hashlib
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import timezone
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse
 
+from . import edge
+
 # Bump when the output format changes, so a deploy never serves old renderings.
-RENDER_VERSION = 3
+RENDER_VERSION = 4
 # Entries never go stale (the key changes instead); the timeout only lets the
-# cache forget projects nobody asks for.
+# cache forget documents nobody asks for.
 CACHE_TIMEOUT = 60 * 60 * 24
 # Short, so a client that caches (uv honours Cache-Control) sees new uploads
 # within a minute; ETags make revalidation cheap.
 INDEX_MAX_AGE = getattr(settings, "SIMPLE_INDEX_MAX_AGE", 60)
+# The generation name of the root index (no project is called "*").
+INDEX = "*"
+LOCAL_BYTES = 64 * 1024 * 1024
+
+_GENERATION = "packages:gen:"
+
+
+@dataclass
+class Document:
+    """A cached answer: status, body and the headers that go with it (serial, redirect target)."""
+
+    status: int
+    body: bytes
+    serial: int | None = None
+    headers: dict = field(default_factory=dict)
 
 
 def origin(request):
@@ -31,22 +64,38 @@ def origin(request):
     return request.build_absolute_uri("/").rstrip("/")
 
 
-def project_key(request, project, representation):
-    parts = (
-        RENDER_VERSION,
-        representation,
-        project.pk,
-        project.created.timestamp(),
-        project.normalized_name,
-        project.last_serial,
-        project.status,
-        origin(request),
-    )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+def generation(name):
+    """The current generation of `name` (a normalized project name, or INDEX)."""
+    key = _GENERATION + name
+    value = cache.get(key)
+    if value is None:
+        value = secrets.randbits(62)
+        if not cache.add(key, value, timeout=None):
+            value = cache.get(key)  # another process started it first
+    return value
 
 
-def index_key(request, representation, serial, count):
-    parts = (RENDER_VERSION, "index", representation, serial, count, origin(request))
+def _bump(names):
+    for name in names:
+        try:
+            cache.incr(_GENERATION + name)
+        except ValueError:
+            pass  # no generation yet: the next reader starts a fresh one
+
+
+def project_changed(*, name, index=False):
+    """Make cached documents of project `name` (and of the root index with `index`) out of date.
+
+    Called inside the transaction of the change and run again after it commits.
+    """
+    names = [name, INDEX] if index else [name]
+    _bump(names)
+    transaction.on_commit(lambda: _bump(names))
+    edge.purge_after_commit(edge.keys_for(name, index=index))
+
+
+def document_key(request, name, variant):
+    parts = (RENDER_VERSION, name, generation(name), variant, origin(request))
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
@@ -54,14 +103,50 @@ def etag_for(key):
     return f'"{key[:32]}"'
 
 
+class _LocalBodies:
+    """The most recently used documents of this process, at most LOCAL_BYTES of bodies."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.size = 0
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            document = self.entries.get(key)
+            if document is not None:
+                self.entries.move_to_end(key)
+            return document
+
+    def put(self, key, document):
+        if len(document.body) > self.limit:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = document
+            self.size += len(document.body)
+            while self.size > self.limit:
+                _, old = self.entries.popitem(last=False)
+                self.size -= len(old.body)
+
+
+_local = _LocalBodies(LOCAL_BYTES)
+
+
 def cached(key, build):
-    """The document cached under `key`, built (as bytes) by `build()` on a miss."""
+    """The Document cached under `key`, built by `build()` on a miss."""
+    document = _local.get(key)
+    if document is not None:
+        return document
     cache_key = f"packages:doc:{key}"
-    body = cache.get(cache_key)
-    if body is None:
-        body = build()
-        cache.set(cache_key, body, timeout=CACHE_TIMEOUT)
-    return body
+    document = cache.get(cache_key)
+    if document is None:
+        document = build()
+        cache.set(cache_key, document, timeout=CACHE_TIMEOUT)
+    _local.put(key, document)
+    return document
 
 
 class FileURLs:

@@ -6,9 +6,12 @@ of queries and, once a project's page is built, no rendering until it changes.
 """
 
 import logging
+from pathlib import Path
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import HttpResponse, HttpResponsePermanentRedirect, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -16,14 +19,25 @@ from django.views.decorators.http import require_safe
 from packaging.utils import canonicalize_name
 
 from .. import selectors
-from . import jsonapi, rendering, simple
+from . import edge, jsonapi, rendering, simple
 
 logger = logging.getLogger(__name__)
 
 SIMPLE_CACHE_CONTROL = f"max-age={rendering.INDEX_MAX_AGE}, public"
 # A file's URL names its content (blake2 path), so its bytes never change.
 FILE_CACHE_CONTROL = "max-age=31536000, public, immutable"
+# Signed bucket URLs expire (an hour by default): a redirect to one is kept for less.
+FILE_REDIRECT_CACHE_CONTROL = "max-age=300, public"
 STREAM_CHUNK = 64 * 1024
+# FILE_SERVE: which header hands the bytes to the front server.
+ACCEL_HEADERS = {"x-accel-redirect": "X-Accel-Redirect", "x-sendfile": "X-Sendfile"}
+
+
+def _accel_target(path):
+    """What the front server serves: nginx an internal URI, Apache/lighttpd a file path."""
+    if settings.FILE_SERVE == "x-sendfile":
+        return str(Path(settings.MEDIA_ROOT) / path)
+    return settings.FILE_ACCEL_PREFIX.rstrip("/") + "/" + quote(path, safe="/")
 
 
 def _text(status, message, headers=None):
@@ -46,19 +60,41 @@ def _canonical_redirect(request, url):
     return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
-def _document(request, *, key, build, content_type, serial=None, cache_control=SIMPLE_CACHE_CONTROL, vary=True):
-    """A cached document answered with ETag, conditional GET and the shared headers."""
+def _answer(request, *, name, variant, build, content_type, vary=True, keys=None):
+    """The cached Document of `name`/`variant` as a response: ETag, conditional GET, cache headers.
+
+    A hit costs no database query; `build()` runs only when the project changed.
+    """
+    key = rendering.document_key(request, name, variant)
     etag = rendering.etag_for(key)
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        response = HttpResponse(rendering.cached(key, build), content_type=content_type)
-    response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = cache_control
+        document = rendering.cached(key, build)
+        if document.status == 200:
+            response = HttpResponse(document.body, content_type=content_type)
+            response.headers["ETag"] = etag
+            if document.serial is not None:
+                response.headers["X-PyPI-Last-Serial"] = str(document.serial)
+        else:
+            response = HttpResponse(
+                document.body, status=document.status, content_type="text/plain; charset=utf-8"
+            )
+        _set_headers(response, document.headers)
+    else:
+        response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = SIMPLE_CACHE_CONTROL
     if vary:
         response.headers["Vary"] = "Accept"
-    if serial is not None:
-        response.headers["X-PyPI-Last-Serial"] = str(serial)
+    edge.set_headers(response, keys or edge.keys_for(name))
     return response
+
+
+def _missing(message):
+    return rendering.Document(404, f"Not Found: {message}\n".encode())
+
+
+def _moved(url):
+    return rendering.Document(301, b"", headers={"Location": url})
 
 
 def _not_acceptable():
@@ -75,14 +111,18 @@ def simple_index(request):
         representation = simple.negotiate(request)
     except simple.NotAcceptable:
         return _not_acceptable()
-    serial, count = selectors.index_fingerprint()
-    key = rendering.index_key(request, representation, serial, count)
-    return _document(
+
+    def build():
+        serial, _ = selectors.index_fingerprint()
+        return rendering.Document(200, simple.index_document(request, representation), serial)
+
+    return _answer(
         request,
-        key=key,
-        build=lambda: simple.index_document(request, representation),
+        name=rendering.INDEX,
+        variant=representation,
+        build=build,
         content_type=simple.CONTENT_TYPES[representation],
-        serial=serial,
+        keys=[edge.ALL_PROJECTS],
     )
 
 
@@ -96,66 +136,75 @@ def simple_detail(request, name, canonical_view="packages:simple-detail"):
         representation = simple.negotiate(request)
     except simple.NotAcceptable:
         return _not_acceptable()
-    project = selectors.project_get_visible(name=normalized)
-    if project is None:
-        response = _not_found(f"no project named {name!r}.")
-        response.headers["Vary"] = "Accept"
-        return response
-    return _document(
+
+    def build():
+        project = selectors.project_get_visible(name=normalized)
+        if project is None:
+            return _missing(f"no project named {name!r}.")
+        body = simple.project_document(request, project, representation)
+        return rendering.Document(200, body, project.last_serial)
+
+    return _answer(
         request,
-        key=rendering.project_key(request, project, representation),
-        build=lambda: simple.project_document(request, project, representation),
+        name=normalized,
+        variant=representation,
+        build=build,
         content_type=simple.CONTENT_TYPES[representation],
-        serial=project.last_serial,
     )
 
 
 # -- JSON API -----------------------------------------------------------------
 
 
-@require_safe
-def json_project(request, name):
-    project = selectors.project_get_visible(name=name)
-    if project is None:
-        return _not_found(f"no project named {name!r}.")
-    if name != project.normalized_name:
-        return _canonical_redirect(request, reverse("packages:json-project", args=[project.normalized_name]))
-    response = _document(
-        request,
-        key=rendering.project_key(request, project, "json-api"),
-        # A project whose releases were all removed has no JSON document (404, as on PyPI).
-        build=lambda: jsonapi.project_document(request, project) or b"",
-        content_type="application/json",
-        serial=project.last_serial,
-        vary=False,
-    )
-    if response.status_code == 200 and not response.content:
-        return _not_found(f"project {project.name!r} has no releases.")
-    response.headers["Access-Control-Allow-Origin"] = "*"
+def _json_answer(request, name, variant, build):
+    response = _answer(request, name=name, variant=variant, build=build, content_type="application/json", vary=False)
+    if response.status_code in (200, 304):
+        response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
 @require_safe
+def json_project(request, name):
+    normalized = canonicalize_name(name)
+    if name != normalized:
+        project = selectors.project_get_visible(name=name)
+        if project is None:
+            return _not_found(f"no project named {name!r}.")
+        return _canonical_redirect(request, reverse("packages:json-project", args=[project.normalized_name]))
+
+    def build():
+        project = selectors.project_get_visible(name=normalized)
+        if project is None:
+            return _missing(f"no project named {name!r}.")
+        body = jsonapi.project_document(request, project)
+        if body is None:
+            # A project whose releases were all removed has no JSON document (404, as on PyPI).
+            return _missing(f"project {project.name!r} has no releases.")
+        return rendering.Document(200, body, project.last_serial)
+
+    return _json_answer(request, normalized, "json-api", build)
+
+
+@require_safe
 def json_release(request, name, version):
-    project = selectors.project_get_visible(name=name)
-    if project is None:
-        return _not_found(f"no project named {name!r}.")
-    release = selectors.release_get(project=project, version=version)
-    if release is None:
-        return _not_found(f"project {project.name!r} has no release {version!r}.")
-    if name != project.normalized_name or version != release.version:
-        return _canonical_redirect(
-            request, reverse("packages:json-release", args=[project.normalized_name, release.version])
-        )
-    response = _document(
-        request,
-        key=rendering.project_key(request, project, f"json-api:{release.id}"),
-        build=lambda: jsonapi.release_document(request, project, release),
-        content_type="application/json",
-        serial=project.last_serial,
-        vary=False,
-    )
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    normalized = canonicalize_name(name)
+
+    def build():
+        project = selectors.project_get_visible(name=name)
+        if project is None:
+            return _missing(f"no project named {name!r}.")
+        release = selectors.release_get(project=project, version=version)
+        if release is None:
+            return _missing(f"project {project.name!r} has no release {version!r}.")
+        if name != project.normalized_name or version != release.version:
+            return _moved(reverse("packages:json-release", args=[project.normalized_name, release.version]))
+        body = jsonapi.release_document(request, project, release)
+        return rendering.Document(200, body, project.last_serial)
+
+    # The spelling is part of the variant: another spelling may be a redirect.
+    response = _json_answer(request, normalized, f"json-api:{name}:{version}", build)
+    if response.status_code == 301 and request.GET:
+        response.headers["Location"] += "?" + request.GET.urlencode()
     return response
 
 
@@ -210,6 +259,7 @@ def file_download(request, path):
     if file is None:
         return _not_found("no such file.")
     etag = f'"{file.metadata_sha256 if is_metadata else file.sha256_digest}"'
+    keys = [edge.project_key(file.release.project.normalized_name)]
     last_modified = file.upload_time.timestamp()
     headers = {
         "ETag": etag,
@@ -220,7 +270,18 @@ def file_download(request, path):
     response = get_conditional_response(request, etag=etag, last_modified=int(last_modified))
     if response is not None:
         _set_headers(response, headers)
-        return response
+        return edge.set_headers(response, keys)
+    if settings.FILE_SERVE == "redirect":
+        # The bucket serves the bytes; the signed URL outlives the redirect's max-age.
+        response = HttpResponseRedirect(default_storage.url(path))
+        response.headers["Cache-Control"] = FILE_REDIRECT_CACHE_CONTROL
+        return edge.set_headers(response, keys)
+    if settings.FILE_SERVE in ACCEL_HEADERS:
+        # The front server sends the bytes (ranges, HEAD, sendfile); this answer only authorises them.
+        response = HttpResponse(content_type="application/octet-stream")
+        _set_headers(response, headers)
+        response.headers[ACCEL_HEADERS[settings.FILE_SERVE]] = _accel_target(path)
+        return edge.set_headers(response, keys)
     try:
         handle = default_storage.open(path, "rb")
         size = file.size if not is_metadata else handle.size
@@ -251,4 +312,4 @@ def file_download(request, path):
     response.headers["Content-Length"] = str(length)
     if byte_range:
         response.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    return response
+    return edge.set_headers(response, keys)

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from packages.models import Project
+from packages.services import journal_record
 from tests.packages.factories import FileFactory, ProjectFactory, ReleaseFactory
 
 
@@ -143,8 +144,9 @@ def test_conditional_get_and_invalidation_by_serial(client, demo):
     assert client.get("/pypi/demo-pkg/json", HTTP_IF_NONE_MATCH=etag).status_code == 304
 
     ReleaseFactory(project=project, version="3.0")
-    Project.objects.filter(pk=project.pk).update(last_serial=43)
+    entry = journal_record(project=project, action="new release 3.0")
     response = client.get("/pypi/demo-pkg/json", HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200
     assert response.json()["info"]["version"] == "3.0"
-    assert response.json()["last_serial"] == 43
+    # The serial never moves back: the fixture's project already had a higher one than this entry.
+    assert response.json()["last_serial"] == max(42, entry.id) == Project.objects.get(pk=project.pk).last_serial

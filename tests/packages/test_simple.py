@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from packages.models import Project
+from packages.services import journal_record
 from tests.packages.factories import FileFactory, ProjectFactory, ReleaseFactory
 
 JSON = "application/vnd.pypi.simple.v1+json"
@@ -224,7 +225,7 @@ def test_etag_answers_304_until_the_project_changes(client, demo):
     assert unchanged.headers["Vary"] == "Accept"
 
     new = FileFactory(release__project=project, release__version="4.0")
-    Project.objects.filter(pk=project.pk).update(last_serial=8)
+    journal_record(project=project, action="add file")
     changed = client.get("/simple/demo/", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
@@ -239,16 +240,29 @@ def test_each_representation_has_its_own_etag(client, demo):
     assert as_json.headers["ETag"] != html.headers["ETag"]
 
 
-def test_page_is_rendered_once_per_serial(client, demo):
+def test_page_is_rendered_once_per_change(client, demo):
     project = demo[0]
     before = client.get("/simple/demo/").content
-    # A row written without bumping the serial is not seen: the page is not rebuilt.
+    # A row written without recording the change is not seen: the page is not rebuilt.
     sneaky = FileFactory(release__project=project, release__version="5.0")
 
     assert client.get("/simple/demo/").content == before
 
-    Project.objects.filter(pk=project.pk).update(last_serial=project.last_serial + 1)
+    journal_record(project=project, action="add file")
     assert sneaky.filename in client.get("/simple/demo/").content.decode()
+
+
+def test_a_change_to_one_project_leaves_the_others_and_the_index_cached(client, demo, db):
+    other = FileFactory(release__project__name="other").release.project
+    index = client.get("/simple/")
+    page = client.get("/simple/other/")
+
+    journal_record(project=demo[0], action="add file")
+
+    assert client.get("/simple/other/", HTTP_IF_NONE_MATCH=page.headers["ETag"]).status_code == 304
+    assert client.get("/simple/", HTTP_IF_NONE_MATCH=index.headers["ETag"]).status_code == 304
+    journal_record(project=other, action="quarantine enter", index=True)
+    assert client.get("/simple/", HTTP_IF_NONE_MATCH=index.headers["ETag"]).status_code == 200
 
 
 def _project_with_files(name, count):
@@ -266,11 +280,12 @@ def test_query_count_does_not_grow_with_files(client, db, django_assert_max_num_
     _project_with_files("large", 200)
 
     for name in ("small", "large"):
-        # Cold: project, cache lookup, files, versions, and the cache write (dbcache: a handful).
-        with django_assert_max_num_queries(10):
+        # Cold: project, files, versions, and the database cache's reads and writes
+        # (generation, document: about ten of its own).
+        with django_assert_max_num_queries(15):
             cold = client.get(f"/simple/{name}/", **headers)
-        # Warm: project and cache lookup only.
-        with django_assert_max_num_queries(2):
+        # Warm: the project's generation in the (database) cache only.
+        with django_assert_max_num_queries(1):
             warm = client.get(f"/simple/{name}/", **headers)
         assert cold.content == warm.content
         assert cold.content.count(b".whl") >= (10 if name == "small" else 200)
@@ -278,3 +293,19 @@ def test_query_count_does_not_grow_with_files(client, db, django_assert_max_num_
 
 def test_post_is_refused(client, demo):
     assert client.post("/simple/demo/").status_code == 405
+
+
+def test_a_cached_page_costs_no_database_query_with_a_shared_memory_cache(
+    client, demo, settings, django_assert_num_queries
+):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    first = client.get("/simple/demo/", HTTP_ACCEPT=PIP_ACCEPT)
+    client.get("/simple/")
+
+    with django_assert_num_queries(0):
+        again = client.get("/simple/demo/", HTTP_ACCEPT=PIP_ACCEPT)
+        not_modified = client.get("/simple/demo/", HTTP_IF_NONE_MATCH=first.headers["ETag"], HTTP_ACCEPT=PIP_ACCEPT)
+        index = client.get("/simple/")
+    assert again.content == first.content
+    assert not_modified.status_code == 304
+    assert b"demo" in index.content

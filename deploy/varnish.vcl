@@ -1,0 +1,71 @@
+vcl 4.1;
+# The edge in front of indexsite (production layout in README.md, "Production"):
+#   Varnish (this file) -> gunicorn (indexsite.wsgi) -> PostgreSQL + Redis + S3.
+# Machine responses carry `xkey` (project/<name>, all-projects) and
+# `Surrogate-Control: max-age=N`; they are kept that long and dropped at once
+# when the site sends `PURGE` with an `xkey-purge` header after a change
+# (CACHE_PURGE_URLS). Everything else passes straight through.
+# Needs Debian's varnish and varnish-modules (for xkey).
+
+import std;
+import xkey;
+
+backend default {
+    .host = "127.0.0.1";
+    .port = "8000";
+}
+
+acl purgers {
+    "127.0.0.1";
+    "::1";
+}
+
+sub vcl_recv {
+    if (req.method == "PURGE") {
+        if (client.ip !~ purgers) {
+            return (synth(403, "Forbidden"));
+        }
+        if (!req.http.xkey-purge) {
+            return (synth(400, "xkey-purge header required"));
+        }
+        set req.http.n-gone = xkey.purge(req.http.xkey-purge);
+        return (synth(200, "Purged " + req.http.n-gone));
+    }
+    if (req.method != "GET" && req.method != "HEAD") {
+        return (pass);
+    }
+    # Only the machine endpoints are cached; pages carry sessions.
+    if (req.url !~ "^/(simple|files|pypi)/") {
+        return (pass);
+    }
+    # Machine answers never depend on cookies or credentials.
+    unset req.http.Cookie;
+    if (req.http.Authorization) {
+        return (pass);
+    }
+    return (hash);
+}
+
+sub vcl_backend_response {
+    if (!beresp.http.xkey) {
+        set beresp.uncacheable = true;
+        set beresp.ttl = 0s;
+        return (deliver);
+    }
+    if (beresp.http.Surrogate-Control ~ "max-age=[0-9]+") {
+        set beresp.ttl = std.duration(regsub(beresp.http.Surrogate-Control, ".*max-age=([0-9]+).*", "\1") + "s", 0s);
+    }
+    set beresp.grace = 0s;
+}
+
+sub vcl_deliver {
+    # The keys are for this cache only; clients keep Cache-Control.
+    unset resp.http.xkey;
+    unset resp.http.Surrogate-Key;
+    unset resp.http.Surrogate-Control;
+    if (obj.hits > 0) {
+        set resp.http.X-Cache = "HIT";
+    } else {
+        set resp.http.X-Cache = "MISS";
+    }
+}

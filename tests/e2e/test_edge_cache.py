@@ -1,0 +1,104 @@
+"""Varnish (deploy/varnish.vcl) in front of the live server: hits, and changes visible through it at once.
+
+Needs Debian's varnish and varnish-modules (.ci/run installs them); without
+them the test is skipped unless REQUIRE_VARNISH is set, as CI sets it.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from packages.models import Project, Release
+from packages.services import project_quarantine_enter, release_yank
+
+from . import clients
+from .conftest import Dists, make_token
+
+pytestmark = pytest.mark.e2e
+VCL = Path(__file__).resolve().parents[2] / "deploy" / "varnish.vcl"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def varnish(server, settings, tmp_path):
+    """Varnish on a free loopback port in front of the live server; the site purges it after changes."""
+    if not shutil.which("varnishd"):
+        if os.environ.get("REQUIRE_VARNISH"):
+            pytest.fail("varnishd is missing: apt-get install varnish varnish-modules")
+        pytest.skip("varnishd is not installed (apt-get install varnish varnish-modules)")
+    backend_port = server.rsplit(":", 1)[1]
+    workdir = tmp_path / "varnish"
+    workdir.mkdir()
+    os.chmod(tmp_path, 0o755)
+    os.chmod(workdir, 0o755)
+    vcl = workdir / "test.vcl"
+    vcl.write_text(VCL.read_text().replace('"8000"', f'"{backend_port}"'))
+    port = _free_port()
+    process = subprocess.Popen(
+        ["varnishd", "-F", "-a", f"127.0.0.1:{port}", "-f", str(vcl), "-n", str(workdir / "n"),
+         "-s", "malloc,32m", "-T", "none", "-j", "none"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://localhost:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            requests.get(url + "/simple/", timeout=5)
+            break
+        except requests.ConnectionError:
+            if process.poll() is not None or time.time() > deadline:
+                process.kill()
+                pytest.fail(f"varnishd did not start: {process.stdout.read().decode(errors='replace')}")
+            time.sleep(0.2)
+    settings.CACHE_PURGE_URLS = [f"http://127.0.0.1:{port}/"]
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+def test_varnish_caches_and_every_change_shows_through_it_at_once(varnish, server, dists, env, uploader):
+    token = make_token(uploader, "e2e-alpha")
+    assert clients.twine_upload(server, dists.alpha_1, password=token, env=env).returncode == 0
+    page = f"{varnish}/simple/e2e-alpha/"
+
+    first = requests.get(page)
+    second = requests.get(page)
+    assert first.status_code == second.status_code == 200
+    assert second.headers["X-Cache"] == "HIT"
+    assert second.text == first.text
+    assert "xkey" not in second.headers  # the keys stay inside the edge
+
+    # An upload: the new version is listed through the edge at once.
+    new_wheel = Dists.wheel(dists.alpha_2).name
+    assert new_wheel not in second.text
+    assert clients.twine_upload(server, dists.alpha_2, password=token, env=env).returncode == 0
+    after_upload = requests.get(page)
+    assert new_wheel in after_upload.text
+    assert requests.get(page).headers["X-Cache"] == "HIT"
+
+    # A yank: the file is marked yanked through the edge at once.
+    release = Release.objects.get(project__normalized_name="e2e-alpha", version="2.0")
+    release_yank(user=uploader, release=release, reason="broken build")
+    assert 'data-yanked="broken build"' in requests.get(page).text
+
+    # A quarantine: the project, its JSON and its files are gone from the edge at once.
+    file_url = f"{varnish}/files/{release.files.first().path}"
+    assert requests.get(file_url).status_code == 200
+    assert requests.get(f"{varnish}/pypi/e2e-alpha/json").status_code == 200
+    project_quarantine_enter(user=uploader, project=Project.objects.get(normalized_name="e2e-alpha"))
+    assert requests.get(page).status_code == 404
+    assert requests.get(f"{varnish}/pypi/e2e-alpha/json").status_code == 404
+    assert requests.get(file_url).status_code == 404
+    assert "e2e-alpha" not in requests.get(f"{varnish}/simple/").text
