@@ -106,7 +106,7 @@ def client_loop(n, port, deadline, accounts, stats):
     step = 0
     while time.monotonic() < deadline:
         step += 1
-        kind = ("upload", "install", "install", "login")[step % 4]
+        kind = ("upload", "install", "install", "login")[(step - 1) % 4]  # each client uploads first
         try:
             if kind == "upload":
                 filename, data, _ = wheel(project, f"{n}.{step}")
@@ -178,8 +178,9 @@ def main():
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
-        "SITE_URL": f"http://{HOST}:{port}",
-        "ALLOWED_HOSTS": HOST,
+        # localhost: WebAuthn's checks take it as a secure origin without TLS (an IP address is not one).
+        "SITE_URL": f"http://localhost:{port}",
+        "ALLOWED_HOSTS": f"localhost,{HOST}",
         "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{database}",
         "CACHE_URL": os.environ.get("LOAD_CACHE_URL", f"redis://{HOST}:6379/14"),
         "MEDIA_ROOT": media,
@@ -194,6 +195,8 @@ def main():
     server = None
     try:
         subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+        # Production serves hashed static files from a manifest, as after a deploy.
+        subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
         setup = subprocess.run(
             [python, "manage.py", "shell", "-c", SETUP.replace("@CLIENTS@", str(clients)).replace("@PASSWORD@", PASSWORD)],
             cwd=ROOT, env=env, check=True, capture_output=True, text=True,

@@ -1,7 +1,26 @@
-"""Response headers Django has no setting for, and the language of the pages people read."""
+"""Request and response rules Django has no setting for, and the language of the pages people read."""
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL byte in the address or its query string is answered 400 before any view runs.
+
+    PostgreSQL text cannot hold NUL, so a name or search term carrying one would
+    otherwise fail deep inside a query; no valid name or term ever contains it.
+    """
+
+    MESSAGE = "Bad Request: an address may not contain a NUL byte (%00).\n"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in k or "\x00" in "".join(v) for k, v in request.GET.lists()):
+            return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
 
 
 class PermissionsPolicyMiddleware:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "indexsite.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -77,7 +78,7 @@ MIDDLEWARE = [
 # session, a CSRF cookie, messages or the logged-in user: indexsite.wsgi sends
 # them through this shorter chain.
 MACHINE_PATH_PREFIXES = ("/simple/", "/files/", "/pypi/", "/legacy/")
-MACHINE_MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+MACHINE_MIDDLEWARE = ["indexsite.middleware.RefuseNulBytesMiddleware", "django.middleware.security.SecurityMiddleware"]
 
 ROOT_URLCONF = "indexsite.urls"
 WSGI_APPLICATION = "indexsite.wsgi.application"

@@ -24,6 +24,26 @@ _browser_skipped = []
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache_for_transactional_tests(request):
+    """Start each test that commits with an empty cache.
+
+    Other tests roll back, and the database cache's rows (rate-limit counters,
+    document generations) with them; a committing test's rows would outlive it
+    and count its uploads against the next test's limits.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction"))
+    ):
+        from django.core.cache import cache
+
+        request.getfixturevalue("transactional_db")
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def cheap_password_hashing(settings):
     """Argon2 still hashes every password, at test cost (production keeps Argon2's defaults)."""
     settings.PASSWORD_HASHERS = ["tests.hashers.CheapArgon2PasswordHasher", *settings.PASSWORD_HASHERS]

@@ -41,3 +41,10 @@ def test_the_session_key_changes_at_the_password_step_and_at_the_second_factor(c
     client.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(two_factor_user.totp_device)})
     after_second_factor = client.session.session_key
     assert len({before, after_password, after_second_factor}) == 3
+
+
+@pytest.mark.parametrize("url", ["/pypi/%00/json", "/simple/%00/", "/project/a%00b/", "/search/?q=%00", "/simple/?x=%00"])
+def test_a_nul_byte_in_the_address_is_a_clear_400(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "may not contain a NUL byte" in response.content.decode()
