@@ -9,7 +9,7 @@ README's `h1` would be as large as the page's own title. The output is regular
 
 import re
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
 
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
 _EMPTY_LINK = re.compile(r"<a\b[^>]*></a>")
@@ -39,4 +39,4 @@ def description_accessible(html):
 def _label_checkbox(match):
     attributes = match.group(1) + match.group(2)
     label = _("Done") if "checked" in attributes else _("Not done")
-    return f'<input{match.group(1)}type="checkbox"{match.group(2).rstrip()} aria-label=gettext_lazy("{label}")>'
+    return f'<input{match.group(1)}type="checkbox"{match.group(2).rstrip()} aria-label="{label}">'
