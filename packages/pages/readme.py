@@ -2,8 +2,9 @@
 
 readme_renderer's HTML is sanitised but not accessible as it stands: headings end
 in empty self-links, task-list checkboxes have no label, code blocks carry
-`lang="bash"` (a language attribute must name a human language), and the
-README's `h1` would be as large as the page's own title. The output is regular
+`lang="bash"` (a language attribute must name a human language), wide tables
+would push the page sideways on a phone, and the README's `h1` would be as
+large as the page's own title. The output is regular
 (one element per tag, attributes quoted), so a few anchored substitutions suffice.
 """
 
@@ -31,6 +32,10 @@ def description_accessible(html):
     if "task-list-item" in html:
         html = re.sub(r"<ul>(\s*<li class=\"task-list-item\">)", r'<ul class="contains-task-list">\1', html)
     html = _CHECKBOX.sub(_label_checkbox, html)
+    # A wide table scrolls inside a region that the keyboard can reach, never the page sideways.
+    region = _("Table")
+    html = html.replace("<table>", f'<div class="table-scroll" role="region" tabindex="0" aria-label="{region}"><table>')
+    html = html.replace("</table>", "</table></div>")
     levels = sorted({int(level) for _, level in _HEADING.findall(html)})
     mapping = {level: min(FIRST_LEVEL + rank, 6) for rank, level in enumerate(levels)}
     return _HEADING.sub(lambda m: f"<{m.group(1)}h{mapping[int(m.group(2))]}", html)

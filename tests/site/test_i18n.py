@@ -7,10 +7,18 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from tests.i18n_scan import unmarked_mail_strings, unmarked_strings
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
+
+
+@pytest.fixture(autouse=True)
+def language_reset():
+    """A request in German or Spanish leaves that language active in the thread: later tests expect English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 LOCALES = Path(settings.BASE_DIR) / "locale"
 
 
