@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -118,7 +119,16 @@ def invitation_respond(request):
                 return _answer(request, invitation, answer)
             messages.error(request, gettext("Choose Accept or Decline."))
     except OrganizationError as error:
-        response = render(request, "organizations/invitation_refused.html", {"reason": error.message}, status=400)
+        response = render(
+            request,
+            "accounts/invitation_refused.html",
+            {
+                "reason": error.message,
+                "pending_url": reverse("organizations:list"),
+                "pending_page": "your organisations page",
+            },
+            status=400,
+        )
         response["Cache-Control"] = "no-store"
         return response
     return render(request, "organizations/invitation.html", {"invitation": invitation, "token": token})

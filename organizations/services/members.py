@@ -8,15 +8,10 @@ same transaction (their team places go with their role; packages drops their
 own project roles on `member_removed`).
 """
 
-from datetime import timedelta
-
-from django.conf import settings
-from django.core import signing
-from django.db import IntegrityError, transaction
-from django.urls import reverse
-from django.utils import timezone
+from django.db import transaction
 
 from accounts.events import EventTag
+from accounts.invitations import INVITATION_MAX_AGE, InvitationKind  # noqa: F401 (re-exported)
 from accounts.mail import send_user_mail
 from accounts.selectors import user_has_verified_primary_email
 
@@ -26,11 +21,19 @@ from ..notify import notify_organization
 from ..signals import member_removed
 from ._common import locked, record, require_active, require_owner
 
-INVITATION_MAX_AGE = timedelta(days=7)
-_LINK_SALT = "organizations.invitation"
 Role = OrganizationRole.Role
 Status = OrganizationInvitation.Status
 ROLES = tuple(Role.values)
+INVITATIONS = InvitationKind(
+    model=OrganizationInvitation,
+    target="organization",
+    thing="organisation",
+    salt="organizations.invitation",
+    respond_url="organizations:invitation-respond",
+    link_error=InvitationLinkError,
+    refused=InvalidAction,
+    gone_message="This invitation no longer exists.",
+)
 
 
 def _check_role_name(role):
@@ -56,9 +59,7 @@ def _last_owner_message(organization, user, doing):
 # --- invitations ---------------------------------------------------------------
 
 
-def invitation_link(invitation):
-    token = signing.dumps({"invitation": invitation.pk, "user": invitation.invitee_id}, salt=_LINK_SALT)
-    return f"{settings.SITE_URL}{reverse('organizations:invitation-respond')}?token={token}"
+invitation_link = INVITATIONS.link
 
 
 def invitation_create(*, request=None, actor, organization, invitee, role):
@@ -74,24 +75,7 @@ def invitation_create(*, request=None, actor, organization, invitee, role):
             raise InvalidAction(
                 f"{invitee.username} has no verified primary email address, so no invitation can reach them."
             )
-        now = timezone.now()
-        OrganizationInvitation.objects.filter(
-            organization=organization, invitee=invitee, status=Status.PENDING, expires__lte=now
-        ).update(status=Status.EXPIRED)
-        try:
-            with transaction.atomic():
-                invitation = OrganizationInvitation.objects.create(
-                    organization=organization,
-                    invitee=invitee,
-                    inviter=actor,
-                    role=role,
-                    created=now,
-                    expires=now + INVITATION_MAX_AGE,
-                )
-        except IntegrityError:
-            raise InvalidAction(
-                f"{invitee.username} already has a pending invitation to {organization.name}."
-            ) from None
+        invitation = INVITATIONS.open(target=organization, invitee=invitee, inviter=actor, role=role)
         record(
             EventTag.ORGANIZATION_ROLE_INVITE,
             request=request,
@@ -119,59 +103,16 @@ def invitation_create(*, request=None, actor, organization, invitee, role):
     return invitation
 
 
-def _check_answerable(invitation):
-    state = invitation.status
-    if state == Status.PENDING and invitation.is_expired:
-        state = Status.EXPIRED
-    if state != Status.PENDING:
-        messages = {
-            Status.ACCEPTED: "This invitation was already accepted.",
-            Status.DECLINED: "This invitation was already declined.",
-            Status.REVOKED: "This invitation was revoked by an Owner of the organisation.",
-            Status.EXPIRED: "This invitation has expired. Ask an Owner of the organisation to invite you again.",
-        }
-        raise InvitationLinkError(messages[state])
-
-
 def invitation_from_link(*, token, user):
     """The pending invitation the link `token` stands for, if it is `user`'s; InvitationLinkError otherwise."""
-    try:
-        data = signing.loads(token or "", salt=_LINK_SALT, max_age=INVITATION_MAX_AGE)
-    except signing.SignatureExpired:
-        raise InvitationLinkError(
-            "This invitation link has expired. Ask an Owner of the organisation to invite you again."
-        ) from None
-    except signing.BadSignature:
-        raise InvitationLinkError("This invitation link is not valid. Check that you copied all of it.") from None
-    if not isinstance(data, dict):
-        raise InvitationLinkError("This invitation link is not valid. Check that you copied all of it.")
-    invitation = (
-        OrganizationInvitation.objects.select_related("organization", "inviter").filter(pk=data.get("invitation")).first()
-    )
-    if invitation is None:
-        raise InvitationLinkError("This invitation no longer exists.")
-    if data.get("user") != user.pk or invitation.invitee_id != user.pk:
-        raise InvitationLinkError("This invitation was sent to another account. Sign in as the person it was sent to.")
-    _check_answerable(invitation)
-    return invitation
-
-
-def _answer(invitation, *, user, status):
-    invitation = OrganizationInvitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.invitee_id != user.pk:
-        raise InvitationLinkError("This invitation was sent to another account.")
-    _check_answerable(invitation)
-    invitation.status = status
-    invitation.responded = timezone.now()
-    invitation.save(update_fields=["status", "responded"])
-    return invitation
+    return INVITATIONS.from_link(token=token, user=user)
 
 
 def invitation_accept(*, request=None, user, invitation):
     """`user` accepts and becomes a member with the invited role. Works once."""
     with transaction.atomic():
         organization = locked(invitation.organization)
-        invitation = _answer(invitation, user=user, status=Status.ACCEPTED)
+        invitation = INVITATIONS.answer(invitation, user=user, status=Status.ACCEPTED)
         if _role_of(organization, user) is not None:
             raise InvalidAction(f"You are already a member of {organization.name}.")
         OrganizationRole.objects.create(organization=organization, user=user, role=invitation.role)
@@ -189,7 +130,7 @@ def invitation_accept(*, request=None, user, invitation):
 def invitation_decline(*, request=None, user, invitation):
     with transaction.atomic():
         organization = locked(invitation.organization)
-        invitation = _answer(invitation, user=user, status=Status.DECLINED)
+        invitation = INVITATIONS.answer(invitation, user=user, status=Status.DECLINED)
         record(
             EventTag.ORGANIZATION_ROLE_INVITE_DECLINE,
             request=request,
@@ -211,12 +152,7 @@ def invitation_revoke(*, request=None, actor, invitation):
     with transaction.atomic():
         organization = locked(invitation.organization)
         require_owner(user=actor, organization=organization, what="revoke invitations")
-        invitation = OrganizationInvitation.objects.select_for_update().select_related("invitee").get(pk=invitation.pk)
-        if invitation.organization_id != organization.pk or invitation.status != Status.PENDING:
-            raise InvalidAction("That invitation is no longer pending.")
-        invitation.status = Status.REVOKED
-        invitation.responded = timezone.now()
-        invitation.save(update_fields=["status", "responded"])
+        invitation = INVITATIONS.revoke(invitation, target=organization)
         record(
             EventTag.ORGANIZATION_ROLE_INVITE_REVOKE,
             request=request,

@@ -8,15 +8,10 @@ and in the affected person's own history through `target_user`) and mails
 everyone who works on the project after the change commits.
 """
 
-from datetime import timedelta
-
-from django.conf import settings
-from django.core import signing
-from django.db import IntegrityError, transaction
-from django.urls import reverse
-from django.utils import timezone
+from django.db import transaction
 
 from accounts.events import EventTag, record_event
+from accounts.invitations import InvitationKind
 from accounts.mail import send_user_mail
 from accounts.selectors import user_has_verified_primary_email
 
@@ -26,13 +21,23 @@ from ..models import RoleInvitation
 from .notify import notify_collaborators
 from .selectors import require_owner
 
-INVITATION_MAX_AGE = timedelta(days=7)
-_LINK_SALT = "packages.collaboration.invitation"
 ROLES = (ProjectRole.Role.OWNER, ProjectRole.Role.MAINTAINER)
 
 
 class InvitationLinkError(InvalidAction):
     """An invitation link that cannot be used: tampered, expired, used, revoked or someone else's."""
+
+
+INVITATIONS = InvitationKind(
+    model=RoleInvitation,
+    target="project",
+    thing="project",
+    salt="packages.collaboration.invitation",
+    respond_url="packages:invitation-respond",
+    link_error=InvitationLinkError,
+    refused=InvalidAction,
+    gone_message="This invitation no longer exists: the project or the invitation was removed.",
+)
 
 
 def _locked(project):
@@ -69,10 +74,7 @@ def _record(tag, *, request, actor, target, project, role, **details):
 # --- invitations ---------------------------------------------------------------
 
 
-def invitation_link(invitation):
-    """The absolute, signed link that lets the invitee answer `invitation`."""
-    token = signing.dumps({"invitation": invitation.pk, "user": invitation.invitee_id}, salt=_LINK_SALT)
-    return f"{settings.SITE_URL}{reverse('packages:invitation-respond')}?token={token}"
+invitation_link = INVITATIONS.link
 
 
 def invitation_create(*, request=None, actor, project, invitee, role):
@@ -87,22 +89,7 @@ def invitation_create(*, request=None, actor, project, invitee, role):
             raise InvalidAction(
                 f"{invitee.username} has no verified primary email address, so no invitation can reach them."
             )
-        now = timezone.now()
-        RoleInvitation.objects.filter(
-            project=project, invitee=invitee, status=RoleInvitation.Status.PENDING, expires__lte=now
-        ).update(status=RoleInvitation.Status.EXPIRED)
-        try:
-            with transaction.atomic():
-                invitation = RoleInvitation.objects.create(
-                    project=project,
-                    invitee=invitee,
-                    inviter=actor,
-                    role=role,
-                    created=now,
-                    expires=now + INVITATION_MAX_AGE,
-                )
-        except IntegrityError:
-            raise InvalidAction(f"{invitee.username} already has a pending invitation to {project.name}.") from None
+        invitation = INVITATIONS.open(target=project, invitee=invitee, inviter=actor, role=role)
         _record(EventTag.PROJECT_ROLE_INVITE, request=request, actor=actor, target=invitee, project=project, role=role)
         context = {
             "project_name": project.name,
@@ -124,56 +111,14 @@ def invitation_create(*, request=None, actor, project, invitee, role):
 
 def invitation_from_link(*, token, user):
     """The pending invitation the link `token` stands for, if it is `user`'s; InvitationLinkError otherwise."""
-    try:
-        data = signing.loads(token or "", salt=_LINK_SALT, max_age=INVITATION_MAX_AGE)
-    except signing.SignatureExpired:
-        raise InvitationLinkError(
-            "This invitation link has expired. Ask an Owner of the project to invite you again."
-        ) from None
-    except signing.BadSignature:
-        raise InvitationLinkError("This invitation link is not valid. Check that you copied all of it.") from None
-    if not isinstance(data, dict):
-        raise InvitationLinkError("This invitation link is not valid. Check that you copied all of it.")
-    invitation = RoleInvitation.objects.select_related("project", "inviter").filter(pk=data.get("invitation")).first()
-    if invitation is None:
-        raise InvitationLinkError("This invitation no longer exists: the project or the invitation was removed.")
-    if data.get("user") != user.pk or invitation.invitee_id != user.pk:
-        raise InvitationLinkError("This invitation was sent to another account. Sign in as the person it was sent to.")
-    _check_answerable(invitation)
-    return invitation
-
-
-def _check_answerable(invitation):
-    state = invitation.status
-    if state == RoleInvitation.Status.PENDING and invitation.is_expired:
-        state = RoleInvitation.Status.EXPIRED
-    if state != RoleInvitation.Status.PENDING:
-        messages = {
-            RoleInvitation.Status.ACCEPTED: "This invitation was already accepted.",
-            RoleInvitation.Status.DECLINED: "This invitation was already declined.",
-            RoleInvitation.Status.REVOKED: "This invitation was revoked by an Owner of the project.",
-            RoleInvitation.Status.EXPIRED: "This invitation has expired. Ask an Owner of the project to invite you again.",
-        }
-        raise InvitationLinkError(messages[state])
-
-
-def _answer(invitation, *, user, status):
-    """Lock the invitation, check it is still `user`'s to answer, and mark it `status`."""
-    invitation = RoleInvitation.objects.select_for_update().select_related("project").get(pk=invitation.pk)
-    if invitation.invitee_id != user.pk:
-        raise InvitationLinkError("This invitation was sent to another account.")
-    _check_answerable(invitation)
-    invitation.status = status
-    invitation.responded = timezone.now()
-    invitation.save(update_fields=["status", "responded"])
-    return invitation
+    return INVITATIONS.from_link(token=token, user=user)
 
 
 def invitation_accept(*, request=None, user, invitation):
     """`user` accepts: they get the invited role on the project. Works once."""
     with transaction.atomic():
         project = _locked(invitation.project)
-        invitation = _answer(invitation, user=user, status=RoleInvitation.Status.ACCEPTED)
+        invitation = INVITATIONS.answer(invitation, user=user, status=RoleInvitation.Status.ACCEPTED)
         if _role_of(project, user) is not None:
             raise InvalidAction(f"You already work on {project.name}.")
         ProjectRole.objects.create(project=project, user=user, role=invitation.role)
@@ -191,7 +136,7 @@ def invitation_decline(*, request=None, user, invitation):
     """`user` declines: nothing else changes."""
     with transaction.atomic():
         project = _locked(invitation.project)
-        invitation = _answer(invitation, user=user, status=RoleInvitation.Status.DECLINED)
+        invitation = INVITATIONS.answer(invitation, user=user, status=RoleInvitation.Status.DECLINED)
         _record(
             EventTag.PROJECT_ROLE_INVITE_DECLINE,
             request=request,
@@ -213,12 +158,7 @@ def invitation_revoke(*, request=None, actor, invitation):
     with transaction.atomic():
         project = _locked(invitation.project)
         require_owner(user=actor, project=project)
-        invitation = RoleInvitation.objects.select_for_update().select_related("invitee").get(pk=invitation.pk)
-        if invitation.project_id != project.pk or invitation.status != RoleInvitation.Status.PENDING:
-            raise InvalidAction("That invitation is no longer pending.")
-        invitation.status = RoleInvitation.Status.REVOKED
-        invitation.responded = timezone.now()
-        invitation.save(update_fields=["status", "responded"])
+        invitation = INVITATIONS.revoke(invitation, target=project)
         invitee = invitation.invitee
         _record(
             EventTag.PROJECT_ROLE_INVITE_REVOKE,

@@ -6,6 +6,7 @@ Thin views: bind the form, call a service in collaboration.services, render.
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.utils.translation import gettext
@@ -133,7 +134,16 @@ def invitation_respond(request):
                 return _answer(request, invitation, answer)
             messages.error(request, gettext("Choose Accept or Decline."))
     except PackagesError as error:
-        response = render(request, "packages/collaboration/invitation_refused.html", {"reason": error.message}, status=400)
+        response = render(
+            request,
+            "accounts/invitation_refused.html",
+            {
+                "reason": error.message,
+                "pending_url": reverse("packages:manage-projects"),
+                "pending_page": "your projects page",
+            },
+            status=400,
+        )
         response["Cache-Control"] = "no-store"
         return response
     return render(request, "packages/collaboration/invitation.html", {"invitation": invitation, "token": token})
