@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 # Local development runs in DEBUG (a development secret key, mail to var/mail/).
 export DEBUG ?= 1
 
-.PHONY: run test setup migrate clean clients-table bench
+.PHONY: run test setup migrate clean clients-table bench screenshots messages
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -36,6 +36,16 @@ test: setup
 # The README's compatibility table, from the matrix's last run (var/clients/last-run.json).
 clients-table: setup
 	$(BIN)/python -m tests.e2e.compat_table
+
+# Every page at 1280 px and 390 px into var/screenshots/ (the browser sweep of the test suite).
+screenshots: setup
+	SCREENSHOT_DIR=var/screenshots $(BIN)/python -m pytest tests/e2e/test_pages_sweep.py -q -p no:cacheprovider
+
+# Translations: refresh locale/*/django.po from the code and templates (needs gettext's
+# xgettext), then compile the .mo files, which are committed (a test checks they are current).
+messages: setup
+	$(BIN)/python manage.py makemessages -l de -l es --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks
+	$(BIN)/python -c 'import glob, polib; [polib.pofile(p).save_as_mofile(p[:-2] + "mo") for p in glob.glob("locale/*/LC_MESSAGES/django.po")]'
 
 clean:
 	rm -rf $(VENV)

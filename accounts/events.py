@@ -5,6 +5,7 @@ same transaction as the change it records.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 # Keys that must never appear in an event's details: an event is shown to the
 # user and to staff, and a secret there would outlive its rotation.
@@ -13,99 +14,99 @@ _SECRET_KEYS = ("password", "secret", "token", "otp", "code", "key", "signature"
 
 class EventTag(models.TextChoices):
     # accounts
-    ACCOUNT_CREATE = "account:create", "Account created"
-    ACCOUNT_LOGIN_SUCCESS = "account:login:success", "Logged in"
-    ACCOUNT_LOGIN_FAILURE = "account:login:failure", "Failed login"
-    ACCOUNT_LOGOUT = "account:logout", "Logged out"
-    ACCOUNT_PASSWORD_CHANGE = "account:password:change", "Password changed"
-    ACCOUNT_PASSWORD_RESET_REQUEST = "account:password:reset:request", "Password reset requested"
-    ACCOUNT_PASSWORD_RESET = "account:password:reset", "Password reset"
-    ACCOUNT_EMAIL_ADD = "account:email:add", "Email address added"
-    ACCOUNT_EMAIL_REMOVE = "account:email:remove", "Email address removed"
-    ACCOUNT_EMAIL_VERIFIED = "account:email:verified", "Email address verified"
-    ACCOUNT_EMAIL_PRIMARY_CHANGE = "account:email:primary:change", "Primary email changed"
-    ACCOUNT_FROZEN = "account:frozen", "Account frozen by staff"
-    ACCOUNT_UNFROZEN = "account:unfrozen", "Account unfrozen by staff"
-    ACCOUNT_RATE_LIMITED = "account:rate_limited", "Refused: too many attempts"
-    ACCOUNT_STAFF_CHANGE = "account:staff:change", "Account changed by staff"
+    ACCOUNT_CREATE = "account:create", gettext_lazy("Account created")
+    ACCOUNT_LOGIN_SUCCESS = "account:login:success", gettext_lazy("Logged in")
+    ACCOUNT_LOGIN_FAILURE = "account:login:failure", gettext_lazy("Failed login")
+    ACCOUNT_LOGOUT = "account:logout", gettext_lazy("Logged out")
+    ACCOUNT_PASSWORD_CHANGE = "account:password:change", gettext_lazy("Password changed")
+    ACCOUNT_PASSWORD_RESET_REQUEST = "account:password:reset:request", gettext_lazy("Password reset requested")
+    ACCOUNT_PASSWORD_RESET = "account:password:reset", gettext_lazy("Password reset")
+    ACCOUNT_EMAIL_ADD = "account:email:add", gettext_lazy("Email address added")
+    ACCOUNT_EMAIL_REMOVE = "account:email:remove", gettext_lazy("Email address removed")
+    ACCOUNT_EMAIL_VERIFIED = "account:email:verified", gettext_lazy("Email address verified")
+    ACCOUNT_EMAIL_PRIMARY_CHANGE = "account:email:primary:change", gettext_lazy("Primary email changed")
+    ACCOUNT_FROZEN = "account:frozen", gettext_lazy("Account frozen by staff")
+    ACCOUNT_UNFROZEN = "account:unfrozen", gettext_lazy("Account unfrozen by staff")
+    ACCOUNT_RATE_LIMITED = "account:rate_limited", gettext_lazy("Refused: too many attempts")
+    ACCOUNT_STAFF_CHANGE = "account:staff:change", gettext_lazy("Account changed by staff")
     # mfa
-    ACCOUNT_TWO_FACTOR_METHOD_ADDED = "account:two_factor:method_added", "Two-factor method added"
-    ACCOUNT_TWO_FACTOR_METHOD_REMOVED = "account:two_factor:method_removed", "Two-factor method removed"
-    ACCOUNT_TWO_FACTOR_FAILURE = "account:two_factor:failure", "Failed two-factor attempt"
-    ACCOUNT_TWO_FACTOR_RESET = "account:two_factor:reset", "Two-factor reset by staff"
-    ACCOUNT_RECOVERY_CODES_GENERATED = "account:recovery_codes:generated", "Recovery codes generated"
-    ACCOUNT_RECOVERY_CODES_REGENERATED = "account:recovery_codes:regenerated", "Recovery codes regenerated"
-    ACCOUNT_RECOVERY_CODES_USED = "account:recovery_codes:used", "Recovery code used"
-    ACCOUNT_REAUTHENTICATE = "account:reauthenticate", "Re-authenticated"
+    ACCOUNT_TWO_FACTOR_METHOD_ADDED = "account:two_factor:method_added", gettext_lazy("Two-factor method added")
+    ACCOUNT_TWO_FACTOR_METHOD_REMOVED = "account:two_factor:method_removed", gettext_lazy("Two-factor method removed")
+    ACCOUNT_TWO_FACTOR_FAILURE = "account:two_factor:failure", gettext_lazy("Failed two-factor attempt")
+    ACCOUNT_TWO_FACTOR_RESET = "account:two_factor:reset", gettext_lazy("Two-factor reset by staff")
+    ACCOUNT_RECOVERY_CODES_GENERATED = "account:recovery_codes:generated", gettext_lazy("Recovery codes generated")
+    ACCOUNT_RECOVERY_CODES_REGENERATED = "account:recovery_codes:regenerated", gettext_lazy("Recovery codes regenerated")
+    ACCOUNT_RECOVERY_CODES_USED = "account:recovery_codes:used", gettext_lazy("Recovery code used")
+    ACCOUNT_REAUTHENTICATE = "account:reauthenticate", gettext_lazy("Re-authenticated")
     # tokens
-    ACCOUNT_API_TOKEN_ADDED = "account:api_token:added", "API token created"
-    ACCOUNT_API_TOKEN_REMOVED = "account:api_token:removed", "API token revoked"
-    ACCOUNT_API_TOKEN_ROTATED = "account:api_token:rotated", "API token rotated"
-    ACCOUNT_API_TOKEN_REMOVED_LEAK = "account:api_token:removed_leak", "API token revoked after a leak"
-    ACCOUNT_API_TOKEN_EXPIRED_USE = "account:api_token:expired_use", "Expired API token refused"
+    ACCOUNT_API_TOKEN_ADDED = "account:api_token:added", gettext_lazy("API token created")
+    ACCOUNT_API_TOKEN_REMOVED = "account:api_token:removed", gettext_lazy("API token revoked")
+    ACCOUNT_API_TOKEN_ROTATED = "account:api_token:rotated", gettext_lazy("API token rotated")
+    ACCOUNT_API_TOKEN_REMOVED_LEAK = "account:api_token:removed_leak", gettext_lazy("API token revoked after a leak")
+    ACCOUNT_API_TOKEN_EXPIRED_USE = "account:api_token:expired_use", gettext_lazy("Expired API token refused")
     # tokens: trusted publishing
-    ACCOUNT_OIDC_PENDING_PUBLISHER_ADDED = "account:oidc:pending-publisher-added", "Pending trusted publisher added"
+    ACCOUNT_OIDC_PENDING_PUBLISHER_ADDED = "account:oidc:pending-publisher-added", gettext_lazy("Pending trusted publisher added")
     ACCOUNT_OIDC_PENDING_PUBLISHER_REMOVED = (
         "account:oidc:pending-publisher-removed",
-        "Pending trusted publisher removed",
+        gettext_lazy("Pending trusted publisher removed"),
     )
-    PROJECT_OIDC_TOKEN_MINTED = "project:oidc:token-minted", "Trusted publisher exchanged a CI token for an upload token"
-    PROJECT_OIDC_TOKEN_REFUSED = "project:oidc:token-refused", "Trusted publishing token exchange refused"
-    ACCOUNT_API_TOKEN_INVALID_USE = "account:api_token:invalid_use", "Invalid API token refused"
+    PROJECT_OIDC_TOKEN_MINTED = "project:oidc:token-minted", gettext_lazy("Trusted publisher exchanged a CI token for an upload token")
+    PROJECT_OIDC_TOKEN_REFUSED = "project:oidc:token-refused", gettext_lazy("Trusted publishing token exchange refused")
+    ACCOUNT_API_TOKEN_INVALID_USE = "account:api_token:invalid_use", gettext_lazy("Invalid API token refused")
     # packages
-    PROJECT_CREATE = "project:create", "Project created"
-    PROJECT_API_TOKEN_ADDED = "project:api_token:added", "API token scoped to the project"
-    PROJECT_API_TOKEN_REMOVED = "project:api_token:removed", "API token scoped to the project revoked"
-    PROJECT_ROLE_INVITE = "project:role:invite", "Collaborator invited"
-    PROJECT_ROLE_INVITE_ACCEPT = "project:role:invite:accept", "Invitation accepted"
-    PROJECT_ROLE_INVITE_DECLINE = "project:role:invite:decline", "Invitation declined"
-    PROJECT_ROLE_INVITE_REVOKE = "project:role:invite:revoke", "Invitation revoked"
-    PROJECT_ROLE_ADD = "project:role:add", "Collaborator added"
-    PROJECT_ROLE_REMOVE = "project:role:remove", "Collaborator removed"
-    PROJECT_ROLE_CHANGE = "project:role:change", "Collaborator role changed"
-    PROJECT_RELEASE_ADD = "project:release:add", "Release added"
-    PROJECT_RELEASE_YANK = "project:release:yank", "Release yanked"
-    PROJECT_RELEASE_UNYANK = "project:release:unyank", "Release un-yanked"
-    PROJECT_RELEASE_REMOVE = "project:release:remove", "Release removed"
-    PROJECT_REMOVE = "project:remove", "Project removed"
-    PROJECT_ARCHIVE = "project:archive", "Project archived"
-    PROJECT_UNARCHIVE = "project:unarchive", "Project unarchived"
-    PROJECT_QUARANTINE_ENTER = "project:quarantine:enter", "Project quarantined"
-    PROJECT_QUARANTINE_EXIT = "project:quarantine:exit", "Project released from quarantine"
-    PROJECT_LIMITS_CHANGE = "project:limits:change", "Project size limits changed"
-    PROJECT_OIDC_PUBLISHER_ADDED = "project:oidc:publisher-added", "Trusted publisher added"
-    PROJECT_OIDC_PUBLISHER_REMOVED = "project:oidc:publisher-removed", "Trusted publisher removed"
-    PROJECT_NAME_PROHIBIT = "project:name:prohibit", "Project name prohibited by staff"
-    PROJECT_NAME_PROHIBIT_CHANGE = "project:name:prohibit:change", "Prohibited project name changed by staff"
-    PROJECT_NAME_PROHIBIT_REMOVE = "project:name:prohibit:remove", "Project name allowed again by staff"
-    FILE_ADD = "file:add", "File uploaded"
-    FILE_REMOVE = "file:remove", "File removed"
+    PROJECT_CREATE = "project:create", gettext_lazy("Project created")
+    PROJECT_API_TOKEN_ADDED = "project:api_token:added", gettext_lazy("API token scoped to the project")
+    PROJECT_API_TOKEN_REMOVED = "project:api_token:removed", gettext_lazy("API token scoped to the project revoked")
+    PROJECT_ROLE_INVITE = "project:role:invite", gettext_lazy("Collaborator invited")
+    PROJECT_ROLE_INVITE_ACCEPT = "project:role:invite:accept", gettext_lazy("Invitation accepted")
+    PROJECT_ROLE_INVITE_DECLINE = "project:role:invite:decline", gettext_lazy("Invitation declined")
+    PROJECT_ROLE_INVITE_REVOKE = "project:role:invite:revoke", gettext_lazy("Invitation revoked")
+    PROJECT_ROLE_ADD = "project:role:add", gettext_lazy("Collaborator added")
+    PROJECT_ROLE_REMOVE = "project:role:remove", gettext_lazy("Collaborator removed")
+    PROJECT_ROLE_CHANGE = "project:role:change", gettext_lazy("Collaborator role changed")
+    PROJECT_RELEASE_ADD = "project:release:add", gettext_lazy("Release added")
+    PROJECT_RELEASE_YANK = "project:release:yank", gettext_lazy("Release yanked")
+    PROJECT_RELEASE_UNYANK = "project:release:unyank", gettext_lazy("Release un-yanked")
+    PROJECT_RELEASE_REMOVE = "project:release:remove", gettext_lazy("Release removed")
+    PROJECT_REMOVE = "project:remove", gettext_lazy("Project removed")
+    PROJECT_ARCHIVE = "project:archive", gettext_lazy("Project archived")
+    PROJECT_UNARCHIVE = "project:unarchive", gettext_lazy("Project unarchived")
+    PROJECT_QUARANTINE_ENTER = "project:quarantine:enter", gettext_lazy("Project quarantined")
+    PROJECT_QUARANTINE_EXIT = "project:quarantine:exit", gettext_lazy("Project released from quarantine")
+    PROJECT_LIMITS_CHANGE = "project:limits:change", gettext_lazy("Project size limits changed")
+    PROJECT_OIDC_PUBLISHER_ADDED = "project:oidc:publisher-added", gettext_lazy("Trusted publisher added")
+    PROJECT_OIDC_PUBLISHER_REMOVED = "project:oidc:publisher-removed", gettext_lazy("Trusted publisher removed")
+    PROJECT_NAME_PROHIBIT = "project:name:prohibit", gettext_lazy("Project name prohibited by staff")
+    PROJECT_NAME_PROHIBIT_CHANGE = "project:name:prohibit:change", gettext_lazy("Prohibited project name changed by staff")
+    PROJECT_NAME_PROHIBIT_REMOVE = "project:name:prohibit:remove", gettext_lazy("Project name allowed again by staff")
+    FILE_ADD = "file:add", gettext_lazy("File uploaded")
+    FILE_REMOVE = "file:remove", gettext_lazy("File removed")
     # organizations
-    ORGANIZATION_CREATE = "organization:create", "Organisation created"
-    ORGANIZATION_APPROVE = "organization:approve", "Organisation approved by staff"
-    ORGANIZATION_DECLINE = "organization:decline", "Organisation declined by staff"
-    ORGANIZATION_SETTINGS_CHANGE = "organization:settings:change", "Organisation details changed"
-    ORGANIZATION_POLICY_CHANGE = "organization:policy:change", "Organisation policy changed"
-    ORGANIZATION_ROLE_INVITE = "organization:role:invite", "Member invited"
-    ORGANIZATION_ROLE_INVITE_ACCEPT = "organization:role:invite:accept", "Invitation to the organisation accepted"
-    ORGANIZATION_ROLE_INVITE_DECLINE = "organization:role:invite:decline", "Invitation to the organisation declined"
-    ORGANIZATION_ROLE_INVITE_REVOKE = "organization:role:invite:revoke", "Invitation to the organisation revoked"
-    ORGANIZATION_ROLE_ADD = "organization:role:add", "Member added"
-    ORGANIZATION_ROLE_CHANGE = "organization:role:change", "Member's role changed"
-    ORGANIZATION_ROLE_REMOVE = "organization:role:remove", "Member removed"
-    ORGANIZATION_TEAM_CREATE = "organization:team:create", "Team created"
-    ORGANIZATION_TEAM_RENAME = "organization:team:rename", "Team renamed"
-    ORGANIZATION_TEAM_DELETE = "organization:team:delete", "Team deleted"
-    ORGANIZATION_TEAM_MEMBER_ADD = "organization:team:member:add", "Team member added"
-    ORGANIZATION_TEAM_MEMBER_REMOVE = "organization:team:member:remove", "Team member removed"
-    ORGANIZATION_TEAM_ROLE_PROJECT = "organization:team:role:project", "Team given a role on a project"
-    ORGANIZATION_TEAM_ROLE_PROJECT_REMOVE = "organization:team:role:project:remove", "Team's role on a project removed"
-    ORGANIZATION_PROJECT_ADD = "organization:project:add", "Project moved into the organisation"
-    ORGANIZATION_PROJECT_REMOVE = "organization:project:remove", "Project moved out of the organisation"
-    ORGANIZATION_API_TOKEN_ADDED = "organization:api_token:added", "Organisation API token created"
-    ORGANIZATION_API_TOKEN_REMOVED = "organization:api_token:removed", "Organisation API token revoked"
-    ORGANIZATION_API_TOKEN_ROTATED = "organization:api_token:rotated", "Organisation API token rotated"
-    ORGANIZATION_API_TOKEN_USED = "organization:api_token:used", "Organisation API token used"
+    ORGANIZATION_CREATE = "organization:create", gettext_lazy("Organisation created")
+    ORGANIZATION_APPROVE = "organization:approve", gettext_lazy("Organisation approved by staff")
+    ORGANIZATION_DECLINE = "organization:decline", gettext_lazy("Organisation declined by staff")
+    ORGANIZATION_SETTINGS_CHANGE = "organization:settings:change", gettext_lazy("Organisation details changed")
+    ORGANIZATION_POLICY_CHANGE = "organization:policy:change", gettext_lazy("Organisation policy changed")
+    ORGANIZATION_ROLE_INVITE = "organization:role:invite", gettext_lazy("Member invited")
+    ORGANIZATION_ROLE_INVITE_ACCEPT = "organization:role:invite:accept", gettext_lazy("Invitation to the organisation accepted")
+    ORGANIZATION_ROLE_INVITE_DECLINE = "organization:role:invite:decline", gettext_lazy("Invitation to the organisation declined")
+    ORGANIZATION_ROLE_INVITE_REVOKE = "organization:role:invite:revoke", gettext_lazy("Invitation to the organisation revoked")
+    ORGANIZATION_ROLE_ADD = "organization:role:add", gettext_lazy("Member added")
+    ORGANIZATION_ROLE_CHANGE = "organization:role:change", gettext_lazy("Member's role changed")
+    ORGANIZATION_ROLE_REMOVE = "organization:role:remove", gettext_lazy("Member removed")
+    ORGANIZATION_TEAM_CREATE = "organization:team:create", gettext_lazy("Team created")
+    ORGANIZATION_TEAM_RENAME = "organization:team:rename", gettext_lazy("Team renamed")
+    ORGANIZATION_TEAM_DELETE = "organization:team:delete", gettext_lazy("Team deleted")
+    ORGANIZATION_TEAM_MEMBER_ADD = "organization:team:member:add", gettext_lazy("Team member added")
+    ORGANIZATION_TEAM_MEMBER_REMOVE = "organization:team:member:remove", gettext_lazy("Team member removed")
+    ORGANIZATION_TEAM_ROLE_PROJECT = "organization:team:role:project", gettext_lazy("Team given a role on a project")
+    ORGANIZATION_TEAM_ROLE_PROJECT_REMOVE = "organization:team:role:project:remove", gettext_lazy("Team's role on a project removed")
+    ORGANIZATION_PROJECT_ADD = "organization:project:add", gettext_lazy("Project moved into the organisation")
+    ORGANIZATION_PROJECT_REMOVE = "organization:project:remove", gettext_lazy("Project moved out of the organisation")
+    ORGANIZATION_API_TOKEN_ADDED = "organization:api_token:added", gettext_lazy("Organisation API token created")
+    ORGANIZATION_API_TOKEN_REMOVED = "organization:api_token:removed", gettext_lazy("Organisation API token revoked")
+    ORGANIZATION_API_TOKEN_ROTATED = "organization:api_token:rotated", gettext_lazy("Organisation API token rotated")
+    ORGANIZATION_API_TOKEN_USED = "organization:api_token:used", gettext_lazy("Organisation API token used")
 
 
 def client_ip(request):

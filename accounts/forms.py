@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy
 
 from .models import Email, User, username_validator
 
@@ -12,31 +13,31 @@ class RegistrationForm(forms.Form):
     username = forms.CharField(
         max_length=50,
         validators=[username_validator],
-        help_text="Letters, numbers, '.', '_' and '-'; at most 50 characters.",
+        help_text=gettext_lazy("Letters, numbers, '.', '_' and '-'; at most 50 characters."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
-    name = forms.CharField(label="Full name", max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    email = forms.EmailField(label="Email address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password1 = forms.CharField(
-        label="Password",
+        label=gettext_lazy("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Confirm password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=gettext_lazy("Confirm password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
     def clean_username(self):
         username = self.cleaned_data["username"]
         if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError("This username is already taken. Choose another one.")
+            raise forms.ValidationError(gettext_lazy("This username is already taken. Choose another one."))
         return username
 
     def clean_email(self):
         email = self.cleaned_data["email"]
         if _email_taken(email):
-            raise forms.ValidationError("This email address is already in use by another account.")
+            raise forms.ValidationError(gettext_lazy("This email address is already in use by another account."))
         return email
 
     def clean(self):
@@ -55,7 +56,7 @@ class RegistrationForm(forms.Form):
 
 class LoginForm(forms.Form):
     username = forms.CharField(
-        label="Username or email",
+        label=gettext_lazy("Username or email"),
         max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}),
     )
@@ -63,14 +64,14 @@ class LoginForm(forms.Form):
 
 
 class AddEmailForm(forms.Form):
-    email = forms.EmailField(label="Email address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def clean_email(self):
         email = self.cleaned_data["email"]
         if _email_taken(email):
-            raise forms.ValidationError("This email address is already in use.")
+            raise forms.ValidationError(gettext_lazy("This email address is already in use."))
         return email
 
 
 class PasswordResetRequestForm(forms.Form):
-    login = forms.CharField(label="Username or email", max_length=254, widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    login = forms.CharField(label=gettext_lazy("Username or email"), max_length=254, widget=forms.TextInput(attrs={"autocomplete": "username"}))

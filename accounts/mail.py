@@ -1,7 +1,12 @@
-"""Emails to users, rendered from templates/<app>/mail/<name>.subject.txt and .txt."""
+"""Emails to users, rendered from templates/<app>/mail/<name>.subject.txt and .txt.
+
+Each mail is plain text with a simple HTML alternative (templates/mail/layout.html:
+the same text in paragraphs, links clickable; inline styles, as mail clients
+ignore stylesheets).
+"""
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 
@@ -18,5 +23,8 @@ def send_user_mail(*, user, template, context=None, to=None):
     context = {"user": user, "SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **(context or {})}
     subject = " ".join(render_to_string(f"{template}.subject.txt", context).split())
     body = render_to_string(f"{template}.txt", context)
-    send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [to])
+    subject = f"[{settings.SITE_NAME}] {subject}"
+    message = EmailMultiAlternatives(subject, body, None, [to])
+    message.attach_alternative(render_to_string("mail/layout.html", {**context, "subject": subject, "body": body}), "text/html")
+    message.send()
     return True

@@ -4,6 +4,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from .events import EventTag
 
@@ -41,7 +42,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField("full name", max_length=100, blank=True)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(
-        default=True, help_text="Clear to freeze the account: its sessions and tokens stop working."
+        default=True, help_text=gettext_lazy("Clear to freeze the account: its sessions and tokens stop working.")
     )
     date_joined = models.DateTimeField(default=timezone.now)
 

@@ -4,11 +4,13 @@ from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from . import selectors, services
 from .errors import AccountError
@@ -24,6 +26,8 @@ from .ratelimit import (
     registrations,
     verification_resends,
 )
+
+HISTORY_PAGE_SIZE = 25
 
 
 def safe_next(request, default="accounts:manage"):
@@ -47,7 +51,7 @@ def register(request):
                 request=request, username=data["username"], name=data["name"], email=data["email"], password=data["password1"]
             )
         except IntegrityError:  # lost a race for the same username or email
-            form.add_error(None, "This username or email address was just taken. Choose another one.")
+            form.add_error(None, gettext("This username or email address was just taken. Choose another one."))
         else:
             services.user_login(request=request, user=user, method="password")
             messages.success(
@@ -72,7 +76,7 @@ def login(request):
             return rate_limited_response(request, "accounts/login.html", context, error)
         user = authenticate(request, username=login_text, password=form.cleaned_data["password"])
         if user is None:
-            form.add_error(None, "The username or email and password you entered do not match an account.")
+            form.add_error(None, gettext("The username or email and password you entered do not match an account."))
         else:
             login_failures.refund(*keys)
             if settings.LOGIN_SECOND_STEP:
@@ -96,7 +100,7 @@ def verify_email(request):
     except AccountError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Email address {email.email} verified.")
+        messages.success(request, gettext("Email address %(email)s verified.") % {"email": email.email})
     return redirect("accounts:manage" if request.user.is_authenticated else "accounts:login")
 
 
@@ -132,7 +136,7 @@ def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.password_change(request=request, user=request.user, new_password=form.cleaned_data["new_password1"])
-        messages.success(request, "Your password has been changed. Your other sessions have been logged out.")
+        messages.success(request, gettext("Your password has been changed. Your other sessions have been logged out."))
         return redirect("accounts:manage")
     return render(request, "accounts/password_change.html", {"form": form})
 
@@ -148,10 +152,13 @@ def manage(request):
         else:
             messages.success(request, f"Email address {add_form.cleaned_data['email']} added. Check it for a verification link.")
             return redirect("accounts:manage")
+    history = Paginator(selectors.user_security_history(request.user), HISTORY_PAGE_SIZE)
+    page = history.get_page(request.GET.get("page"))
     context = {
         "emails": Email.objects.filter(user=request.user).order_by("-primary", "email"),
         "add_form": add_form,
-        "events": selectors.user_security_history(request.user)[:200],
+        "page": page,
+        "events": page,
         "history_days": selectors.SECURITY_HISTORY_DAYS,
     }
     return render(request, "accounts/manage.html", context, status=400 if add_form.errors else 200)

@@ -1,7 +1,8 @@
-"""Request and response rules Django has no setting for."""
+"""Request and response rules Django has no setting for, and the language of the pages people read."""
 
 from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.middleware.locale import LocaleMiddleware
 
 
 class RefuseNulBytesMiddleware:
@@ -33,3 +34,29 @@ class PermissionsPolicyMiddleware:
         if settings.PERMISSIONS_POLICY:
             response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class PageLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware for pages only.
+
+    What machines read (installers, uploaders, OIDC) answers the same in every
+    language, so it skips the language negotiation and its Vary header. In
+    production indexsite.wsgi already sends those paths past this middleware
+    (settings.MACHINE_MIDDLEWARE); this covers the rest (`/legacy` without its
+    slash, `/_/` endpoints, the development server).
+    """
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.machine_prefixes = (*settings.MACHINE_PATH_PREFIXES, "/legacy", "/_/")
+
+    def process_request(self, request):
+        if request.path_info.startswith(self.machine_prefixes):
+            request._machine_path = True
+            return
+        super().process_request(request)
+
+    def process_response(self, request, response):
+        if getattr(request, "_machine_path", False):
+            return response
+        return super().process_response(request, response)

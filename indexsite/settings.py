@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "rest_framework",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "indexsite.middleware.PageLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "indexsite.context_processors.site",
             ],
+            "libraries": {"site": "indexsite.templatetags"},
         },
     },
 ]
@@ -158,7 +161,13 @@ MFA_HALF_LOGIN_MAX_AGE = 5 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-LANGUAGE_CODE = "en-us"
+# The pages speak English, German and Spanish (locale/<language>/LC_MESSAGES/django.po);
+# the browser's Accept-Language or the footer's switcher chooses. Machine endpoints never vary.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORM_RENDERER = "indexsite.forms.SiteFormRenderer"
+CSRF_FAILURE_VIEW = "indexsite.errors.csrf_failure"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

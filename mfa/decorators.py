@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from accounts.ratelimit import RateLimited
 from accounts.services import session_auth_age
@@ -82,7 +83,7 @@ def _handle_reauthentication(request):
         except TwoFactorError as error:
             form.add_error("password", str(error))
         else:
-            messages.success(request, "Thank you. You can continue.")
+            messages.success(request, gettext("Thank you. You can continue."))
             return redirect(request.get_full_path())
     return reauthenticate_response(request, form=form, status=400)
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django_otp import login as otp_login
+from django.utils.translation import gettext
 
 from accounts.events import EventTag, record_event
 from accounts.models import User
@@ -66,7 +67,7 @@ def half_login_expire(request, pending):
         record_event(
             tag=EventTag.ACCOUNT_TWO_FACTOR_FAILURE, request=request, user=pending.user, details={"reason": "expired"}
         )
-    messages.error(request, "Your sign-in expired after 5 minutes without a second factor. Log in again.")
+    messages.error(request, gettext("Your sign-in expired after 5 minutes without a second factor. Log in again."))
     return f"{reverse('accounts:login')}?{urlencode({'next': pending.next_url})}"
 
 

@@ -1,6 +1,7 @@
 """Input checks of the organisation pages. The rules live in services."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from .models import Organization, OrganizationRole
 
@@ -13,17 +14,17 @@ ROLE_CHOICES = [
 
 class OrganizationCreateForm(forms.Form):
     name = forms.CharField(
-        label="Organisation name",
+        label=gettext_lazy("Organisation name"),
         max_length=50,
-        help_text="Letters, numbers, '.', '_' and '-', as in a username; it appears in the organisation's address.",
+        help_text=gettext_lazy("Letters, numbers, '.', '_' and '-', as in a username; it appears in the organisation's address."),
     )
-    display_name = forms.CharField(label="Display name", max_length=100)
-    url = forms.URLField(label="Web site (URL)", required=False, max_length=400, assume_scheme="https")
-    description = forms.CharField(label="Description", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    display_name = forms.CharField(label=gettext_lazy("Display name"), max_length=100)
+    url = forms.URLField(label=gettext_lazy("Web site (URL)"), required=False, max_length=400, assume_scheme="https")
+    description = forms.CharField(label=gettext_lazy("Description"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class OrganizationDetailsForm(forms.ModelForm):
-    url = forms.URLField(label="Web site (URL)", required=False, max_length=400, assume_scheme="https")
+    url = forms.URLField(label=gettext_lazy("Web site (URL)"), required=False, max_length=400, assume_scheme="https")
 
     class Meta:
         model = Organization
@@ -33,19 +34,19 @@ class OrganizationDetailsForm(forms.ModelForm):
 
 class PolicyForm(forms.Form):
     require_security_key = forms.BooleanField(
-        label="Members must use a security key",
+        label=gettext_lazy("Members must use a security key"),
         required=False,
-        help_text="Members without a WebAuthn security key cannot manage the organisation's projects until they add one.",
+        help_text=gettext_lazy("Members without a WebAuthn security key cannot manage the organisation's projects until they add one."),
     )
 
 
 class InviteForm(forms.Form):
     who = forms.CharField(
-        label="Username or primary email address",
+        label=gettext_lazy("Username or primary email address"),
         max_length=254,
-        help_text="The person needs an account here with a verified email address.",
+        help_text=gettext_lazy("The person needs an account here with a verified email address."),
     )
-    role = forms.ChoiceField(label="Their role", choices=ROLE_CHOICES, initial=OrganizationRole.Role.MEMBER)
+    role = forms.ChoiceField(label=gettext_lazy("Their role"), choices=ROLE_CHOICES, initial=OrganizationRole.Role.MEMBER)
 
 
 class MemberForm(forms.Form):
@@ -53,7 +54,7 @@ class MemberForm(forms.Form):
 
 
 class RoleChangeForm(MemberForm):
-    role = forms.ChoiceField(label="New role", choices=ROLE_CHOICES)
+    role = forms.ChoiceField(label=gettext_lazy("New role"), choices=ROLE_CHOICES)
 
 
 class InvitationForm(forms.Form):
@@ -61,12 +62,12 @@ class InvitationForm(forms.Form):
 
 
 class VisibilityForm(forms.Form):
-    is_public = forms.BooleanField(label="Show my membership on the public page", required=False)
+    is_public = forms.BooleanField(label=gettext_lazy("Show my membership on the public page"), required=False)
 
 
 class TeamNameForm(forms.Form):
-    name = forms.CharField(label="Team name", max_length=50)
+    name = forms.CharField(label=gettext_lazy("Team name"), max_length=50)
 
 
 class TeamMemberForm(forms.Form):
-    username = forms.CharField(label="Member's username", max_length=50)
+    username = forms.CharField(label=gettext_lazy("Member's username"), max_length=50)

@@ -10,15 +10,16 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import username_validator
 
 
 class Organization(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for staff approval"
-        ACTIVE = "active", "Active"
-        DECLINED = "declined", "Declined by staff"
+        PENDING = "pending", gettext_lazy("Waiting for staff approval")
+        ACTIVE = "active", gettext_lazy("Active")
+        DECLINED = "declined", gettext_lazy("Declined by staff")
 
     # Same characters as a username, unique whatever the letter case.
     name = models.CharField(max_length=50, unique=True, validators=[username_validator])
@@ -47,9 +48,9 @@ class Organization(models.Model):
 
 class OrganizationRole(models.Model):
     class Role(models.TextChoices):
-        OWNER = "Owner", "Owner"
-        MANAGER = "Manager", "Manager"
-        MEMBER = "Member", "Member"
+        OWNER = "Owner", gettext_lazy("Owner")
+        MANAGER = "Manager", gettext_lazy("Manager")
+        MEMBER = "Member", gettext_lazy("Member")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="roles")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_roles")
@@ -69,11 +70,11 @@ class OrganizationInvitation(models.Model):
     """An Owner's offer of a role in the organisation, answered by the invitee through a mailed link."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        REVOKED = "revoked", "Revoked"
-        EXPIRED = "expired", "Expired"
+        PENDING = "pending", gettext_lazy("Pending")
+        ACCEPTED = "accepted", gettext_lazy("Accepted")
+        DECLINED = "declined", gettext_lazy("Declined")
+        REVOKED = "revoked", gettext_lazy("Revoked")
+        EXPIRED = "expired", gettext_lazy("Expired")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     invitee = models.ForeignKey(

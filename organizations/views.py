@@ -7,6 +7,7 @@ The projects page is packages' and the tokens page is tokens' (they know
 what this app does not).
 """
 
+from django.utils.translation import gettext
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -78,7 +79,7 @@ def organizations(request):
                 form.add_error("name", error.message)
             else:
                 if organization.is_active:
-                    messages.success(request, f"Organisation {organization.name} created. You are its Owner.")
+                    messages.success(request, gettext("Organisation %(name)s created. You are its Owner.") % {"name": organization.name})
                 else:
                     messages.success(
                         request,
@@ -98,10 +99,10 @@ def organizations(request):
 def _answer(request, invitation, answer):
     if answer == "accept":
         services.invitation_accept(request=request, user=request.user, invitation=invitation)
-        messages.success(request, f"You are now {invitation.role} of {invitation.organization.name}.")
+        messages.success(request, gettext("You are now %(role)s of %(name)s.") % {"role": invitation.role, "name": invitation.organization.name})
         return redirect("organizations:people", name=invitation.organization.name)
     services.invitation_decline(request=request, user=request.user, invitation=invitation)
-    messages.success(request, f"You declined the invitation to {invitation.organization.name}.")
+    messages.success(request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.organization.name})
     return redirect("organizations:list")
 
 
@@ -116,7 +117,7 @@ def invitation_respond(request):
             answer = request.POST.get("answer")
             if answer in ("accept", "decline"):
                 return _answer(request, invitation, answer)
-            messages.error(request, "Choose Accept or Decline.")
+            messages.error(request, gettext("Choose Accept or Decline."))
     except OrganizationError as error:
         response = render(
             request,
@@ -124,7 +125,7 @@ def invitation_respond(request):
             {
                 "reason": error.message,
                 "pending_url": reverse("organizations:list"),
-                "pending_page": "your organisations page",
+                "pending_page": gettext("your organisations page"),
             },
             status=400,
         )
@@ -144,7 +145,7 @@ def invitation_answer(request, invitation_id):
     try:
         if answer in ("accept", "decline"):
             return _answer(request, invitation, answer)
-        messages.error(request, "Choose Accept or Decline.")
+        messages.error(request, gettext("Choose Accept or Decline."))
     except OrganizationError as error:
         messages.error(request, error.message)
     return redirect("organizations:list")
@@ -231,7 +232,7 @@ def leave(request, organization, role):
     except OrganizationError as error:
         messages.error(request, error.message)
         return redirect("organizations:people", name=organization.name)
-    messages.success(request, f"You left {organization.name}. You no longer work on its projects.")
+    messages.success(request, gettext("You left %(name)s. You no longer work on its projects.") % {"name": organization.name})
     return redirect("organizations:list")
 
 
@@ -304,7 +305,7 @@ def team(request, organization, role, team_id):
                 messages.error(request, error.message)
                 status = error.status
             else:
-                messages.success(request, f"Team {team.name} deleted; its roles on projects are gone with it.")
+                messages.success(request, gettext("Team %(name)s deleted; its roles on projects are gone with it.") % {"name": team.name})
                 return redirect("organizations:teams", name=organization.name)
         else:
             status = _dispatch(request, TEAM_ACTIONS, team)
@@ -338,7 +339,7 @@ def organization_settings(request, organization, role):
                 details_form = OrganizationDetailsForm(request.POST, instance=selectors.organization_get(name=organization.name))
                 if details_form.is_valid():
                     services.organization_update(request=request, actor=request.user, organization=organization, **details_form.cleaned_data)
-                    messages.success(request, "The organisation's details were saved.")
+                    messages.success(request, gettext("The organisation's details were saved."))
                     return redirect("organizations:settings", name=organization.name)
             elif action == "policy":
                 policy_form = PolicyForm(request.POST)
@@ -347,7 +348,7 @@ def organization_settings(request, organization, role):
                     services.organization_policy_set(request=request, actor=request.user, organization=organization, require_security_key=on)
                     messages.success(
                         request,
-                        "Members now need a security key to manage the organisation's projects."
+                        gettext("Members now need a security key to manage the organisation's projects.")
                         if on
                         else "Members no longer need a security key to manage the organisation's projects.",
                     )

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 _CONFUSABLE = str.maketrans({"l": "1", "i": "1", "o": "0", ".": None, "_": None, "-": None})
 
@@ -13,17 +14,17 @@ def confusable_name(name):
 
 class Project(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        QUARANTINED = "quarantined", "Quarantined"
-        ARCHIVED = "archived", "Archived"
+        ACTIVE = "active", gettext_lazy("Active")
+        QUARANTINED = "quarantined", gettext_lazy("Quarantined")
+        ARCHIVED = "archived", gettext_lazy("Archived")
 
-    name = models.CharField(max_length=255, help_text="The name as first uploaded.")
-    normalized_name = models.CharField(max_length=255, unique=True, help_text="PEP 503 normalized name.")
+    name = models.CharField(max_length=255, help_text=gettext_lazy("The name as first uploaded."))
+    normalized_name = models.CharField(max_length=255, unique=True, help_text=gettext_lazy("PEP 503 normalized name."))
     created = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     # Null: the site-wide default (settings) applies.
-    upload_limit = models.BigIntegerField(null=True, blank=True, help_text="Largest file in bytes.")
-    total_size_limit = models.BigIntegerField(null=True, blank=True, help_text="All files together, in bytes.")
+    upload_limit = models.BigIntegerField(null=True, blank=True, help_text=gettext_lazy("Largest file in bytes."))
+    total_size_limit = models.BigIntegerField(null=True, blank=True, help_text=gettext_lazy("All files together, in bytes."))
     total_size = models.BigIntegerField(default=0)
     # Bumped by every change that clients can see; drives ETags and X-PyPI-Last-Serial.
     last_serial = models.BigIntegerField(default=0)
@@ -54,8 +55,8 @@ class Project(models.Model):
 
 class ProjectRole(models.Model):
     class Role(models.TextChoices):
-        OWNER = "Owner", "Owner"
-        MAINTAINER = "Maintainer", "Maintainer"
+        OWNER = "Owner", gettext_lazy("Owner")
+        MAINTAINER = "Maintainer", gettext_lazy("Maintainer")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="roles")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_roles")
@@ -86,9 +87,9 @@ class TeamProjectRole(models.Model):
 
 class Release(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="releases")
-    version = models.CharField(max_length=255, help_text="The version as written in the metadata.")
-    canonical_version = models.CharField(max_length=255, help_text="packaging.utils.canonicalize_version")
-    metadata = models.JSONField(default=dict, help_text="The full core metadata of the first file uploaded.")
+    version = models.CharField(max_length=255, help_text=gettext_lazy("The version as written in the metadata."))
+    canonical_version = models.CharField(max_length=255, help_text=gettext_lazy("packaging.utils.canonicalize_version"))
+    metadata = models.JSONField(default=dict, help_text=gettext_lazy("The full core metadata of the first file uploaded."))
     summary = models.CharField(max_length=512, blank=True)
     requires_python = models.CharField(max_length=255, blank=True)
     description = models.TextField(blank=True)
@@ -111,8 +112,8 @@ class Release(models.Model):
 
 class File(models.Model):
     class PackageType(models.TextChoices):
-        SDIST = "sdist", "Source distribution"
-        WHEEL = "bdist_wheel", "Wheel"
+        SDIST = "sdist", gettext_lazy("Source distribution")
+        WHEEL = "bdist_wheel", gettext_lazy("Wheel")
 
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="files")
     filename = models.CharField(max_length=255, unique=True)
@@ -122,10 +123,10 @@ class File(models.Model):
     sha256_digest = models.CharField(max_length=64, unique=True)
     blake2_256_digest = models.CharField(max_length=64, unique=True)
     md5_digest = models.CharField(max_length=32, blank=True)
-    path = models.CharField(max_length=512, unique=True, help_text="Name in the default storage.")
+    path = models.CharField(max_length=512, unique=True, help_text=gettext_lazy("Name in the default storage."))
     upload_time = models.DateTimeField(default=timezone.now)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    token_identifier = models.CharField(max_length=64, blank=True, help_text="Public id of the token used.")
+    token_identifier = models.CharField(max_length=64, blank=True, help_text=gettext_lazy("Public id of the token used."))
     # PEP 658: the METADATA file, stored at `path + ".metadata"`, and its digest.
     metadata_sha256 = models.CharField(max_length=64, blank=True)
 
@@ -147,7 +148,7 @@ class FilenameRegistry(models.Model):
 
 
 class ProhibitedProjectName(models.Model):
-    name = models.CharField(max_length=255, unique=True, help_text="Normalized project name.")
+    name = models.CharField(max_length=255, unique=True, help_text=gettext_lazy("Normalized project name."))
     comment = models.TextField(blank=True)
     created = models.DateTimeField(default=timezone.now)
     prohibited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -163,7 +164,7 @@ class JournalEntry(models.Model):
     in the same transaction (see packages.services.journal_record).
     """
 
-    project_name = models.CharField(max_length=255, db_index=True, help_text="Normalized project name.")
+    project_name = models.CharField(max_length=255, db_index=True, help_text=gettext_lazy("Normalized project name."))
     action = models.TextField()
     time = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -180,11 +181,11 @@ class RoleInvitation(models.Model):
     """An Owner's offer of a role to another user, accepted or declined by that user through a mailed link."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        REVOKED = "revoked", "Revoked"
-        EXPIRED = "expired", "Expired"
+        PENDING = "pending", gettext_lazy("Pending")
+        ACCEPTED = "accepted", gettext_lazy("Accepted")
+        DECLINED = "declined", gettext_lazy("Declined")
+        REVOKED = "revoked", gettext_lazy("Revoked")
+        EXPIRED = "expired", gettext_lazy("Expired")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
     invitee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_invitations")
@@ -222,7 +223,7 @@ class DeprecationNotice(models.Model):
     """
 
     class Kind(models.TextChoices):
-        SDIST_FILENAME = "sdist-filename", "Source distribution filename not in the PEP 625 form"
+        SDIST_FILENAME = "sdist-filename", gettext_lazy("Source distribution filename not in the PEP 625 form")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deprecation_notices")
     canonical_version = models.CharField(max_length=255)

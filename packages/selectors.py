@@ -98,7 +98,7 @@ def release_latest(releases):
     one; failing that the highest of all. `releases` must be sorted oldest first.
     """
     for wanted in (
-        lambda r: not r.yanked and not _is_prerelease(r.version),
+        lambda r: not r.yanked and not is_prerelease(r.version),
         lambda r: not r.yanked,
         lambda r: True,
     ):
@@ -108,7 +108,7 @@ def release_latest(releases):
     return None
 
 
-def _is_prerelease(version):
+def is_prerelease(version):
     try:
         return Version(version).is_prerelease
     except InvalidVersion:
@@ -183,6 +183,37 @@ def project_summaries(projects):
         pid: (latest.summary if (latest := release_latest(versions_sorted_releases(rs))) else "")
         for pid, rs in by_project.items()
     }
+
+
+def project_latest_releases(projects):
+    """{project id: its latest release (PyPI's rule)} for `projects`, in one query."""
+    by_project = {}
+    for release in Release.objects.filter(project__in=projects).only(
+        "project_id", "version", "summary", "yanked", "created"
+    ):
+        by_project.setdefault(release.project_id, []).append(release)
+    return {pid: release_latest(versions_sorted_releases(rs)) for pid, rs in by_project.items()}
+
+
+def index_counts():
+    """Numbers for the home page: visible projects, their releases and files."""
+    return {
+        "projects": Project.objects.filter(VISIBLE).count(),
+        "releases": Release.objects.filter(project__in=Project.objects.filter(VISIBLE)).count(),
+        "files": File.objects.filter(release__project__in=Project.objects.filter(VISIBLE)).count(),
+    }
+
+
+def projects_recently_updated(*, limit=10):
+    """Visible projects with their newest release first, as (project, latest release) pairs."""
+    projects = list(
+        Project.objects.filter(VISIBLE)
+        .annotate(updated=Max("releases__created"))
+        .filter(updated__isnull=False)
+        .order_by("-updated")[:limit]
+    )
+    latest = project_latest_releases(projects)
+    return [(project, latest.get(project.id)) for project in projects]
 
 
 def project_search(*, query, limit=50):

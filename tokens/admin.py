@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
+from django.utils.translation import gettext_lazy
 
 from . import selectors, services
 from .models import APIToken
@@ -12,9 +13,9 @@ from .models import APIToken
 
 class TokenLookupForm(forms.Form):
     token = forms.CharField(
-        label="Token string",
+        label=gettext_lazy("Token string"),
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-        help_text="Paste a token to find its owner and scope. It is only digested and compared, never stored or logged.",
+        help_text=gettext_lazy("Paste a token to find its owner and scope. It is only digested and compared, never stored or logged."),
     )
 
 

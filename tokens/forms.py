@@ -1,5 +1,6 @@
 """Input checks for the token pages. The rules themselves live in services."""
 
+from django.utils.translation import gettext_lazy
 import re
 from datetime import datetime, time, timedelta, timezone as dt_timezone
 
@@ -21,32 +22,32 @@ EXPIRY_CHOICES = [
 
 class TokenCreateForm(forms.Form):
     name = forms.CharField(
-        label="Token name",
+        label=gettext_lazy("Token name"),
         max_length=NAME_MAX_LENGTH,
-        help_text="What the token is for, e.g. “release workflow of my-package”. Unique among your tokens.",
+        help_text=gettext_lazy("What the token is for, e.g. “release workflow of my-package”. Unique among your tokens."),
     )
     scope = forms.ChoiceField(
-        label="Scope",
+        label=gettext_lazy("Scope"),
         choices=[("account", "Entire account (all projects)"), ("projects", "Only the projects chosen below")],
         widget=forms.RadioSelect,
         initial="projects",
     )
     projects = forms.MultipleChoiceField(
-        label="Your projects", required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Your projects"), required=False, widget=forms.CheckboxSelectMultiple
     )
     new_projects = forms.CharField(
-        label="Other project names",
+        label=gettext_lazy("Other project names"),
         required=False,
         max_length=2000,
         help_text="Projects that do not exist yet, separated by commas or spaces. "
         "The token may create these projects on its first upload.",
     )
-    expiry = forms.ChoiceField(label="Expiry", choices=EXPIRY_CHOICES, widget=forms.RadioSelect, initial="90")
+    expiry = forms.ChoiceField(label=gettext_lazy("Expiry"), choices=EXPIRY_CHOICES, widget=forms.RadioSelect, initial="90")
     expires_on = forms.DateField(
-        label="Expiry date (when “On a date I choose”)",
+        label=gettext_lazy("Expiry date (when “On a date I choose”)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The token stops working at the end of this day (UTC).",
+        help_text=gettext_lazy("The token stops working at the end of this day (UTC)."),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -55,7 +56,7 @@ class TokenCreateForm(forms.Form):
         self.own_projects = scopes.user_project_names(user)
         self.fields["projects"].choices = [(name, name) for name in self.own_projects]
         if not self.fields["projects"].choices:
-            self.fields["projects"].help_text = "You have no projects yet."
+            self.fields["projects"].help_text = gettext_lazy("You have no projects yet.")
 
     def clean_new_projects(self):
         names = [n for n in re.split(r"[\s,]+", self.cleaned_data["new_projects"]) if n]

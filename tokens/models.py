@@ -17,15 +17,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class APIToken(models.Model):
     class RevokeReason(models.TextChoices):
-        OWNER = "owner", "Revoked by its owner"
-        ROTATED = "rotated", "Replaced by a new secret (rotated)"
-        LEAKED = "leaked", "Found in public by a secret scanner"
-        SELF = "self", "Revoked by a holder of the token"
-        STAFF = "staff", "Revoked by staff"
+        OWNER = "owner", gettext_lazy("Revoked by its owner")
+        ROTATED = "rotated", gettext_lazy("Replaced by a new secret (rotated)")
+        LEAKED = "leaked", gettext_lazy("Found in public by a secret scanner")
+        SELF = "self", gettext_lazy("Revoked by a holder of the token")
+        STAFF = "staff", gettext_lazy("Revoked by staff")
 
     # A token belongs to a person, or to an organisation (then it survives any member leaving),
     # or, with neither, to a trusted publisher (tokens/publishing) that minted it for a CI workflow.
@@ -39,8 +40,8 @@ class APIToken(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     name = models.CharField(max_length=100)
-    identifier = models.CharField(max_length=16, unique=True, help_text="Public part of the token.")
-    digest = models.CharField(max_length=64, help_text="HMAC-SHA256 of the secret part; never the secret.")
+    identifier = models.CharField(max_length=16, unique=True, help_text=gettext_lazy("Public part of the token."))
+    digest = models.CharField(max_length=64, help_text=gettext_lazy("HMAC-SHA256 of the secret part; never the secret."))
     # Scope. Account-wide (for an organisation's token: all its projects, present
     # and future), or the PEP 503 normalized names in `projects` (which
     # may name a project that does not exist yet). An empty list with

@@ -1,8 +1,8 @@
 """The organisation's API tokens page under /manage/organization/<name>/tokens/.
 
 For the organisation's Owners and Managers, with 2FA and a recent
-authentication, like personal tokens; a new secret appears only in the
-response to the POST that made it.
+authentication, like personal tokens; a new secret is shown once, through the
+same display slot as personal tokens (tokens.display).
 """
 
 from django import forms
@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext, gettext_lazy
 
 from mfa.decorators import reauthentication_required, two_factor_required
 from organizations.access import MANAGERS, managed_organization
@@ -21,6 +22,7 @@ from . import scopes, services
 from .errors import DuplicateTokenName, TokenError
 from .forms import TokenCreateForm
 from .models import APIToken
+from .views import shown_once_redirect
 
 
 class OrganizationTokenForm(TokenCreateForm):
@@ -33,10 +35,10 @@ class OrganizationTokenForm(TokenCreateForm):
             ("account", "All projects of the organisation, present and future"),
             ("projects", "Only the projects chosen below"),
         ]
-        self.fields["projects"].label = "The organisation's projects"
+        self.fields["projects"].label = gettext_lazy("The organisation's projects")
         self.fields["projects"].choices = [(name, name) for name in self.own_projects]
         self.fields["projects"].help_text = "" if self.own_projects else "The organisation has no projects yet."
-        self.fields["name"].help_text = "What the token is for. Unique among the organisation's tokens."
+        self.fields["name"].help_text = gettext_lazy("What the token is for. Unique among the organisation's tokens.")
         self.fields["new_projects"].help_text = (
             "Projects that do not exist yet, separated by commas or spaces. "
             "The token may create them, owned by the organisation, on its first upload."
@@ -62,13 +64,6 @@ def organization_token_pages(view):
 
 def _back(organization):
     return reverse("tokens:organization", kwargs={"name": organization.name})
-
-
-def _shown_once(request, organization, token, raw, *, rotated_from=None):
-    context = {"token": token, "raw_token": raw, "rotated_from": rotated_from, "back_url": _back(organization)}
-    response = render(request, "tokens/shown_once.html", context)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _token(organization, identifier):
@@ -98,7 +93,7 @@ def organization_token_list(request, organization, role):
         except TokenError as error:
             form.add_error(None, str(error))
         else:
-            return _shown_once(request, organization, token, raw)
+            return shown_once_redirect(request, token, raw)
     tokens = APIToken.objects.filter(organization=organization, revoked__isnull=True).select_related("created_by")
     context = {"organization": organization, "form": form, "tokens": tokens}
     return render(request, "tokens/organization.html", context, status=400 if form.errors else 200)
@@ -110,7 +105,7 @@ def organization_token_revoke(request, organization, role, identifier):
     token = _token(organization, identifier)
     if request.method == "POST":
         services.token_revoke(request=request, token=token, reason=APIToken.RevokeReason.OWNER)
-        messages.success(request, f"Token “{token.name}” ({token.identifier}) revoked. It no longer works.")
+        messages.success(request, gettext("Token “%(name)s” (%(identifier)s) revoked. It no longer works.") % {"name": token.name, "identifier": token.identifier})
         return redirect("tokens:organization", name=organization.name)
     context = {"token": token, "action": "revoke", "back_url": _back(organization)}
     return render(request, "tokens/confirm.html", context)
@@ -126,6 +121,6 @@ def organization_token_rotate(request, organization, role, identifier):
         except TokenError as error:
             messages.error(request, str(error))
             return redirect("tokens:organization", name=organization.name)
-        return _shown_once(request, organization, new, raw, rotated_from=token)
+        return shown_once_redirect(request, new, raw, rotated_from=token)
     context = {"token": token, "action": "rotate", "back_url": _back(organization)}
     return render(request, "tokens/confirm.html", context)

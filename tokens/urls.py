@@ -6,6 +6,7 @@ app_name = "tokens"
 
 urlpatterns = [
     path("manage/account/token/", views.token_list, name="manage"),
+    path("manage/account/token/new/", views.token_shown, name="shown"),
     path("manage/account/token/<str:identifier>/revoke/", views.token_revoke, name="revoke"),
     path("manage/account/token/<str:identifier>/rotate/", views.token_rotate, name="rotate"),
     path("manage/organization/<str:name>/tokens/", organization_views.organization_token_list, name="organization"),

@@ -2,28 +2,34 @@
 
 Every page needs a verified primary email, two-factor authentication and a
 recent (re-)authentication. A new secret appears only in the response to the
-POST that made it, marked no-store: it is never kept in the session, a URL or
-a cache, so no later request can show it again.
+POST that made it: that POST redirects to a page that shows it once from a
+server-side display slot (tokens.display), marked no-store; it is never kept
+in the session or a URL, and no later request can show it again.
 """
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import user_has_verified_primary_email
 from mfa.decorators import reauthentication_required, two_factor_required
 
 from . import selectors, services
+from .display import display_slot_fill, display_slot_take
 from .errors import DuplicateTokenName, TokenError
 from .forms import TokenCreateForm
 from .models import APIToken
 
-VERIFIED_EMAIL_REQUIRED = "Verify your primary email address before creating or managing API tokens."
+SHOWN_ALREADY = gettext_lazy("That token was already shown once and cannot be shown again. Rotate it or create a new one if you lost it.")
+VERIFIED_EMAIL_REQUIRED = gettext_lazy("Verify your primary email address before creating or managing API tokens.")
 
 
 def verified_email_required(view):
@@ -43,11 +49,28 @@ def token_pages(view):
     return verified_email_required(two_factor_required(reauthentication_required(never_cache(view))))
 
 
-def _shown_once(request, token, raw, *, rotated_from=None):
+def shown_once_redirect(request, token, raw, *, rotated_from=None):
+    slot = display_slot_fill(user=request.user, token=token, raw=raw, rotated_from=rotated_from)
+    return redirect(f"{reverse('tokens:shown')}?{urlencode({'slot': slot})}")
+
+
+@token_pages
+@require_safe
+def token_shown(request):
+    """The new secret, once: a reload (or anyone else) finds the slot empty."""
+    content = display_slot_take(user=request.user, slot=request.GET.get("slot", ""))
+    if content is None:
+        messages.warning(request, SHOWN_ALREADY)
+        return redirect("tokens:manage")
+    token = APIToken.objects.filter(pk=content["token_id"]).select_related("organization").first()
+    if token is None:
+        return redirect("tokens:manage")
+    rotated_from = APIToken.objects.filter(pk=content["rotated_from_id"]).first() if content["rotated_from_id"] else None
+    back_url = reverse("tokens:organization", kwargs={"name": token.organization.name}) if token.organization_id else None
     response = render(
         request,
         "tokens/shown_once.html",
-        {"token": token, "raw_token": raw, "rotated_from": rotated_from},
+        {"token": token, "raw_token": content["raw"], "rotated_from": rotated_from, "back_url": back_url},
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -79,7 +102,7 @@ def token_list(request):
         except TokenError as error:
             form.add_error(None, str(error))
         else:
-            return _shown_once(request, token, raw)
+            return shown_once_redirect(request, token, raw)
     context = {"form": form, "tokens": selectors.user_tokens(request.user)}
     return render(request, "tokens/manage.html", context, status=400 if form.errors else 200)
 
@@ -90,7 +113,7 @@ def token_revoke(request, identifier):
     token = _own_token(request, identifier)
     if request.method == "POST":
         services.token_revoke(request=request, token=token, reason=APIToken.RevokeReason.OWNER)
-        messages.success(request, f"Token “{token.name}” ({token.identifier}) revoked. It no longer works.")
+        messages.success(request, gettext("Token “%(name)s” (%(identifier)s) revoked. It no longer works.") % {"name": token.name, "identifier": token.identifier})
         return redirect("tokens:manage")
     return render(request, "tokens/confirm.html", {"token": token, "action": "revoke"})
 
@@ -105,5 +128,5 @@ def token_rotate(request, identifier):
         except TokenError as error:
             messages.error(request, str(error))
             return redirect("tokens:manage")
-        return _shown_once(request, new, raw, rotated_from=token)
+        return shown_once_redirect(request, new, raw, rotated_from=token)
     return render(request, "tokens/confirm.html", {"token": token, "action": "rotate"})

@@ -1,5 +1,6 @@
 """The login side: the second step of signing in, and the WebAuthn ceremonies that authenticate."""
 
+from django.utils.translation import gettext
 from logging import getLogger
 
 from django.conf import settings
@@ -38,7 +39,7 @@ WEBAUTHN_AUTH_STATE = "mfa_webauthn_auth_state"
 def second_step(request):
     pending = half_login(request)
     if pending is None:
-        messages.info(request, "Log in with your username and password first.")
+        messages.info(request, gettext("Log in with your username and password first."))
         return redirect("accounts:login")
     if pending.expired:
         return redirect(half_login_expire(request, pending))

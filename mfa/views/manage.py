@@ -3,6 +3,7 @@
 Thin views: bind input, call a service, render. The rules live in mfa/services.py.
 """
 
+from django.utils.translation import gettext
 from logging import getLogger
 
 from django.contrib import messages
@@ -46,7 +47,7 @@ def _with_next(url, next_url):
 def _after_method_added(request, next_url):
     """Offer recovery codes right after the first method, else return to `next` or the 2FA page."""
     if selectors.user_recovery_device(request.user) is None:
-        messages.info(request, "Now generate recovery codes: they let you sign in if you lose your device.")
+        messages.info(request, gettext("Now generate recovery codes: they let you sign in if you lose your device."))
         return _with_next(reverse("mfa:recovery-codes"), next_url)
     return next_url or reverse("mfa:manage")
 
@@ -88,7 +89,7 @@ class WebAuthnRegistrationComplete(_RegistrationRules, CompleteCredentialRegistr
         request.session.pop(WEBAUTHN_PENDING_LABEL, None)
         if not request.user.is_verified():
             otp_login(request, credential)
-        messages.success(request, f"Security key “{credential.name}” added.")
+        messages.success(request, gettext("Security key “%(name)s” added.") % {"name": credential.name})
         return JsonResponse({"id": credential.pk, "redirect_url": _after_method_added(request, _next(request))})
 
 
@@ -137,7 +138,7 @@ def totp_provision(request):
                 request.session.pop(TOTP_PENDING_KEY, None)
                 if not request.user.is_verified():
                     otp_login(request, device)
-                messages.success(request, "Your authenticator app is set up. From now on, logging in asks for its code.")
+                messages.success(request, gettext("Your authenticator app is set up. From now on, logging in asks for its code."))
                 return redirect(_after_method_added(request, next_url))
     context.update(form=form, replacing=selectors.user_totp_device(user) is not None, **_totp_display(user, key))
     response = render(request, "mfa/totp_provision.html", context, status=status)
@@ -155,7 +156,7 @@ def _totp_display(user, key):
 def totp_remove(request):
     form = PasswordConfirmForm(request.POST, prefix="remove-totp")
     if not form.is_valid():
-        messages.error(request, "Enter your password to remove the authenticator app.")
+        messages.error(request, gettext("Enter your password to remove the authenticator app."))
         return redirect("mfa:manage")
     try:
         services.totp_device_remove(request=request, user=request.user, password=form.cleaned_data["password"])
@@ -164,7 +165,7 @@ def totp_remove(request):
     except TwoFactorError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Authenticator app removed.")
+        messages.success(request, gettext("Authenticator app removed."))
     return redirect("mfa:manage")
 
 
@@ -204,7 +205,7 @@ def webauthn_provision(request):
 def webauthn_remove(request, credential_id):
     credential = WebAuthnCredential.objects.filter(user=request.user, pk=credential_id).first()
     if credential is None:
-        messages.error(request, "That security key is not on your account.")
+        messages.error(request, gettext("That security key is not on your account."))
         return redirect("mfa:webauthn-provision")
     form = WebAuthnRemoveForm(request.POST or None)
     status = 200
@@ -218,7 +219,7 @@ def webauthn_remove(request, credential_id):
             except TwoFactorError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, f"Security key “{label}” removed.")
+                messages.success(request, gettext("Security key “%(label)s” removed.") % {"label": label})
                 return redirect("mfa:webauthn-provision")
     return render(request, "mfa/webauthn_remove.html", {"form": form, "credential": credential}, status=status)
 
@@ -236,7 +237,7 @@ def recovery_codes(request):
     }
     if request.method == "POST":
         if not context["has_two_factor"]:
-            messages.error(request, "Add an authenticator app or a security key before generating recovery codes.")
+            messages.error(request, gettext("Add an authenticator app or a security key before generating recovery codes."))
             return redirect("mfa:manage")
         try:
             codes = services.recovery_codes_generate(request=request, user=user)

@@ -1,6 +1,7 @@
 """Input checks of the collaboration pages."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from ..models import ProjectRole
 
@@ -12,16 +13,16 @@ ROLE_CHOICES = [
 
 class InviteForm(forms.Form):
     who = forms.CharField(
-        label="Username or primary email address",
+        label=gettext_lazy("Username or primary email address"),
         max_length=254,
-        help_text="The person needs an account here with a verified email address.",
+        help_text=gettext_lazy("The person needs an account here with a verified email address."),
     )
-    role = forms.ChoiceField(label="Their role", choices=ROLE_CHOICES, initial=ProjectRole.Role.MAINTAINER)
+    role = forms.ChoiceField(label=gettext_lazy("Their role"), choices=ROLE_CHOICES, initial=ProjectRole.Role.MAINTAINER)
 
 
 class RoleChangeForm(forms.Form):
     user = forms.IntegerField(widget=forms.HiddenInput)
-    role = forms.ChoiceField(label="New role", choices=ROLE_CHOICES)
+    role = forms.ChoiceField(label=gettext_lazy("New role"), choices=ROLE_CHOICES)
 
 
 class RoleRemoveForm(forms.Form):

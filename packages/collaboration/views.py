@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from accounts.selectors import user_by_username_or_primary_email
 from mfa.decorators import reauthentication_required, two_factor_required
@@ -82,7 +83,7 @@ def collaboration(request, project, role):
             except PackagesError as error:
                 messages.error(request, error.message)
         else:
-            messages.error(request, "That request was incomplete; nothing was changed.")
+            messages.error(request, gettext("That request was incomplete; nothing was changed."))
         if action == "invite" and form is not None:
             invite_form = form
         status = 400
@@ -106,17 +107,17 @@ def leave(request, project, role):
     except PackagesError as error:
         messages.error(request, error.message)
         return redirect("packages:manage-projects")
-    messages.success(request, f"You left {project.name}. Your API tokens no longer work on it.")
+    messages.success(request, gettext("You left %(name)s. Your API tokens no longer work on it.") % {"name": project.name})
     return redirect("packages:manage-projects")
 
 
 def _answer(request, invitation, answer):
     if answer == "accept":
         services.invitation_accept(request=request, user=request.user, invitation=invitation)
-        messages.success(request, f"You now work on {invitation.project.name} as {invitation.role}.")
+        messages.success(request, gettext("You now work on %(name)s as %(role)s.") % {"name": invitation.project.name, "role": invitation.role})
     else:
         services.invitation_decline(request=request, user=request.user, invitation=invitation)
-        messages.success(request, f"You declined the invitation to {invitation.project.name}.")
+        messages.success(request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.project.name})
     return redirect("packages:manage-projects")
 
 
@@ -131,7 +132,7 @@ def invitation_respond(request):
             answer = request.POST.get("answer")
             if answer in ("accept", "decline"):
                 return _answer(request, invitation, answer)
-            messages.error(request, "Choose Accept or Decline.")
+            messages.error(request, gettext("Choose Accept or Decline."))
     except PackagesError as error:
         response = render(
             request,
@@ -139,7 +140,7 @@ def invitation_respond(request):
             {
                 "reason": error.message,
                 "pending_url": reverse("packages:manage-projects"),
-                "pending_page": "your projects page",
+                "pending_page": gettext("your projects page"),
             },
             status=400,
         )
@@ -155,7 +156,7 @@ def invitation_answer(request, invitation_id):
     invitation = get_object_or_404(RoleInvitation, pk=invitation_id, invitee=request.user)
     answer = request.POST.get("answer")
     if answer not in ("accept", "decline"):
-        messages.error(request, "Choose Accept or Decline.")
+        messages.error(request, gettext("Choose Accept or Decline."))
         return redirect("packages:manage-projects")
     try:
         return _answer(request, invitation, answer)

@@ -1,12 +1,13 @@
 """Input checks of the owners' management pages."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 
 class YankForm(forms.Form):
     release = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(
-        label="Reason (optional, shown to installers)", required=False, max_length=1000, strip=True
+        label=gettext_lazy("Reason (optional, shown to installers)"), required=False, max_length=1000, strip=True
     )
 
 
@@ -16,12 +17,12 @@ class UnyankForm(forms.Form):
 
 class RemoveReleaseForm(forms.Form):
     release = forms.IntegerField(widget=forms.HiddenInput)
-    confirm = forms.CharField(label="Type the version to confirm", max_length=255)
+    confirm = forms.CharField(label=gettext_lazy("Type the version to confirm"), max_length=255)
 
 
 class RemoveFileForm(forms.Form):
     file = forms.IntegerField(widget=forms.HiddenInput)
-    confirm = forms.CharField(label="Type the filename to confirm", max_length=255)
+    confirm = forms.CharField(label=gettext_lazy("Type the filename to confirm"), max_length=255)
 
 
 ACTIONS = {
@@ -33,12 +34,12 @@ ACTIONS = {
 
 
 class ProjectDeleteForm(forms.Form):
-    confirm = forms.CharField(label="Type the project name to confirm", max_length=255)
+    confirm = forms.CharField(label=gettext_lazy("Type the project name to confirm"), max_length=255)
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
-        self.fields["confirm"].label = f"Type {project.name} to confirm"
+        self.fields["confirm"].label = gettext_lazy("Type %(name)s to confirm") % {"name": project.name}
 
     def clean_confirm(self):
         typed = self.cleaned_data["confirm"].strip()

@@ -5,6 +5,7 @@ pages that change a project also need a fresh authentication ("sudo mode").
 Who may open which page is decided once, in `access.managed_project`.
 """
 
+from django.utils.translation import gettext
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Sum
@@ -87,7 +88,7 @@ def releases(request, project, role):
             except PackagesError as error:
                 messages.error(request, error.message)
         else:
-            messages.error(request, "That request was incomplete; nothing was changed.")
+            messages.error(request, gettext("That request was incomplete; nothing was changed."))
         status = 400
     release_list = (
         project.releases.prefetch_related(Prefetch("files", queryset=File.objects.order_by("filename")))
@@ -113,11 +114,11 @@ def project_settings(request, project, role):
         try:
             if action == "archive":
                 services.project_archive(request=request, user=request.user, project=project)
-                messages.success(request, f"{project.name} is archived: uploads are refused, installs still work.")
+                messages.success(request, gettext("%(name)s is archived: uploads are refused, installs still work.") % {"name": project.name})
                 return redirect("packages:manage-settings", name=project.normalized_name)
             if action == "unarchive":
                 services.project_unarchive(request=request, user=request.user, project=project)
-                messages.success(request, f"{project.name} is no longer archived: uploads are accepted again.")
+                messages.success(request, gettext("%(name)s is no longer archived: uploads are accepted again.") % {"name": project.name})
                 return redirect("packages:manage-settings", name=project.normalized_name)
             if action == "delete":
                 delete_form = ProjectDeleteForm(request.POST, project=project)
@@ -130,7 +131,7 @@ def project_settings(request, project, role):
                     )
                     return redirect("packages:manage-projects")
             else:
-                messages.error(request, "That request was incomplete; nothing was changed.")
+                messages.error(request, gettext("That request was incomplete; nothing was changed."))
         except PackagesError as error:
             messages.error(request, error.message)
         status = 400
@@ -170,20 +171,20 @@ def publishing_page(request, project, role):
             forms[kind].add_error(None, str(error))
             status = 400
         else:
-            messages.success(request, f"Trusted publisher added: {publisher.description}.")
+            messages.success(request, gettext("Trusted publisher added: %(description)s.") % {"description": publisher.description})
             return redirect("packages:manage-publishing", name=project.normalized_name)
     elif action == "remove":
         publisher = publishing.project_publisher(project.normalized_name, request.POST.get("publisher"))
         if publisher is None:
-            messages.error(request, "That publisher does not exist (any more).")
+            messages.error(request, gettext("That publisher does not exist (any more)."))
             status = 400
         else:
             publishing_services.publisher_remove(request=request, user=request.user, publisher=publisher)
-            messages.success(request, f"Trusted publisher removed: {publisher.description}. Its tokens stop working now.")
+            messages.success(request, gettext("Trusted publisher removed: %(description)s. Its tokens stop working now.") % {"description": publisher.description})
             return redirect("packages:manage-publishing", name=project.normalized_name)
     elif request.method == "POST":
         if kind not in forms:
-            messages.error(request, "That request was incomplete; nothing was changed.")
+            messages.error(request, gettext("That request was incomplete; nothing was changed."))
         status = 400
     publishers = [(p, publishing.workflow_snippet(p)) for p in publishing.project_publishers(project.normalized_name)]
     return render(

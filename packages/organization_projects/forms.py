@@ -1,6 +1,7 @@
 """Input checks of the organisation projects page."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from ..models import ProjectRole
 
@@ -12,8 +13,8 @@ TEAM_ROLE_CHOICES = [
 
 class TeamRoleForm(forms.Form):
     project = forms.IntegerField(widget=forms.HiddenInput)
-    team = forms.IntegerField(label="Team")
-    role = forms.ChoiceField(label="Role", choices=TEAM_ROLE_CHOICES, initial=ProjectRole.Role.MAINTAINER)
+    team = forms.IntegerField(label=gettext_lazy("Team"))
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=TEAM_ROLE_CHOICES, initial=ProjectRole.Role.MAINTAINER)
 
 
 class TeamRoleRemoveForm(forms.Form):
@@ -22,10 +23,10 @@ class TeamRoleRemoveForm(forms.Form):
 
 
 class TransferInForm(forms.Form):
-    project = forms.IntegerField(label="Project")
-    confirm = forms.CharField(label="Type the project's name to confirm", max_length=255)
+    project = forms.IntegerField(label=gettext_lazy("Project"))
+    confirm = forms.CharField(label=gettext_lazy("Type the project's name to confirm"), max_length=255)
 
 
 class TransferOutForm(forms.Form):
     project = forms.IntegerField(widget=forms.HiddenInput)
-    confirm = forms.CharField(label="Type the project's name to confirm", max_length=255)
+    confirm = forms.CharField(label=gettext_lazy("Type the project's name to confirm"), max_length=255)

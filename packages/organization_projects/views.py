@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from mfa.decorators import reauthentication_required, two_factor_required
 from organizations import selectors as organizations
@@ -104,7 +105,7 @@ def organization_projects(request, organization, role):
                 messages.error(request, error.message)
                 status = error.status
         else:
-            messages.error(request, "That request was incomplete; nothing was changed.")
+            messages.error(request, gettext("That request was incomplete; nothing was changed."))
             status = 400
     context = {
         "organization": organization,

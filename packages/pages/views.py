@@ -1,11 +1,13 @@
 """The public pages people read: a project and its releases, a user's projects, search."""
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..collaboration.selectors import user_project_role
+from .readme import description_accessible
 
 
 
@@ -26,6 +28,15 @@ def _safe_links(release):
     if isinstance(urls, dict):
         links.extend(urls.items())
     return [(label, url) for label, url in links if str(url).lower().startswith(("https://", "http://"))]
+
+
+def _classifier_groups(classifiers):
+    """[(group, [rest, ...]), ...]: "License :: OSI Approved" goes under "License"."""
+    groups = {}
+    for classifier in classifiers:
+        head, _, rest = str(classifier).partition(" :: ")
+        groups.setdefault(head, []).append(rest or head)
+    return sorted(groups.items())
 
 
 def initials(user):
@@ -49,13 +60,21 @@ def project_page(request, name, version=None):
         if version is None:
             return redirect("packages:project", project.normalized_name, permanent=True)
         return redirect("packages:release", project.normalized_name, release.version, permanent=True)
+    latest = selectors.release_latest(releases)
+    meta = (release.metadata or {}) if release else {}
     return render(
         request,
         "packages/project.html",
         {
             "project": project,
             "release": release,
-            "is_latest": release is not None and release == selectors.release_latest(releases),
+            "is_latest": release is not None and release == latest,
+            "latest": latest,
+            "description_html": description_accessible(release.description_html) if release else "",
+            "is_prerelease": release is not None and selectors.is_prerelease(release.version),
+            "prereleases": {r.version for r in releases if selectors.is_prerelease(r.version)},
+            "meta": meta,
+            "classifier_groups": _classifier_groups(meta.get("classifiers") or []),
             "releases": list(reversed(releases)),
             "files": selectors.project_files(project=project, release=release) if release else [],
             "maintainers": [(person, initials(person)) for person in selectors.project_maintainers(project=project)],
@@ -93,16 +112,25 @@ def user_page(request, username):
     )
 
 
+SEARCH_PAGE_SIZE = 20
+
+
+@require_safe
+def home(request):
+    return render(
+        request,
+        "home.html",
+        {"counts": selectors.index_counts(), "recent": selectors.projects_recently_updated(limit=10)},
+    )
+
+
 @require_safe
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
-    projects = selectors.project_search(query=query)
-    summaries = selectors.project_summaries(projects)
+    page = Paginator(selectors.project_search(query=query, limit=500), SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    latest = selectors.project_latest_releases(page.object_list)
     return render(
         request,
         "packages/search.html",
-        {
-            "query": query,
-            "projects": [(p, summaries.get(p.id, "")) for p in projects],
-        },
+        {"query": query, "page": page, "projects": [(p, latest.get(p.id)) for p in page.object_list]},
     )

@@ -89,3 +89,18 @@ def test_account_pages_need_login(client):
     response = client.get("/manage/account/")
     assert response.status_code == 302
     assert response["Location"].startswith("/account/login/?next=/manage/account/")
+
+
+def test_every_mail_is_plain_text_with_a_simple_html_alternative(client, mailoutbox, django_capture_on_commit_callbacks):
+    from accounts.mail import send_user_mail
+    from tests.accounts.factories import UserFactory
+
+    user = UserFactory()
+    send_user_mail(user=user, template="accounts/mail/password_changed")
+    (message,) = mailoutbox
+    assert "<" not in message.body.replace("<token>", "")
+    (html, kind) = message.alternatives[0]
+    assert kind == "text/html"
+    assert html.startswith("<!doctype html>") and '<html lang="en">' in html
+    first_line = message.body.strip().splitlines()[0]
+    assert first_line.replace("'", "&#x27;") in html

@@ -118,7 +118,7 @@ def test_organisation_team_and_token_outlive_a_member(server, dists, env, upload
     # The organisation's history shows every step, the token's uses included.
     owner_page.goto(f"{server}/manage/organization/acme/history/")
     expect(owner_page.get_by_role("heading", name="Security history of Acme Research")).to_be_visible()
-    expect(owner_page.get_by_text("organization:api_token:used").first).to_be_visible()
+    expect(owner_page.get_by_text("Organisation API token used").first).to_be_visible()  # described in words
     tags = set(SecurityEvent.objects.filter(organization_name="acme").values_list("tag", flat=True))
     assert {
         "organization:create",

@@ -18,13 +18,13 @@ def org(db):
 
 
 def test_public_page_lists_projects_and_only_members_who_chose_to_be_shown(client, org):
-    shown, hidden = UserFactory(username="shown"), UserFactory(username="hidden")
+    shown, hidden = UserFactory(username="shown"), UserFactory(username="unlisted")
     add_member(org, hidden)
     OrganizationRole.objects.create(organization=org, user=shown, role="Member", is_public=True)
     response = client.get("/org/ACME/")
     assert response.status_code == 302 and response["Location"] == "/org/acme/"
     text = client.get("/org/acme/").content.decode()
-    assert "Acme Research" in text and "rocket" in text and "shown" in text and "hidden" not in text
+    assert "Acme Research" in text and "rocket" in text and "shown" in text and "unlisted" not in text
 
 
 def test_an_organisation_waiting_for_approval_has_no_public_page(client, db, settings):

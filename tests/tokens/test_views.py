@@ -24,9 +24,9 @@ URL = "/manage/account/token/"
 TOKEN_RE = re.compile(re.escape(settings.API_TOKEN_PREFIX) + r"[0-9a-f]{16}_[A-Za-z0-9_-]{43}")
 
 
-def create(client, **data):
+def create(client, follow=True, **data):
     form = {"name": "release job", "scope": "account", "expiry": "90", **data}
-    return client.post(URL, form)
+    return client.post(URL, form, follow=follow)
 
 
 def shown_tokens(response):
@@ -118,7 +118,7 @@ def test_expiry_date_and_never(two_factor_client):
 
 
 def test_cannot_create_without_two_factor(logged_in_client):
-    response = create(logged_in_client)
+    response = create(logged_in_client, follow=False)
     assert response.status_code == 302 and response["Location"].startswith("/manage/account/two-factor/")
     assert not APIToken.objects.exists()
 
@@ -163,7 +163,7 @@ def test_revoke_asks_for_confirmation_then_revokes(two_factor_client, two_factor
 def test_rotate_shows_new_secret_and_kills_old(two_factor_client, two_factor_user):
     token, raw = make_token(two_factor_user, name="ci", projects=["demo"])
     assert "Rotate the token “ci”?" in two_factor_client.get(f"{URL}{token.identifier}/rotate/").content.decode()
-    response = two_factor_client.post(f"{URL}{token.identifier}/rotate/")
+    response = two_factor_client.post(f"{URL}{token.identifier}/rotate/", follow=True)
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     (new_raw,) = shown_tokens(response)
     with pytest.raises(InvalidToken):
@@ -181,3 +181,38 @@ def test_other_users_tokens_are_out_of_reach(two_factor_client):
 
 def test_account_page_links_to_tokens(two_factor_client):
     assert URL in two_factor_client.get("/manage/account/").content.decode()
+
+
+def test_create_redirects_and_a_reload_never_shows_the_secret_again(two_factor_client, two_factor_user):
+    response = create(two_factor_client, follow=False)
+    assert response.status_code == 302
+    shown_url = response["Location"]
+    assert shown_url.startswith("/manage/account/token/new/?slot=")
+    page = two_factor_client.get(shown_url)
+    (raw,) = shown_tokens(page)
+    assert raw not in shown_url and "no-store" in page["Cache-Control"]
+    assert all(raw not in str(value) for value in two_factor_client.session.values())
+
+    # A reload (the browser's F5 on the shown-once page) neither re-submits nor shows it.
+    again = two_factor_client.get(shown_url, follow=True)
+    assert again.status_code == 200 and raw not in again.content.decode() and not shown_tokens(again)
+    assert "already shown once" in again.content.decode()
+    assert APIToken.objects.filter(owner=two_factor_user).count() == 1
+
+
+def test_someone_else_cannot_read_a_display_slot(two_factor_client, two_factor_user):
+    from django.test import Client
+
+    from tests.accounts.factories import PASSWORD
+    from tests.mfa.factories import TOTPDeviceFactory, totp_code
+
+    shown_url = create(two_factor_client, follow=False)["Location"]
+    other = UserFactory()
+    device = TOTPDeviceFactory(user=other)
+    stranger = Client()
+    stranger.post("/account/login/", {"username": other.username, "password": PASSWORD})
+    stranger.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(device)})
+    stranger_page = stranger.get(shown_url, follow=True)
+    assert stranger_page.status_code == 200 and not shown_tokens(stranger_page)
+    # The owner still gets it once: the stranger's visit did not use it up.
+    assert len(shown_tokens(two_factor_client.get(shown_url))) == 1

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from .issuers import builtin_issuer_url
 from .models import OIDCIssuer, TrustedPublisher
@@ -16,7 +17,7 @@ class OIDCIssuerForm(forms.ModelForm):
         url = self.cleaned_data["url"].strip().rstrip("/")
         builtin = {builtin_issuer_url(kind) for kind in (TrustedPublisher.Kind.GITHUB, TrustedPublisher.Kind.GITLAB)}
         if url in builtin:
-            raise forms.ValidationError("This is already the GitHub or GitLab issuer of this index (settings).")
+            raise forms.ValidationError(gettext_lazy("This is already the GitHub or GitLab issuer of this index (settings)."))
         return url
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 PENDING_LIFETIME = timedelta(days=30)
 
@@ -13,23 +14,23 @@ PENDING_LIFETIME = timedelta(days=30)
 class OIDCIssuer(models.Model):
     """An OIDC issuer besides GitHub and GitLab.com that publishers may name (GHES, GitLab self-managed, Forgejo …)."""
 
-    name = models.CharField(max_length=100, unique=True, help_text="Shown to users, e.g. “GitLab at git.example.org”.")
+    name = models.CharField(max_length=100, unique=True, help_text=gettext_lazy("Shown to users, e.g. “GitLab at git.example.org”."))
     url = models.CharField(
         "issuer URL",
         max_length=255,
         unique=True,
-        help_text="The `iss` claim of its tokens, exactly. https:// (http:// only on a loopback host).",
+        help_text=gettext_lazy("The `iss` claim of its tokens, exactly. https:// (http:// only on a loopback host)."),
     )
     description = models.TextField(
         blank=True,
-        help_text="Shown when adding a publisher: what this issuer's `sub` claim looks like and which claims to pin.",
+        help_text=gettext_lazy("Shown when adding a publisher: what this issuer's `sub` claim looks like and which claims to pin."),
     )
-    enabled = models.BooleanField(default=True, help_text="Off: its tokens are refused with `not-enabled`.")
+    enabled = models.BooleanField(default=True, help_text=gettext_lazy("Off: its tokens are refused with `not-enabled`."))
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "OIDC issuer"
+        verbose_name = gettext_lazy("OIDC issuer")
 
     def __str__(self):
         return self.name
@@ -54,14 +55,14 @@ class TrustedPublisher(models.Model):
     """
 
     class Kind(models.TextChoices):
-        GITHUB = "github", "GitHub Actions"
-        GITLAB = "gitlab", "GitLab CI/CD"
-        CUSTOM = "custom", "Other OIDC issuer"
+        GITHUB = "github", gettext_lazy("GitHub Actions")
+        GITLAB = "gitlab", gettext_lazy("GitLab CI/CD")
+        CUSTOM = "custom", gettext_lazy("Other OIDC issuer")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    project_name = models.CharField(max_length=255, db_index=True, help_text="PEP 503 normalized project name.")
+    project_name = models.CharField(max_length=255, db_index=True, help_text=gettext_lazy("PEP 503 normalized project name."))
     pending = models.BooleanField(
-        default=False, help_text="For a project that does not exist yet; its first publish creates it."
+        default=False, help_text=gettext_lazy("For a project that does not exist yet; its first publish creates it.")
     )
     # Who added it; for a pending publisher, the Owner of the project it creates.
     registrant = models.ForeignKey(
@@ -71,7 +72,7 @@ class TrustedPublisher(models.Model):
     # GitHub: owner/repository; GitLab: namespace/project.
     repository_owner = models.CharField(max_length=255, blank=True)
     repository_owner_id = models.CharField(
-        max_length=64, blank=True, help_text="GitHub's numeric owner id; learnt from the first token when not given."
+        max_length=64, blank=True, help_text=gettext_lazy("GitHub's numeric owner id; learnt from the first token when not given.")
     )
     repository_name = models.CharField(max_length=255, blank=True)
     workflow = models.CharField(max_length=255, blank=True)
@@ -79,7 +80,7 @@ class TrustedPublisher(models.Model):
     # A staff-registered issuer's publisher.
     issuer = models.ForeignKey(OIDCIssuer, null=True, blank=True, on_delete=models.PROTECT, related_name="publishers")
     subject = models.CharField(max_length=512, blank=True)
-    claims = models.JSONField(default=dict, blank=True, help_text="Further claims that must match exactly.")
+    claims = models.JSONField(default=dict, blank=True, help_text=gettext_lazy("Further claims that must match exactly."))
     # What makes two publishers the same (kinds.identity); one per project.
     identity = models.CharField(max_length=1024, editable=False)
     # The tokens it minted (15 minutes each): the upload path asks which publisher stands behind a token.
@@ -117,11 +118,11 @@ class UsedJWTIdentifier(models.Model):
 
     issuer = models.CharField(max_length=255)
     jti = models.CharField(max_length=255)
-    expires = models.DateTimeField(db_index=True, help_text="After this (plus leeway) the JWT is refused anyway.")
+    expires = models.DateTimeField(db_index=True, help_text=gettext_lazy("After this (plus leeway) the JWT is refused anyway."))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["issuer", "jti"], name="tokens_jwt_used_once")]
-        verbose_name = "used JWT identifier"
+        verbose_name = gettext_lazy("used JWT identifier")
 
     def __str__(self):
         return f"{self.issuer} {self.jti}"

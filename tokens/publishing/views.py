@@ -4,6 +4,7 @@ Verified email, 2FA and a recent authentication, as for API tokens: a pending
 publisher lets a workflow create a project in the user's name.
 """
 
+from django.utils.translation import gettext
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -41,7 +42,7 @@ def account_publishing(request):
                 )
                 return redirect("tokens:publishing")
         elif form is None:
-            messages.error(request, "That request was incomplete; nothing was changed.")
+            messages.error(request, gettext("That request was incomplete; nothing was changed."))
         status = 400
     pending = [(p, selectors.workflow_snippet(p)) for p in selectors.user_pending_publishers(request.user)]
     context = {"pending": pending, "forms": forms, "max_pending": MAX_PENDING_PER_USER}
@@ -59,5 +60,5 @@ def account_publishing_remove(request, publisher_id):
     except PublisherError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Pending publisher removed: {publisher.description}.")
+        messages.success(request, gettext("Pending publisher removed: %(description)s.") % {"description": publisher.description})
     return redirect("tokens:publishing")
