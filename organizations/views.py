@@ -125,7 +125,7 @@ def invitation_respond(request):
             {
                 "reason": error.message,
                 "pending_url": reverse("organizations:list"),
-                "pending_page": "your organisations page",
+                "pending_page": gettext("your organisations page"),
             },
             status=400,
         )

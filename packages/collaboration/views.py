@@ -140,7 +140,7 @@ def invitation_respond(request):
             {
                 "reason": error.message,
                 "pending_url": reverse("packages:manage-projects"),
-                "pending_page": "your projects page",
+                "pending_page": gettext("your projects page"),
             },
             status=400,
         )
