@@ -70,7 +70,12 @@ def release_file_upload(*, request=None, user, token=None, data, content):
     project = Project.objects.filter(normalized_name=normalized).first()
     if project is None:
         names.check_name_not_prohibited(name, prohibited=ProhibitedProjectName.objects.filter(name=normalized).exists())
-        similar = Project.objects.filter(confusable_name=confusable_name(name)).values_list("name", flat=True)
+        # A parallel first upload may have just created this very project: that is not a look-alike.
+        similar = (
+            Project.objects.filter(confusable_name=confusable_name(name))
+            .exclude(normalized_name=normalized)
+            .values_list("name", flat=True)
+        )
         names.check_name_not_confusable(name, similar_to=similar.first())
         names.check_name_not_stdlib(name)
 
