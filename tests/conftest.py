@@ -43,6 +43,17 @@ def fresh_cache_for_transactional_tests(request):
         cache.clear()
 
 
+@pytest.fixture
+def rate_limit_clock(monkeypatch):
+    """Hold the rate limiter's clock one second into a fixed window, so a slow run never crosses a window's end."""
+    import time
+    import types
+
+    start = (int(time.time()) // 86400) * 86400 + 1
+    monkeypatch.setattr("accounts.ratelimit.time", types.SimpleNamespace(time=lambda: start))
+    return start
+
+
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(settings):
     """Argon2 still hashes every password, at test cost (production keeps Argon2's defaults)."""

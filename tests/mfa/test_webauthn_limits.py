@@ -7,7 +7,9 @@ from accounts.models import SecurityEvent
 from tests.mfa.authenticator import SoftAuthenticator
 from tests.mfa.test_webauthn import _authenticate, register_key
 
-pytestmark = pytest.mark.django_db
+
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rate_limit_clock")]  # no window ends mid-test
 
 
 @pytest.fixture(autouse=True)

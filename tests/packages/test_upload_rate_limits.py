@@ -11,6 +11,9 @@ from tests.packages.distributions import make_wheel, upload_form
 from tests.tokens.factories import basic_auth_header, make_token
 
 
+pytestmark = pytest.mark.usefixtures("rate_limit_clock")  # no window ends mid-test
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache(db):
     cache.clear()

@@ -35,7 +35,7 @@ def test_reports_past_the_bound_in_one_request_are_ignored(client, user):
     assert APIToken.objects.get(pk=token.pk).revoked is None
 
 
-def test_requests_per_ip_are_limited(client):
+def test_requests_per_ip_are_limited(client, rate_limit_clock):
     for _ in range(60):
         assert client.post(URL, "[]", content_type="application/json").status_code == 204
     response = client.post(URL, "[]", content_type="application/json")
