@@ -3,6 +3,8 @@
 Clients of the simple API, the JSON API, files and uploads never carry a
 session or a CSRF token, so their requests skip the session, CSRF, auth, OTP
 and messages middleware (settings.MACHINE_PATH_PREFIXES, MACHINE_MIDDLEWARE).
+In front of both, the index's fast path replays documents and files Django has
+already answered, while their project is unchanged (packages/index/fastpath.py).
 """
 
 import os
@@ -13,6 +15,8 @@ from django.core.handlers.wsgi import WSGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "indexsite.settings")
 django.setup(set_prefix=False)
+
+from packages.index.fastpath import IndexFastPath  # noqa: E402 (needs the apps loaded)
 
 
 class MachineHandler(WSGIHandler):
@@ -32,6 +36,9 @@ machine = MachineHandler()
 _prefixes = tuple(settings.MACHINE_PATH_PREFIXES)
 
 
-def application(environ, start_response):
+def dispatch(environ, start_response):
     handler = machine if environ.get("PATH_INFO", "").startswith(_prefixes) else site
     return handler(environ, start_response)
+
+
+application = IndexFastPath(dispatch, prefixes=_prefixes)

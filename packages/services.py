@@ -7,6 +7,7 @@ Files leave storage only after the transaction that removed their rows commits.
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
@@ -22,6 +23,9 @@ from .index import rendering
 from .models import File, JournalEntry, ProhibitedProjectName, Project, ProjectRole, Release
 from . import storage
 
+# The largest upload limit staff have raised a project to (read by upload.service.upload_hard_limit).
+RAISED_UPLOAD_LIMIT_KEY = "packages:raised-upload-limit"
+
 
 def journal_record(*, project, action, user=None, index=False):
     """Record a change installers can see and bump the project's serial to it.
@@ -29,16 +33,29 @@ def journal_record(*, project, action, user=None, index=False):
     The cached documents of the project (and, with `index`, of the root index,
     for changes to the list of projects) go out of date, at the edge too.
     """
-    entry = JournalEntry.objects.create(
-        project_name=project.normalized_name, action=action, user=user if user and user.pk else None
+    return journal_record_many(project=project, actions=[action], user=user, index=index)[0]
+
+
+def journal_record_many(*, project, actions, user=None, index=False, size_change=0):
+    """journal_record for several changes of one action, in one insert and one project update.
+
+    `size_change` is added to the project's total size in the same update.
+    """
+    user = user if user and user.pk else None
+    entries = JournalEntry.objects.bulk_create(
+        [JournalEntry(project_name=project.normalized_name, action=action, user=user) for action in actions]
     )
+    serial = max(entry.id for entry in entries)
     if project.pk:
         # Entry ids are handed out at insert, not at commit: a transaction that
         # took a smaller id may commit after one with a larger id. Never move back.
-        Project.objects.filter(pk=project.pk).update(last_serial=Greatest(F("last_serial"), Value(entry.id)))
-    project.last_serial = max(project.last_serial or 0, entry.id)
+        changes = {"last_serial": Greatest(F("last_serial"), Value(serial))}
+        if size_change:
+            changes["total_size"] = F("total_size") + size_change
+        Project.objects.filter(pk=project.pk).update(**changes)
+    project.last_serial = max(project.last_serial or 0, serial)
     rendering.project_changed(name=project.normalized_name, index=index)
-    return entry
+    return entries
 
 
 def _lock_project(project):
@@ -210,6 +227,9 @@ def project_limits_set(*, request=None, user, project, upload_limit, total_size_
         project.upload_limit = upload_limit
         project.total_size_limit = total_size_limit
         project.save(update_fields=["upload_limit", "total_size_limit"])
+        # The largest raised limit decides how much of any upload is read (upload.service.upload_hard_limit).
+        cache.delete(RAISED_UPLOAD_LIMIT_KEY)
+        transaction.on_commit(lambda: cache.delete(RAISED_UPLOAD_LIMIT_KEY))
         record_event(
             tag=EventTag.PROJECT_LIMITS_CHANGE,
             request=request,

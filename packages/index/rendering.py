@@ -20,6 +20,7 @@ every request.
 """
 
 import hashlib
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -64,10 +65,38 @@ def origin(request):
     return request.build_absolute_uri("/").rstrip("/")
 
 
+class _RedisGenerations:
+    """Reads generations straight from Redis when the cache is Redis.
+
+    The same keys and values as the cache's own (Django stores an int as its
+    digits), read with one persistent client instead of the cache API, which
+    costs several times the round trip itself on the hottest line of the index.
+    Writes still go through the cache (`incr`, `add`).
+    """
+
+    def __init__(self):
+        self.client = None
+        self.enabled = settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+
+    def get(self, key):
+        if self.client is None:
+            import redis
+
+            location = settings.CACHES["default"]["LOCATION"]
+            # The first server takes the writes (Django's rule), so it is the one that is current.
+            url = location[0] if isinstance(location, (list, tuple)) else re.split("[;,]", location)[0]
+            self.client = redis.Redis.from_url(url)
+        value = self.client.get(cache.make_key(key))
+        return None if value is None else int(value)
+
+
+_redis = _RedisGenerations()
+
+
 def generation(name):
     """The current generation of `name` (a normalized project name, or INDEX)."""
     key = _GENERATION + name
-    value = cache.get(key)
+    value = _redis.get(key) if _redis.enabled else cache.get(key)
     if value is None:
         value = secrets.randbits(62)
         if not cache.add(key, value, timeout=None):
@@ -94,8 +123,11 @@ def project_changed(*, name, index=False):
     edge.purge_after_commit(edge.keys_for(name, index=index))
 
 
-def document_key(request, name, variant):
-    parts = (RENDER_VERSION, name, generation(name), variant, origin(request))
+def document_key(request, name, variant, current=None):
+    """The cache key of a document; `current` is the generation when the caller has read it already."""
+    if current is None:
+        current = generation(name)
+    parts = (RENDER_VERSION, name, current, variant, origin(request))
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 

@@ -16,10 +16,17 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
-from packaging.utils import canonicalize_name
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion
 
 from .. import selectors
-from . import edge, jsonapi, rendering, simple
+from . import edge, fastpath, jsonapi, rendering, simple
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +72,8 @@ def _answer(request, *, name, variant, build, content_type, vary=True, keys=None
 
     A hit costs no database query; `build()` runs only when the project changed.
     """
-    key = rendering.document_key(request, name, variant)
+    current = rendering.generation(name)
+    key = rendering.document_key(request, name, variant, current)
     etag = rendering.etag_for(key)
     response = get_conditional_response(request, etag=etag)
     if response is None:
@@ -75,6 +83,7 @@ def _answer(request, *, name, variant, build, content_type, vary=True, keys=None
             response.headers["ETag"] = etag
             if document.serial is not None:
                 response.headers["X-PyPI-Last-Serial"] = str(document.serial)
+            fastpath.mark(response, name, current)
         else:
             response = HttpResponse(
                 document.body, status=document.status, content_type="text/plain; charset=utf-8"
@@ -252,9 +261,32 @@ def _stream(handle, start, length):
         handle.close()
 
 
+def _project_named_by(path):
+    """The normalized project name a stored file's filename carries, or None when it cannot be read."""
+    filename = path.rsplit("/", 1)[-1].removesuffix(".metadata")
+    try:
+        if filename.endswith(".whl"):
+            return canonicalize_name(parse_wheel_filename(filename)[0])
+        return canonicalize_name(parse_sdist_filename(filename)[0])
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+
+
+def _local_files():
+    """Whether stored files are paths on this machine (the fast path then sends them itself)."""
+    try:
+        default_storage.path("")
+    except NotImplementedError:
+        return False
+    return True
+
+
 @require_safe
 def file_download(request, path):
     """A distribution file or its PEP 658 metadata, with HEAD, ETag and single byte ranges."""
+    # Read before the database (see rendering): the project a file belongs to is named by its filename.
+    project_name = _project_named_by(path)
+    current = rendering.generation(project_name) if project_name else None
     file, is_metadata = selectors.file_get_visible(path=path)
     if file is None:
         return _not_found("no such file.")
@@ -308,6 +340,8 @@ def file_download(request, path):
             status=206 if byte_range else 200,
             content_type="application/octet-stream",
         )
+        if not byte_range and project_name == file.release.project.normalized_name and _local_files():
+            fastpath.mark(response, project_name, current, file=default_storage.path(path))
     _set_headers(response, headers)
     response.headers["Content-Length"] = str(length)
     if byte_range:

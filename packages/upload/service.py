@@ -4,11 +4,12 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from packaging.utils import canonicalize_name, canonicalize_version
 
-from accounts.events import EventTag, record_event
+from accounts.events import EventTag, record_events
 from accounts.ratelimit import RateLimit, RateLimited
 from accounts.services import rate_limit_record
 from accounts.selectors import user_has_verified_primary_email
@@ -39,8 +40,15 @@ def upload_limit_for(project):
 
 
 def upload_hard_limit():
-    """The most any upload may be: the site limit or the largest raised project limit."""
-    raised = Project.objects.aggregate(m=Max("upload_limit"))["m"] or 0
+    """The most any upload may be: the site limit or the largest raised project limit.
+
+    Kept in the cache (services.project_limits_set forgets it), so an upload does
+    not aggregate over every project.
+    """
+    raised = cache.get(services.RAISED_UPLOAD_LIMIT_KEY)
+    if raised is None:
+        raised = Project.objects.aggregate(m=Max("upload_limit"))["m"] or 0
+        cache.set(services.RAISED_UPLOAD_LIMIT_KEY, raised, timeout=None)
     return max(settings.FILE_UPLOAD_LIMIT, raised)
 
 
@@ -124,13 +132,8 @@ def release_file_upload(*, request=None, user, token=None, data, content):
     existing = _filename_check(filename=filename, digest=digest)
     if existing is not None:
         return existing
-    release = None
-    if project is not None:
-        release = Release.objects.filter(project=project, canonical_version=canonicalize_version(version)).first()
-    files.check_one_sdist(
-        packagetype=dist.packagetype,
-        release_has_sdist=bool(release and release.files.filter(packagetype=File.PackageType.SDIST).exists()),
-    )
+    release = _release_of(project, version) if project is not None else None
+    files.check_one_sdist(packagetype=dist.packagetype, release_has_sdist=bool(release and release.has_sdist))
 
     if dist.packagetype == File.PackageType.WHEEL:
         metadata_bytes = archives.wheel_metadata(content, filename=filename, dist=dist, size=digest.size)
@@ -164,8 +167,9 @@ def release_file_upload(*, request=None, user, token=None, data, content):
             metadata_bytes=metadata_bytes if dist.packagetype == File.PackageType.WHEEL else None,
         )
     except IntegrityError:
-        # A concurrent upload got there first: answer as if it had finished before us.
-        existing = _existing_file(filename=filename, digest=digest)
+        # A concurrent upload got there first (or the filename was used before: the
+        # registry's unique name decides): answer as if it had finished before us.
+        existing = _filename_check(filename=filename, digest=digest)
         if existing is not None:
             return existing
         raise InvalidUpload(
@@ -215,15 +219,30 @@ def _filename_check(*, filename, digest):
 
 
 def _existing_file(*, filename, digest):
-    """The identical file already uploaded (an idempotent success), or an error when the name or bytes are taken."""
-    same_name = File.objects.filter(filename=filename).first()
+    """The identical file already uploaded (an idempotent success), or an error when the name or bytes are taken.
+
+    One query: the files that share the name or either digest (at most three, each unique).
+    """
+    taken = list(
+        File.objects.filter(
+            Q(filename=filename) | Q(blake2_256_digest=digest.blake2_256) | Q(sha256_digest=digest.sha256)
+        )[:3]
+    )
+    same_name = next((file for file in taken if file.filename == filename), None)
     if same_name is not None and files.is_identical(same_name, sha256=digest.sha256, blake2_256=digest.blake2_256):
         return UploadResult(file=same_name, created=False)
-    same_bytes = File.objects.filter(Q(blake2_256_digest=digest.blake2_256) | Q(sha256_digest=digest.sha256))
-    files.check_not_existing(
-        filename=filename, blake2_256=digest.blake2_256, exists=same_name is not None or same_bytes.exists()
-    )
+    files.check_not_existing(filename=filename, blake2_256=digest.blake2_256, exists=bool(taken))
     return None
+
+
+def _release_of(project, version):
+    """The release of `project` with `version`'s canonical form, with `has_sdist`, or None. One query."""
+    sdists = File.objects.filter(release=OuterRef("pk"), packagetype=File.PackageType.SDIST)
+    return (
+        Release.objects.filter(project=project, canonical_version=canonicalize_version(version))
+        .annotate(has_sdist=Exists(sdists))
+        .first()
+    )
 
 
 def _check_permission(*, user, token, project, normalized_name):
@@ -316,16 +335,13 @@ def _write(
                 files.check_project_size(
                     digest.size, total_size=project.total_size, limit=_total_limit_for(project), project_name=project.name
                 )
-            existing = _filename_check(filename=filename, digest=digest)
+            # A filename used before is refused by the registry's unique name at insert (see above).
+            existing = _existing_file(filename=filename, digest=digest)
             if existing is not None:
                 return existing
-            release = Release.objects.filter(
-                project=project, canonical_version=canonicalize_version(file_metadata.version)
-            ).first()
-            files.check_one_sdist(
-                packagetype=dist.packagetype,
-                release_has_sdist=bool(release and release.files.filter(packagetype=File.PackageType.SDIST).exists()),
-            )
+            release = _release_of(project, file_metadata.version)
+            files.check_one_sdist(packagetype=dist.packagetype, release_has_sdist=bool(release and release.has_sdist))
+            journal, events = [], []
             if release is None:
                 release = Release.objects.create(
                     project=project,
@@ -339,14 +355,8 @@ def _write(
                     description_html=description_html,
                     uploader=user,
                 )
-                services.journal_record(project=project, action=f"new release {release.version}", user=user)
-                record_event(
-                    tag=EventTag.PROJECT_RELEASE_ADD,
-                    request=request,
-                    user=user,
-                    project_name=project.normalized_name,
-                    details={"version": release.version, **uploaded_by},
-                )
+                journal.append(f"new release {release.version}")
+                events.append({"tag": EventTag.PROJECT_RELEASE_ADD, "details": {"version": release.version}})
             file = File.objects.create(
                 release=release,
                 filename=filename,
@@ -364,14 +374,18 @@ def _write(
             FilenameRegistry.objects.create(filename=filename)
             if not dist.pep625:
                 notices.legacy_sdist_filename_notice(user=user, project=project, release=release, filename=filename)
-            Project.objects.filter(pk=project.pk).update(total_size=F("total_size") + digest.size)
-            services.journal_record(project=project, action=f"add {dist.packagetype} file {filename}", user=user)
-            record_event(
-                tag=EventTag.FILE_ADD,
-                request=request,
-                user=user,
-                project_name=project.normalized_name,
-                details={"filename": filename, "version": release.version, **uploaded_by},
+            journal.append(f"add {dist.packagetype} file {filename}")
+            events.append({"tag": EventTag.FILE_ADD, "details": {"filename": filename, "version": release.version}})
+            services.journal_record_many(project=project, actions=journal, user=user, size_change=digest.size)
+            record_events(
+                {
+                    "tag": event["tag"],
+                    "request": request,
+                    "user": user,
+                    "project_name": project.normalized_name,
+                    "details": {**event["details"], **uploaded_by},
+                }
+                for event in events
             )
             # Bytes last, so a failed row costs no write; the rollback below removes them.
             # Each name is noted before its write, so a write that fails half-way is removed too.

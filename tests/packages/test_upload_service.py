@@ -158,14 +158,15 @@ def test_crash_while_storing_leaves_nothing(uploader, token, media_root, monkeyp
 
 
 def test_crash_after_storing_before_commit_leaves_nothing(uploader, token, media_root, monkeypatch):
-    real_record = upload_service.record_event
+    real_record = upload_service.record_events
 
-    def failing_record(**kwargs):
-        if kwargs["tag"] == "file:add":
+    def failing_record(events):
+        events = list(events)
+        if any(event["tag"] == "file:add" for event in events):
             raise RuntimeError("database went away")
-        return real_record(**kwargs)
+        return real_record(events)
 
-    monkeypatch.setattr(upload_service, "record_event", failing_record)
+    monkeypatch.setattr(upload_service, "record_events", failing_record)
     before = snapshot(media_root)
     with pytest.raises(RuntimeError):
         upload(make_wheel("demo", "1.0"), user=uploader, token=token)

@@ -1,0 +1,181 @@
+"""The index's fast path: the site's WSGI application replays what Django answered, never anything stale."""
+
+import io
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from django.core.cache import cache
+
+from indexsite.wsgi import application
+from packages import services
+from packages.index.fastpath import IndexFastPath
+from tests.packages.factories import FileFactory, ReleaseFactory, UserFactory
+
+CONTENT = bytes(range(256)) * 40
+PIP_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(db):
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def site(settings):
+    """A fresh fast path in front of the site's own dispatch, with a cache shared by every request."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return IndexFastPath(application.app)
+
+
+@pytest.fixture
+def stored(db, media_root):
+    return FileFactory(release__project__name="demo", release__version="1.0", content=CONTENT, stored=True)
+
+
+class Answer:
+    def __init__(self, status, headers, body):
+        self.status = int(status.split()[0])
+        self.headers = {name.lower(): value for name, value in headers}
+        self.body = body
+
+
+def get(app, path, **headers):
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "HTTP_HOST": "localhost", "wsgi.input": io.BytesIO()}
+    environ.update(headers)
+    setup_testing_defaults(environ)
+    seen = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        seen["status"], seen["headers"] = status, response_headers
+
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return Answer(seen["status"], seen["headers"], body)
+
+
+def test_a_repeated_request_is_answered_without_a_query_and_unchanged(site, stored, django_assert_num_queries):
+    first = get(site, "/simple/demo/", HTTP_ACCEPT=PIP_ACCEPT)
+
+    with django_assert_num_queries(0):
+        again = get(site, "/simple/demo/", HTTP_ACCEPT=PIP_ACCEPT)
+
+    assert first.status == again.status == 200
+    assert again.body == first.body
+    assert again.headers == first.headers
+    assert again.headers["x-content-type-options"] == "nosniff"  # the middleware's headers are kept too
+    assert stored.filename.encode() in again.body
+
+
+def test_a_change_to_the_project_is_seen_by_the_next_request(site, stored):
+    get(site, "/simple/demo/")
+    get(site, "/simple/")
+
+    newer = FileFactory(release=ReleaseFactory(project=stored.release.project, version="2.0"), stored=True)
+    services.journal_record(project=stored.release.project, action="add 2.0", index=True)
+
+    assert newer.filename.encode() in get(site, "/simple/demo/").body
+    assert get(site, "/simple/").status == 200
+
+
+def test_each_accept_header_and_host_gets_its_own_answer(site, stored, settings):
+    settings.ALLOWED_HOSTS = ["localhost", "mirror.example"]
+    html = get(site, "/simple/demo/")
+    as_json = get(site, "/simple/demo/", HTTP_ACCEPT=PIP_ACCEPT)
+    mirror = get(site, "/simple/demo/", HTTP_HOST="mirror.example")
+
+    assert get(site, "/simple/demo/").body == html.body
+    assert get(site, "/simple/demo/", HTTP_ACCEPT=PIP_ACCEPT).body == as_json.body
+    assert as_json.headers["content-type"] == "application/vnd.pypi.simple.v1+json"
+    assert b"http://mirror.example/files/" in get(site, "/simple/demo/", HTTP_HOST="mirror.example").body
+    assert b"http://localhost/files/" in get(site, "/simple/demo/").body
+    assert mirror.status == 200
+
+
+def test_a_host_django_refuses_is_never_replayed(site, stored):
+    get(site, "/simple/demo/")
+
+    assert get(site, "/simple/demo/", HTTP_HOST="evil.example").status == 400
+
+
+def test_if_none_match_is_answered_304_without_a_body(site, stored, django_assert_num_queries):
+    first = get(site, "/simple/demo/")
+
+    with django_assert_num_queries(0):
+        not_modified = get(site, "/simple/demo/", HTTP_IF_NONE_MATCH=first.headers["etag"])
+        other = get(site, "/simple/demo/", HTTP_IF_NONE_MATCH='"something-else"')
+
+    assert not_modified.status == 304
+    assert not_modified.body == b""
+    assert not_modified.headers["etag"] == first.headers["etag"]
+    assert "content-type" not in not_modified.headers
+    assert other.status == 200 and other.body == first.body
+
+
+def test_files_are_replayed_from_disk_until_the_project_is_quarantined(site, stored, django_assert_num_queries):
+    path = f"/files/{stored.path}"
+    first = get(site, path)
+    assert first.status == 200 and first.body == CONTENT
+
+    with django_assert_num_queries(0):
+        again = get(site, path)
+    assert again.body == CONTENT
+    assert again.headers == first.headers
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    services.project_quarantine_enter(user=staff, project=stored.release.project)
+
+    assert get(site, path).status == 404
+
+
+def test_a_removed_file_is_gone_at_once(site, stored, django_capture_on_commit_callbacks):
+    path = f"/files/{stored.path}"
+    assert get(site, path).status == 200
+
+    owner = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.file_remove(user=owner, file=stored, staff=True)
+
+    assert get(site, path).status == 404
+
+
+def test_ranges_and_head_are_left_to_django(site, stored):
+    path = f"/files/{stored.path}"
+    get(site, path)
+
+    partial = get(site, path, HTTP_RANGE="bytes=0-9")
+    head = get(site, path, REQUEST_METHOD="HEAD")
+
+    assert partial.status == 206 and partial.body == CONTENT[:10]
+    assert head.status == 200 and head.headers["content-length"] == str(len(CONTENT))
+
+
+def test_the_json_api_is_replayed_too(site, stored, django_assert_num_queries):
+    first = get(site, "/pypi/demo/json")
+    assert first.status == 200
+
+    with django_assert_num_queries(0):
+        again = get(site, "/pypi/demo/json")
+    assert again.body == first.body
+    assert again.headers["access-control-allow-origin"] == "*"
+
+
+def test_pages_for_people_are_not_replayed(site, stored):
+    assert get(site, "/project/demo/").status == 200
+    assert not site.entries.entries
+
+
+def test_memory_is_bounded(settings, stored):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    small = IndexFastPath(application.app, limit=4096)
+
+    get(small, "/simple/demo/")
+    get(small, "/simple/")
+    get(small, "/pypi/demo/json")
+
+    assert small.entries.size <= 4096
