@@ -74,18 +74,22 @@ class _RedisGenerations:
     Writes still go through the cache (`incr`, `add`).
     """
 
+    BACKEND = "django.core.cache.backends.redis.RedisCache"
+
     def __init__(self):
-        self.client = None
-        self.enabled = settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+        self.location, self.client = None, None
+
+    def enabled(self):
+        return settings.CACHES["default"]["BACKEND"] == self.BACKEND
 
     def get(self, key):
-        if self.client is None:
+        location = settings.CACHES["default"]["LOCATION"]
+        if location != self.location:
             import redis
 
-            location = settings.CACHES["default"]["LOCATION"]
             # The first server takes the writes (Django's rule), so it is the one that is current.
             url = location[0] if isinstance(location, (list, tuple)) else re.split("[;,]", location)[0]
-            self.client = redis.Redis.from_url(url)
+            self.location, self.client = location, redis.Redis.from_url(url)
         value = self.client.get(cache.make_key(key))
         return None if value is None else int(value)
 
@@ -96,7 +100,7 @@ _redis = _RedisGenerations()
 def generation(name):
     """The current generation of `name` (a normalized project name, or INDEX)."""
     key = _GENERATION + name
-    value = _redis.get(key) if _redis.enabled else cache.get(key)
+    value = _redis.get(key) if _redis.enabled() else cache.get(key)
     if value is None:
         value = secrets.randbits(62)
         if not cache.add(key, value, timeout=None):

@@ -12,8 +12,7 @@ from packaging.utils import canonicalize_name, canonicalize_version
 from accounts.events import EventTag, record_events
 from accounts.ratelimit import RateLimit, RateLimited
 from accounts.services import rate_limit_record
-from accounts.selectors import user_has_verified_primary_email
-from mfa.selectors import user_has_two_factor
+from mfa.selectors import user_upload_standing
 from tokens.publishing import selectors as publishing
 from tokens.publishing import services as publishing_services
 
@@ -91,8 +90,9 @@ def release_file_upload(*, request=None, user, token=None, data, content):
     publisher = _check_permission(user=user, token=token, project=project, normalized_name=normalized)
     if publisher is None and getattr(token, "organization_id", None) is None:
         # A person uploads: PyPI's rules for them. (A publisher or an organisation has no person to check.)
-        names.check_verified_email(user=user, verified=user_has_verified_primary_email(user))
-        names.check_two_factor(user=user, enabled=user_has_two_factor(user))
+        verified, two_factor = user_upload_standing(user)
+        names.check_verified_email(user=user, verified=verified)
+        names.check_two_factor(user=user, enabled=two_factor)
 
     rendered = {}
 
@@ -335,10 +335,8 @@ def _write(
                 files.check_project_size(
                     digest.size, total_size=project.total_size, limit=_total_limit_for(project), project_name=project.name
                 )
-            # A filename used before is refused by the registry's unique name at insert (see above).
-            existing = _existing_file(filename=filename, digest=digest)
-            if existing is not None:
-                return existing
+            # A file that another upload stored meanwhile (same name or bytes), or a filename used
+            # before, is refused by the unique columns at insert, and answered by the handler above.
             release = _release_of(project, file_metadata.version)
             files.check_one_sdist(packagetype=dist.packagetype, release_has_sdist=bool(release and release.has_sdist))
             journal, events = [], []

@@ -4,7 +4,9 @@ import io
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.core import signals
 from django.core.cache import cache
+from django.db import close_old_connections
 
 from indexsite.wsgi import application
 from packages import services
@@ -20,6 +22,16 @@ def empty_cache(db):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """As Django's test client does: a request must not close the connection holding the test's transaction."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -179,3 +191,30 @@ def test_memory_is_bounded(settings, stored):
     get(small, "/pypi/demo/json")
 
     assert small.entries.size <= 4096
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The production cache: Redis (database 13 of the machine's server, which CI has too), emptied around the test."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/13"}
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_with_redis_the_generation_read_directly_follows_every_change(redis_cache, stored):
+    from packages.index import rendering
+
+    site = IndexFastPath(application.app)
+    first = get(site, "/simple/demo/")
+    before = rendering.generation("demo")
+    assert before == cache.get("packages:gen:demo")
+
+    newer = FileFactory(release=ReleaseFactory(project=stored.release.project, version="2.0"), stored=True)
+    services.journal_record(project=stored.release.project, action="add 2.0")
+
+    assert rendering.generation("demo") == cache.get("packages:gen:demo") != before
+    again = get(site, "/simple/demo/")
+    assert newer.filename.encode() in again.body and again.body != first.body

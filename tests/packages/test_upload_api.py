@@ -130,3 +130,20 @@ def test_streaming_limit_refuses_oversize_file(client, auth, media_root, setting
     response = post(client, big, auth)
     assert_refused(response, 400, "File too large. Limit for project 'demo' is 1024 bytes.")
     assert_nothing_new(media_root)
+
+
+def test_an_upload_makes_a_bounded_number_of_database_queries(client, auth, media_root, settings):
+    """Checks before the lock, the same checks under it, then batched writes: 16 queries for a new
+    release's first file, 15 for each further file, whatever the number of projects or files."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # as Redis: no SQL
+    post(client, make_wheel("demo", "0.9"), auth)
+    counts = []
+    for dist in (make_wheel("demo", "1.0"), make_sdist("demo", "1.0")):
+        with CaptureQueriesContext(connection) as queries:
+            assert post(client, dist, auth).status_code == 200
+        counts.append(sum(1 for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]))
+    assert counts[0] <= 16 and counts[1] <= 15, counts
+    assert File.objects.filter(release__version="1.0").count() == 2
