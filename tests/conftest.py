@@ -23,6 +23,22 @@ CHROMIUM_ARGS = [
 _browser_skipped = []
 
 
+@pytest.fixture(scope="session", autouse=True)
+def live_server_runs_the_production_application():
+    """The live server serves indexsite.wsgi.application, as gunicorn does: the index's fast path in
+    front of the machine and site handlers, so browsers and real clients meet what production runs."""
+    import django.test.testcases as testcases
+
+    from indexsite.wsgi import application
+
+    # The live server builds `static_handler(_MediaFilesHandler(WSGIHandler()))`; the site serves its
+    # own files, so the media handler's place is given to the application (static files stay served).
+    original = testcases._MediaFilesHandler
+    testcases._MediaFilesHandler = lambda handler: application
+    yield
+    testcases._MediaFilesHandler = original
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache_for_transactional_tests(request):
     """Start each test that commits with an empty cache.

@@ -218,3 +218,16 @@ def test_with_redis_the_generation_read_directly_follows_every_change(redis_cach
     assert rendering.generation("demo") == cache.get("packages:gen:demo") != before
     again = get(site, "/simple/demo/")
     assert newer.filename.encode() in again.body and again.body != first.body
+
+
+def test_the_live_server_of_the_browser_and_client_tests_runs_the_fast_path(site_url, media_root):
+    import urllib.request
+
+    FileFactory(release__project__name="live-demo", release__version="1.0", stored=True)
+    application.entries.entries.clear()
+
+    first = urllib.request.urlopen(f"{site_url}/simple/live-demo/").read()
+    again = urllib.request.urlopen(f"{site_url}/simple/live-demo/").read()
+
+    assert again == first and b"live_demo-1.0" in first
+    assert any(key[0] == "/simple/live-demo/" for key in application.entries.entries)
