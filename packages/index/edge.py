@@ -11,7 +11,7 @@ configured nothing is sent.
 
 import http.client
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +25,9 @@ PURGE_TIMEOUT = 2.0
 
 
 def project_key(name):
-    return f"project/{name}"
+    """The key of project `name`; a name no project can have (a request for `/simple/%0D/`) is
+    percent-encoded, so the header stays one line of ASCII. A valid normalized name is unchanged."""
+    return f"project/{quote(name, safe='')}"
 
 
 def keys_for(name, *, index=False):

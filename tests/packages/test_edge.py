@@ -136,3 +136,11 @@ def test_machine_paths_skip_the_browser_middleware():
     assert status.startswith("200")
     assert headers["X-Frame-Options"] == "DENY"
     assert "csrftoken" in headers.get("Set-Cookie", "")
+
+
+@pytest.mark.parametrize("path", ["/simple/%0D/", "/simple/%0Aa/", "/simple/%C7%8C/", "/pypi/%0D/json"])
+def test_a_name_no_project_can_have_is_a_404_not_a_broken_header(client, db, path):
+    response = client.get(path)
+
+    assert response.status_code in (301, 404)
+    assert all("\r" not in v and "\n" not in v and v.isascii() for v in response.headers.values())
