@@ -1,10 +1,10 @@
 """Creating an organisation, staff approval, its details and its policy."""
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from accounts import names
 from accounts.events import EventTag
 from accounts.models import username_validator
 
@@ -23,9 +23,19 @@ def _check_name(name):
         raise InvalidAction(error.messages[0].replace("A username", "An organisation name")) from None
     if len(name) > 50:
         raise InvalidAction("An organisation name may be at most 50 characters long.")
-    # One namespace with people: an organisation may not pass for an existing account.
-    if get_user_model().objects.filter(username__iexact=name).exists():
-        raise InvalidAction(f"The name {name!r} is already taken. Choose another name.")
+    _check_free(name)
+
+
+def _check_free(name):
+    """One namespace with people: refuse a name an account or another organisation holds."""
+    holder = names.name_holder(name)
+    if holder is not None:
+        raise InvalidAction(names.name_taken_message(name, holder))
+
+
+def _taken_after_race(name):
+    """The refusal for a name a parallel request claimed first (the unique claim failed our transaction)."""
+    return InvalidAction(names.name_taken_message(name, names.name_holder(name) or names.Kind.ORGANIZATION))
 
 
 def organization_create(*, request=None, user, name, display_name, url="", description=""):
@@ -48,6 +58,7 @@ def organization_create(*, request=None, user, name, display_name, url="", descr
                 status=status,
                 created_by=user,
             )
+            names.name_claim_organization(name=name)
             OrganizationRole.objects.create(organization=organization, user=user, role=Role.OWNER)
             record(EventTag.ORGANIZATION_CREATE, request=request, actor=user, organization=organization, status=status)
             record(
@@ -67,7 +78,7 @@ def organization_create(*, request=None, user, name, display_name, url="", descr
                 ),
             )
     except IntegrityError:
-        raise InvalidAction(f"The name {name!r} is already taken. Choose another name.") from None
+        raise _taken_after_race(name) from None
     return organization
 
 
