@@ -73,7 +73,9 @@ def organization_project_create(*, request=None, actor, organization, name):
             raise InvalidAction(gettext("This organisation no longer exists."))
         _require_org_role(user=actor, organization=organization, roles=organizations.MANAGERS, what="create projects")
         if not organization.is_active:
-            raise InvalidAction(f"{organization.name} is waiting for approval by the site's staff.")
+            raise InvalidAction(
+                gettext("%(name)s is waiting for approval by the site's staff.") % {"name": organization.name}
+            )
         try:
             with transaction.atomic():
                 project = packages.project_create(request=request, user=actor, name=name, organization=organization)

@@ -2,6 +2,7 @@
 
 import sys
 
+from django.utils.translation import gettext
 from packaging.utils import InvalidName, canonicalize_name
 
 from ...errors import InvalidUpload, UploadForbidden
@@ -15,14 +16,19 @@ def check_name_valid(name):
         canonicalize_name(name, validate=True)
     except InvalidName:
         raise InvalidUpload(
-            f"{name!r} is not a valid project name: use letters, numbers, '.', '_' and '-', "
-            "and start and end with a letter or number."
+            gettext(
+                "%(name)r is not a valid project name: use letters, numbers, '.', '_' and '-', "
+                "and start and end with a letter or number."
+            )
+            % {"name": name}
         ) from None
 
 
 def check_name_unused(name, *, existing):
     if existing:
-        raise InvalidUpload(f"The name {name!r} is already taken by the project {existing!r}.")
+        raise InvalidUpload(
+            gettext("The name %(name)r is already taken by the project %(existing)r.") % {"name": name, "existing": existing}
+        )
 
 
 def check_name_not_prohibited(name, *, prohibited):
