@@ -124,5 +124,7 @@ def test_a_project_without_releases_on_every_page(client, world):
     assert simple.status_code == 200 and simple.json()["files"] == [] and simple.json()["name"] == "spaceship"
     assert client.get("/simple/spaceship/").status_code == 200
     assert client.get("/pypi/spaceship/json").status_code == 404
-    assert client.get("/project/spaceship/").status_code == 200
+    project_page = client.get("/project/spaceship/")
+    assert project_page.status_code == 200 and "This project has no releases." in project_page.content.decode()
+    assert '/simple/spaceship/">spaceship</a>' in client.get("/simple/").content.decode()
     assert "spaceship" in client.get("/org/acme/").content.decode()
