@@ -3,6 +3,7 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy
 
 from .models import Email, User, username_validator
+from .names import name_holder, name_taken_message
 
 
 def _email_taken(email):
@@ -30,8 +31,9 @@ class RegistrationForm(forms.Form):
 
     def clean_username(self):
         username = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(gettext_lazy("This username is already taken. Choose another one."))
+        holder = name_holder(username)
+        if holder is not None:
+            raise forms.ValidationError(name_taken_message(username, holder))
         return username
 
     def clean_email(self):

@@ -1,7 +1,9 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -13,6 +15,14 @@ username_validator = RegexValidator(
     "A username may contain only letters, numbers, '.', '_' and '-', "
     "and must start and end with a letter or number.",
 )
+
+
+def username_not_an_organization(value):
+    """Refuse an organisation's name as a username (the admin, createsuperuser); registration asks `names` itself."""
+    from .names import Kind, name_taken_message
+
+    if NameClaim.objects.filter(name=fold_name(value), kind=Kind.ORGANIZATION).exists():
+        raise ValidationError(name_taken_message(value, Kind.ORGANIZATION), code="name_taken")
 
 
 class UserManager(BaseUserManager):
@@ -38,7 +48,9 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """An account. Its email addresses live in `Email`; exactly one is primary."""
 
-    username = models.CharField(max_length=50, unique=True, validators=[username_validator])
+    username = models.CharField(
+        max_length=50, unique=True, validators=[username_validator, username_not_an_organization]
+    )
     name = models.CharField("full name", max_length=100, blank=True)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(
@@ -69,6 +81,64 @@ class User(AbstractBaseUser, PermissionsMixin):
     def primary_email(self):
         """The primary `Email` row, or None."""
         return next((e for e in self.emails.all() if e.primary), None)
+
+    def save(self, *args, **kwargs):
+        """Save, and hold the username in the one namespace of names (`NameClaim`) in the same transaction.
+
+        Every way an account is made or renamed (registration, the admin,
+        createsuperuser) passes here; a name an organisation holds makes the
+        claim, and so the save, fail with IntegrityError.
+        """
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" not in update_fields:
+            return super().save(*args, **kwargs)
+        adding = self._state.adding
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            NameClaim.hold_for_user(self, new=adding)
+
+
+def fold_name(name):
+    """A username or organisation name as names are compared: letter case does not count."""
+    return (name or "").strip().lower()
+
+
+class NameClaim(models.Model):
+    """A name taken in the one namespace of usernames and organisation names.
+
+    Written in the transaction that creates (or renames) the account or the
+    organisation, so the unique folded name decides between two requests at
+    once, whatever kind each is. Accounts own their claim (it goes with the
+    account); an organisation's claim carries only its name, as accounts know
+    nothing of organisations.
+    """
+
+    class Kind(models.TextChoices):
+        USER = "user", gettext_lazy("Account")
+        ORGANIZATION = "organization", gettext_lazy("Organisation")
+
+    name = models.CharField(max_length=50, unique=True, help_text=gettext_lazy("The name in lower case."))
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    user = models.OneToOneField(User, null=True, blank=True, on_delete=models.CASCADE, related_name="name_claim")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="user", user__isnull=False) | Q(kind="organization", user__isnull=True),
+                name="accounts_nameclaim_holder_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.kind})"
+
+    @classmethod
+    def hold_for_user(cls, user, *, new):
+        """Claim `user`'s username for them, or move their claim to it after a rename."""
+        name = fold_name(user.username)
+        if new or not cls.objects.filter(user=user).update(name=name):
+            cls.objects.create(name=name, kind=cls.Kind.USER, user=user)
 
 
 class Email(models.Model):

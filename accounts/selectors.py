@@ -50,10 +50,13 @@ def project_security_history(project_name):
     )
 
 
-def organization_security_history(organization_name):
-    """Every event recorded on the organisation, newest first, with who acted and whom it concerned."""
-    return (
-        SecurityEvent.objects.filter(organization_name=organization_name)
-        .select_related("user", "target_user")
-        .order_by("-time", "-id")
-    )
+def organization_security_history(organization_name, *, since=None):
+    """Every event recorded on the organisation, newest first, with who acted and whom it concerned.
+
+    `since` (the organisation's creation) leaves out the events of an earlier,
+    deleted or renamed organisation that bore the same name.
+    """
+    events = SecurityEvent.objects.filter(organization_name=organization_name)
+    if since is not None:
+        events = events.filter(time__gte=since)
+    return events.select_related("user", "target_user").order_by("-time", "-id")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from .errors import AccountError, EmailVerificationError
 from .events import EventTag, record_event
 from .mail import send_user_mail
-from .models import Email, User
+from .models import Email, SecurityEvent, User
 from .selectors import user_by_login
 
 _EMAIL_VERIFY_SALT = "accounts.email-verify"
@@ -246,3 +246,12 @@ def rate_limit_record(*, request, error, user=None, details=None):
             user=user if user is not None and getattr(user, "pk", None) else None,
             details={"limit": error.scope, **(details or {})},
         )
+
+
+def organization_history_rename(*, old_name, new_name, since):
+    """An organisation was renamed: its history (the events since it was created) follows it to `new_name`.
+
+    Call inside the renaming transaction. Events older than `since` belong to an
+    earlier organisation that bore the name, and stay where they are.
+    """
+    SecurityEvent.objects.filter(organization_name=old_name, time__gte=since).update(organization_name=new_name)

@@ -17,6 +17,7 @@ from .errors import AccountError
 from .events import client_ip
 from .forms import AddEmailForm, LoginForm, PasswordResetRequestForm, RegistrationForm
 from .models import Email
+from .names import name_holder, name_taken_message
 from .navigation import next_url
 from .ratelimit import (
     RateLimited,
@@ -50,8 +51,12 @@ def register(request):
             user = services.user_register(
                 request=request, username=data["username"], name=data["name"], email=data["email"], password=data["password1"]
             )
-        except IntegrityError:  # lost a race for the same username or email
-            form.add_error(None, gettext("This username or email address was just taken. Choose another one."))
+        except IntegrityError:  # lost a race for the same name (an account's or an organisation's) or email
+            holder = name_holder(data["username"])
+            if holder is not None:
+                form.add_error("username", name_taken_message(data["username"], holder))
+            else:
+                form.add_error(None, gettext("This username or email address was just taken. Choose another one."))
         else:
             services.user_login(request=request, user=user, method="password")
             messages.success(

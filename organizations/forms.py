@@ -40,6 +40,26 @@ class PolicyForm(forms.Form):
     )
 
 
+class RenameForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("New organisation name"),
+        max_length=50,
+        help_text=gettext_lazy(
+            "Letters, numbers, '.', '_' and '-', as in a username. The organisation's addresses change "
+            "with it, and the old name becomes free for anyone to take."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+
+
+class DeleteForm(forms.Form):
+    confirm = forms.CharField(
+        label=gettext_lazy("Type the organisation's name to confirm"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+
+
 class InviteForm(forms.Form):
     who = forms.CharField(
         label=gettext_lazy("Username or primary email address"),

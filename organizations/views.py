@@ -24,12 +24,14 @@ from . import selectors, services
 from .access import MANAGERS, managed_organization
 from .errors import OrganizationError
 from .forms import (
+    DeleteForm,
     InvitationForm,
     InviteForm,
     MemberForm,
     OrganizationCreateForm,
     OrganizationDetailsForm,
     PolicyForm,
+    RenameForm,
     RoleChangeForm,
     TeamMemberForm,
     TeamNameForm,
@@ -331,11 +333,43 @@ def team(request, organization, role, team_id):
 def organization_settings(request, organization, role):
     details_form = OrganizationDetailsForm(instance=organization)
     policy_form = PolicyForm(initial={"require_security_key": organization.require_security_key})
+    rename_form, delete_form = RenameForm(), DeleteForm()
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "details":
+            if action == "rename":
+                rename_form = RenameForm(request.POST)
+                if rename_form.is_valid():
+                    try:
+                        renamed = services.organization_rename(
+                            request=request, actor=request.user, organization=organization, name=rename_form.cleaned_data["name"]
+                        )
+                    except OrganizationError as error:
+                        rename_form.add_error("name", error.message)
+                    else:
+                        messages.success(
+                            request,
+                            gettext("The organisation is now called %(name)s; its pages have moved to the new name.")
+                            % {"name": renamed.name},
+                        )
+                        return redirect("organizations:settings", name=renamed.name)
+            elif action == "delete":
+                delete_form = DeleteForm(request.POST)
+                if delete_form.is_valid():
+                    try:
+                        services.organization_delete(
+                            request=request, actor=request.user, organization=organization, confirm=delete_form.cleaned_data["confirm"]
+                        )
+                    except OrganizationError as error:
+                        delete_form.add_error("confirm", error.message)
+                    else:
+                        messages.success(
+                            request,
+                            gettext("The organisation %(name)s was deleted; its name is free again.") % {"name": organization.name},
+                        )
+                        return redirect("organizations:list")
+            elif action == "details":
                 details_form = OrganizationDetailsForm(request.POST, instance=selectors.organization_get(name=organization.name))
                 if details_form.is_valid():
                     services.organization_update(request=request, actor=request.user, organization=organization, **details_form.cleaned_data)
@@ -358,7 +392,13 @@ def organization_settings(request, organization, role):
         except OrganizationError as error:
             messages.error(request, error.message)
         status = 400
-    context = {"organization": organization, "details_form": details_form, "policy_form": policy_form}
+    context = {
+        "organization": organization,
+        "details_form": details_form,
+        "policy_form": policy_form,
+        "rename_form": rename_form,
+        "delete_form": delete_form,
+    }
     return render(request, "organizations/settings.html", context, status=status)
 
 
@@ -366,7 +406,7 @@ def organization_settings(request, organization, role):
 @reauthentication_required
 @managed_organization(what="see its security history", roles=MANAGERS)
 def history(request, organization, role):
-    page = Paginator(organization_security_history(organization.name), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(organization_security_history(organization.name, since=organization.created), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "organizations/history.html", {"organization": organization, "page": page, "events": page})
 
 

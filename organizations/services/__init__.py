@@ -15,7 +15,9 @@ from .members import (  # noqa: F401
 )
 from .organizations import (  # noqa: F401
     organization_create,
+    organization_delete,
     organization_policy_set,
+    organization_rename,
     organization_review,
     organization_update,
 )

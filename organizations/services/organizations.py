@@ -1,12 +1,15 @@
-"""Creating an organisation, staff approval, its details and its policy."""
+"""Creating an organisation, staff approval, its details and its policy, renaming and deleting it."""
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext, ngettext
 
-from accounts.events import EventTag
+from accounts import names
+from accounts.events import EventTag, record_event
 from accounts.models import username_validator
+from accounts.services import notify_on_commit, organization_history_rename
 
 from ..errors import InvalidAction
 from ..models import Organization, OrganizationRole
@@ -17,15 +20,29 @@ Role = OrganizationRole.Role
 
 
 def _check_name(name):
+    _check_name_form(name)
+    _check_free(name)
+
+
+def _check_name_form(name):
     try:
         username_validator(name)
     except ValidationError as error:
         raise InvalidAction(error.messages[0].replace("A username", "An organisation name")) from None
     if len(name) > 50:
         raise InvalidAction("An organisation name may be at most 50 characters long.")
-    # One namespace with people: an organisation may not pass for an existing account.
-    if get_user_model().objects.filter(username__iexact=name).exists():
-        raise InvalidAction(f"The name {name!r} is already taken. Choose another name.")
+
+
+def _check_free(name):
+    """One namespace with people: refuse a name an account or another organisation holds."""
+    holder = names.name_holder(name)
+    if holder is not None:
+        raise InvalidAction(names.name_taken_message(name, holder))
+
+
+def _taken_after_race(name):
+    """The refusal for a name a parallel request claimed first (the unique claim failed our transaction)."""
+    return InvalidAction(names.name_taken_message(name, names.name_holder(name) or names.Kind.ORGANIZATION))
 
 
 def organization_create(*, request=None, user, name, display_name, url="", description=""):
@@ -48,6 +65,7 @@ def organization_create(*, request=None, user, name, display_name, url="", descr
                 status=status,
                 created_by=user,
             )
+            names.name_claim_organization(name=name)
             OrganizationRole.objects.create(organization=organization, user=user, role=Role.OWNER)
             record(EventTag.ORGANIZATION_CREATE, request=request, actor=user, organization=organization, status=status)
             record(
@@ -67,7 +85,7 @@ def organization_create(*, request=None, user, name, display_name, url="", descr
                 ),
             )
     except IntegrityError:
-        raise InvalidAction(f"The name {name!r} is already taken. Choose another name.") from None
+        raise _taken_after_race(name) from None
     return organization
 
 
@@ -146,3 +164,98 @@ def organization_policy_set(*, request=None, actor, organization, require_securi
     return organization
 
 
+
+
+def organization_rename(*, request=None, actor, organization, name):
+    """An Owner renames the organisation: its name claim moves at once, the old name is free for anyone.
+
+    Its history follows it to the new name; its public page and management
+    pages move to the new address.
+    """
+    name = (name or "").strip()
+    _check_name_form(name)
+    try:
+        with transaction.atomic():
+            organization = locked(organization)
+            require_owner(user=actor, organization=organization, what="rename it")
+            old = organization.name
+            if name == old:
+                raise InvalidAction(gettext("The organisation is already called %(name)s.") % {"name": name})
+            if name.lower() != old.lower():
+                _check_free(name)
+            names.name_claim_organization_move(old=old, new=name)
+            organization.name = name
+            organization.save(update_fields=["name"])
+            organization_history_rename(old_name=old, new_name=name, since=organization.created)
+            record(
+                EventTag.ORGANIZATION_RENAME, request=request, actor=actor, organization=organization, old_name=old, new_name=name
+            )
+            notify_organization(
+                organization=organization,
+                subject=gettext("Organisation %(old)s renamed to %(new)s") % {"old": old, "new": name},
+                message=gettext(
+                    "%(user)s renamed the organisation %(old)s to %(new)s. Its pages have moved to the new name, "
+                    "and the old name is free for anyone to take."
+                )
+                % {"user": actor.username, "old": old, "new": name},
+                also=[r.user for r in organization.roles.select_related("user")],
+            )
+    except IntegrityError:
+        raise _taken_after_race(name) from None
+    return organization
+
+
+def organization_delete(*, request=None, actor, organization, confirm):
+    """An Owner deletes an organisation that owns no projects; `confirm` must be its name.
+
+    Its teams, memberships, invitations and organisation tokens go with it, and
+    its name is free again. Its history goes too, so each former Owner finds
+    the deletion in their own history.
+    """
+    with transaction.atomic():
+        organization = locked(organization)
+        require_owner(user=actor, organization=organization, what="delete it")
+        name = organization.name
+        if (confirm or "").strip() != name:
+            raise InvalidAction(
+                gettext("Type the organisation's name %(name)s exactly to confirm; nothing was deleted.") % {"name": name}
+            )
+        roles = list(organization.roles.select_related("user"))
+        teams = organization.teams.count()
+        try:
+            # Projects hold on to their organisation (on_delete=PROTECT): one that still owns any is refused here,
+            # and a project added by a request at the same time waits for this lock or fails its own commit.
+            with transaction.atomic():
+                organization.delete()
+        except ProtectedError as error:
+            projects = sorted(str(project) for project in error.protected_objects)
+            raise InvalidAction(
+                ngettext(
+                    "%(name)s still owns the project %(projects)s. Move it out of the organisation or delete it "
+                    "first; nothing was deleted.",
+                    "%(name)s still owns %(count)d projects: %(projects)s. Move them out of the organisation or "
+                    "delete them first; nothing was deleted.",
+                    len(projects),
+                )
+                % {"name": name, "count": len(projects), "projects": ", ".join(projects)}
+            ) from None
+        names.name_release_organization(name=name)
+        details = {"organization": name, "members": len(roles), "teams": teams}
+        for role in roles:
+            if role.role == Role.OWNER:
+                record_event(
+                    tag=EventTag.ORGANIZATION_DELETE,
+                    request=request,
+                    user=actor,
+                    target_user=role.user,
+                    organization_name=name,
+                    details={**details, "target_user": role.user.username},
+                )
+        subject = gettext("Organisation %(name)s deleted") % {"name": name}
+        what = gettext(
+            "%(user)s deleted the organisation %(name)s. Its teams, memberships, invitations and organisation "
+            "tokens are gone, and its name is free for anyone to take."
+        ) % {"user": actor.username, "name": name}
+        for role in roles:
+            if role.user.is_active:
+                notify_on_commit(user=role.user, subject=subject, what=what)

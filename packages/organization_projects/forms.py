@@ -30,3 +30,15 @@ class TransferInForm(forms.Form):
 class TransferOutForm(forms.Form):
     project = forms.IntegerField(widget=forms.HiddenInput)
     confirm = forms.CharField(label=gettext_lazy("Type the project's name to confirm"), max_length=255)
+
+
+class ProjectCreateForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name of the new project"),
+        max_length=255,
+        help_text=gettext_lazy(
+            "Letters, numbers, '.', '_' and '-'. The project is empty until its first upload, "
+            "by a member whose team has a role on it or with an organisation token."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )

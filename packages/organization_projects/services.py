@@ -5,17 +5,22 @@ membership counts), records its event in both the project's and the
 organisation's histories, and mails the people concerned after commit.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
+from packaging.utils import canonicalize_name
 
 from accounts.events import EventTag, record_event
 from organizations import selectors as organizations
 from organizations.models import Organization, OrganizationRole
 from organizations.notify import notify_organization
 
+from .. import services as packages
 from ..collaboration.notify import notify_collaborators
 from ..collaboration.selectors import require_owner
 from ..errors import InvalidAction, NotAllowed
 from ..models import Project, ProjectRole, TeamProjectRole
+from ..upload.checks import names
+from ..upload.service import new_project_name_check, project_creation_count
 
 ROLES = (ProjectRole.Role.OWNER, ProjectRole.Role.MAINTAINER)
 
@@ -40,6 +45,50 @@ def _require_org_role(*, user, organization, roles, what):
     if organizations.user_organization_role(user=user, organization=organization) not in roles:
         who = "an Owner" if tuple(roles) == (OrganizationRole.Role.OWNER,) else "an Owner or a Manager"
         raise NotAllowed(f"Only {who} of {organization.name} can {what}.")
+
+
+def _check_new_name(name):
+    """A first upload's name rules, and no project of that name yet (creating by name never adds to one)."""
+    names.check_name_valid(name)
+    existing = Project.objects.filter(normalized_name=canonicalize_name(name)).values_list("name", flat=True).first()
+    names.check_name_unused(name, existing=existing)
+    new_project_name_check(name)
+
+
+def organization_project_create(*, request=None, actor, organization, name):
+    """An Owner or Manager creates an empty project `name` owned by `organization`, ready for its first upload.
+
+    The name passes the rules of a first upload. The unique constraints on
+    project names decide between requests at once: the loser hears the same
+    refusal it would have heard a moment later.
+    """
+    name = (name or "").strip()
+    _require_org_role(user=actor, organization=organization, roles=organizations.MANAGERS, what="create projects")
+    _check_new_name(name)
+    # The organisation's daily allowance of new projects, shared with its token's first uploads.
+    project_creation_count(request=request, key=f"organization:{organization.pk}", person=actor)
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        if organization is None:
+            raise InvalidAction(gettext("This organisation no longer exists."))
+        _require_org_role(user=actor, organization=organization, roles=organizations.MANAGERS, what="create projects")
+        if not organization.is_active:
+            raise InvalidAction(
+                gettext("%(name)s is waiting for approval by the site's staff.") % {"name": organization.name}
+            )
+        try:
+            with transaction.atomic():
+                project = packages.project_create(request=request, user=actor, name=name, organization=organization)
+        except IntegrityError:
+            _check_new_name(name)  # a parallel request has just taken it (or a look-alike): say which
+            raise InvalidAction(gettext("The project %(name)s could not be created; try again.") % {"name": name}) from None
+        notify_organization(
+            organization=organization,
+            subject=gettext("%(project)s added to %(organization)s") % {"project": name, "organization": organization.name},
+            message=gettext("%(user)s created the project %(project)s in the organisation %(organization)s.")
+            % {"user": actor.username, "project": name, "organization": organization.name},
+        )
+    return project
 
 
 def project_transfer_in(*, request=None, actor, project, organization):

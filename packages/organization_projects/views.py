@@ -10,11 +10,11 @@ from organizations import selectors as organizations
 from organizations.access import MANAGERS, managed_organization
 from organizations.models import Team
 
-from ..errors import PackagesError
+from ..errors import NotAllowed, PackagesError
 from ..models import Project
 from ..selectors import project_summaries
 from . import selectors, services
-from .forms import TeamRoleForm, TeamRoleRemoveForm, TransferInForm, TransferOutForm
+from .forms import ProjectCreateForm, TeamRoleForm, TeamRoleRemoveForm, TransferInForm, TransferOutForm
 
 
 def organization_page(request, name):
@@ -94,7 +94,30 @@ ACTIONS = {
 @managed_organization(what="see its projects")
 def organization_projects(request, organization, role):
     status = 200
-    if request.method == "POST":
+    create_form = ProjectCreateForm()
+    if request.method == "POST" and request.POST.get("action") == "create-project":
+        create_form = ProjectCreateForm(request.POST)
+        if create_form.is_valid():
+            try:
+                project = services.organization_project_create(
+                    request=request, actor=request.user, organization=organization, name=create_form.cleaned_data["name"]
+                )
+            except NotAllowed as error:  # the form is not even shown to them
+                messages.error(request, error.message)
+                status = error.status
+            except PackagesError as error:
+                create_form.add_error("name", error.message)
+                status = error.status
+            else:
+                messages.success(
+                    request,
+                    gettext("The project %(project)s was created; it belongs to %(organization)s and waits for its first upload.")
+                    % {"project": project.name, "organization": organization.name},
+                )
+                return redirect("packages:organization-projects", name=organization.name)
+        else:
+            status = 400
+    elif request.method == "POST":
         form_class, perform = ACTIONS.get(request.POST.get("action", ""), (None, None))
         form = form_class(request.POST) if form_class else None
         if form is not None and form.is_valid():
@@ -116,5 +139,6 @@ def organization_projects(request, organization, role):
         "teams": organizations.organization_teams(organization=organization),
         "movable": selectors.projects_user_may_move_in(user=request.user) if role == "Owner" else [],
         "role_form": TeamRoleForm(),
+        "create_form": create_form,
     }
     return render(request, "packages/organization_projects.html", context, status=status)

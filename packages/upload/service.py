@@ -76,15 +76,7 @@ def release_file_upload(*, request=None, user, token=None, data, content):
     normalized = canonicalize_name(name)
     project = Project.objects.filter(normalized_name=normalized).first()
     if project is None:
-        names.check_name_not_prohibited(name, prohibited=ProhibitedProjectName.objects.filter(name=normalized).exists())
-        # A parallel first upload may have just created this very project: that is not a look-alike.
-        similar = (
-            Project.objects.filter(confusable_name=confusable_name(name))
-            .exclude(normalized_name=normalized)
-            .values_list("name", flat=True)
-        )
-        names.check_name_not_confusable(name, similar_to=similar.first())
-        names.check_name_not_stdlib(name)
+        new_project_name_check(name)
 
     names.check_token_scope(token, normalized_name=normalized)
     publisher = _check_permission(user=user, token=token, project=project, normalized_name=normalized)
@@ -181,6 +173,25 @@ def release_file_upload(*, request=None, user, token=None, data, content):
         raise UploadFailed(f"{filename} could not be stored because of a server error; nothing was kept. Try again.") from None
 
 
+def new_project_name_check(name):
+    """The rules for the name of a new project, however it is created: raise InvalidUpload unless `name` may be used.
+
+    Not prohibited by staff, not a look-alike of an existing project, not a
+    standard library module. (A project of exactly this name is the caller's
+    business: an upload adds to it, creating by name refuses it.)
+    """
+    normalized = canonicalize_name(name)
+    names.check_name_not_prohibited(name, prohibited=ProhibitedProjectName.objects.filter(name=normalized).exists())
+    # A parallel first upload may have just created this very project: that is not a look-alike.
+    similar = (
+        Project.objects.filter(confusable_name=confusable_name(name))
+        .exclude(normalized_name=normalized)
+        .values_list("name", flat=True)
+    )
+    names.check_name_not_confusable(name, similar_to=similar.first())
+    names.check_name_not_stdlib(name)
+
+
 project_creations = RateLimit("project-create", limit=20, window=24 * 3600)
 
 
@@ -195,6 +206,11 @@ def _count_project_creation(*, request, user, token, publisher):
         person, key = None, f"organization:{token.organization_id}"
     else:
         person, key = user, f"user:{user.pk}"
+    project_creation_count(request=request, key=key, person=person)
+
+
+def project_creation_count(*, request, key, person=None):
+    """Count one new project against the daily allowance of `key` ("user:<id>" or "organization:<id>")."""
     try:
         project_creations.consume(key, limit=settings.PROJECT_CREATION_RATE_LIMIT)
     except RateLimited as error:

@@ -43,7 +43,7 @@ def _unchanged(users=0, emails=0):
 @pytest.mark.parametrize(
     "overrides, field, message",
     [
-        ({"username": "BOB-Existing"}, "username", "This username is already taken."),
+        ({"username": "BOB-Existing"}, "username", "The name BOB-Existing is already taken by an account."),
         ({"email": "Taken@Example.COM"}, "email", "This email address is already in use by another account."),
         ({"password1": "password", "password2": "password"}, "password1", "This password is too common."),
         ({"password1": "12345678901", "password2": "12345678901"}, "password1", "This password is entirely numeric."),

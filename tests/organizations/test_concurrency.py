@@ -50,3 +50,58 @@ def test_two_teams_with_one_name_at_once():
     org = make_organization(owner)
     results = at_once(*[lambda: services.team_create(actor=owner, organization=org, name="Core")] * 3)
     assert sum(isinstance(r, Team) for r in results) == 1, results
+
+
+def test_two_projects_of_one_name_or_look_alike_names_created_at_once_make_one():
+    from packages.errors import PackagesError
+    from packages.models import Project
+    from packages.organization_projects.services import organization_project_create
+
+    owner, manager = UserFactory(), UserFactory()
+    org = make_organization(owner)
+    add_member(org, manager, role="Manager")
+    for names in (("spaceship", "Spaceship"), ("rocket", "rocket"), ("comet", "c0met")):
+        results = at_once(
+            *[lambda name=name, actor=actor: organization_project_create(actor=actor, organization=org, name=name)
+              for name, actor in zip(names, (owner, manager))]
+        )
+        created = [r for r in results if isinstance(r, Project)]
+        refused = [r for r in results if isinstance(r, PackagesError)]
+        assert len(created) == 1 and len(refused) == 1, results
+        assert "already taken by the project" in refused[0].message or "too similar" in refused[0].message, refused
+    assert Project.objects.filter(organization=org).count() == 3
+
+
+def test_renaming_to_a_name_while_someone_creates_an_organisation_of_that_name_lets_one_win():
+    from organizations.models import Organization
+
+    for round_ in range(3):
+        owner, founder = UserFactory(), UserFactory()
+        org = make_organization(owner)
+        wanted = f"wanted{round_}"
+        results = at_once(
+            lambda: services.organization_rename(actor=owner, organization=org, name=wanted),
+            lambda: services.organization_create(user=founder, name=wanted.upper(), display_name="Rival"),
+        )
+        refused = [r for r in results if isinstance(r, OrganizationError)]
+        assert len(refused) == 1 and "already taken by an organisation" in refused[0].message, results
+        assert Organization.objects.filter(name__iexact=wanted).count() == 1
+
+
+def test_deleting_an_organisation_while_a_project_is_created_in_it_never_does_both():
+    from packages.errors import PackagesError
+    from packages.models import Project
+    from packages.organization_projects.services import organization_project_create
+
+    for round_ in range(3):
+        owner = UserFactory()
+        org = make_organization(owner)
+        results = at_once(
+            lambda: services.organization_delete(actor=owner, organization=org, confirm=org.name),
+            lambda: organization_project_create(actor=owner, organization=org, name=f"late-project-{round_}"),
+        )
+        assert all(r is None or isinstance(r, (Project, OrganizationError, PackagesError)) for r in results), results
+        deleted = results[0] is None
+        created = isinstance(results[1], Project)
+        assert deleted != created, results
+        assert Project.objects.filter(name=f"late-project-{round_}").exists() == created

@@ -82,6 +82,7 @@ ACTIONS = {
     "delete team": ("post", "teams/{team}/", lambda w: {"action": "delete"}, MANAGERS, "organization:team:delete"),
     "projects page": ("get", "projects/", lambda w: {}, MEMBERS, None),
     "team role on project": ("post", "projects/", lambda w: {"action": "team-role", "project": w["project"].pk, "team": w["team"].pk, "role": "Maintainer"}, MANAGERS, "organization:team:role:project"),
+    "create project": ("post", "projects/", lambda w: {"action": "create-project", "name": "spaceship"}, MANAGERS, "organization:project:add"),
     "move project out": ("post", "projects/", lambda w: {"action": "transfer-out", "project": w["project"].pk, "confirm": "rocket"}, OWNER, "organization:project:remove"),
     "tokens page": ("get", "tokens/", lambda w: {}, MANAGERS, None),
     "create token": ("post", "tokens/", lambda w: {"name": "deploy", "scope": "account", "expiry": "30"}, MANAGERS, "organization:api_token:added"),
@@ -90,8 +91,12 @@ ACTIONS = {
     "settings page": ("get", "settings/", lambda w: {}, OWNER, None),
     "change details": ("post", "settings/", lambda w: {"action": "details", "display_name": "Acme Inc.", "url": "", "description": ""}, OWNER, "organization:settings:change"),
     "security-key policy": ("post", "settings/", lambda w: {"action": "policy", "require_security_key": "on"}, OWNER, "organization:policy:change"),
+    "rename organisation": ("post", "settings/", lambda w: {"action": "rename", "name": "acme-labs"}, OWNER, "organization:rename"),
+    "delete organisation": ("post", "settings/", lambda w: {"action": "delete", "confirm": NAME}, OWNER, "organization:delete"),
     "history": ("get", "history/", lambda w: {}, MANAGERS, None),
 }
+# What an action needs beforehand (an organisation that still owns a project cannot be deleted).
+PREPARE = {"delete organisation": lambda w: Project.objects.update(organization=None)}
 
 VISITORS = ["anonymous", "stranger", "member", "manager", "owner", "staff"]
 
@@ -115,8 +120,8 @@ def _snapshot():
         TeamMember.objects.count(),
         TeamProjectRole.objects.count(),
         sorted(APIToken.objects.values_list("name", "revoked")),
-        list(Project.objects.values_list("organization_id", flat=True)),
-        list(Organization.objects.values_list("display_name", "require_security_key")),
+        sorted(Project.objects.values_list("name", "organization_id")),
+        list(Organization.objects.values_list("name", "display_name", "require_security_key")),
         SecurityEvent.objects.exclude(tag__startswith="account:").exclude(tag="organization:api_token:used").count(),
     )
 
@@ -127,6 +132,7 @@ def test_permission_matrix(client, world, action, visitor):
     method, path, data, _, tag = ACTIONS[action]
     if visitor != "anonymous":
         _sign_in(client, world[visitor])
+    PREPARE.get(action, lambda w: None)(world)
     before = _snapshot()
     url = f"/manage/organization/{NAME}/" + path.format(team=world["team"].pk, token=world["token"].identifier)
     response = getattr(client, method)(url, data(world))
@@ -148,8 +154,9 @@ def test_permission_matrix(client, world, action, visitor):
     else:
         assert response.status_code in ((200,) if method == "get" else (200, 302)), text[:3000]
         if tag:
-            event = SecurityEvent.objects.filter(tag=tag, organization_name=NAME).order_by("-id").first()
+            event = SecurityEvent.objects.filter(tag=tag).order_by("-id").first()
             assert event is not None and event.user == world[visitor], (tag, event)
+            assert event.details["organization"] in (NAME, "acme-labs") and event.organization_name in (NAME, "acme-labs")
 
 
 @pytest.mark.parametrize("visitor", ["anonymous", "no2fa", "two-factor"])

@@ -2,11 +2,33 @@
 
 import sys
 
-from packaging.utils import canonicalize_name
+from django.utils.translation import gettext
+from packaging.utils import InvalidName, canonicalize_name
 
 from ...errors import InvalidUpload, UploadForbidden
 
 STDLIB_NAMES = frozenset(canonicalize_name(name) for name in sys.stdlib_module_names)
+
+
+def check_name_valid(name):
+    """A name typed by a person (an upload's name is checked with the rest of its metadata)."""
+    try:
+        canonicalize_name(name, validate=True)
+    except InvalidName:
+        raise InvalidUpload(
+            gettext(
+                "%(name)r is not a valid project name: use letters, numbers, '.', '_' and '-', "
+                "and start and end with a letter or number."
+            )
+            % {"name": name}
+        ) from None
+
+
+def check_name_unused(name, *, existing):
+    if existing:
+        raise InvalidUpload(
+            gettext("The name %(name)r is already taken by the project %(existing)r.") % {"name": name, "existing": existing}
+        )
 
 
 def check_name_not_prohibited(name, *, prohibited):
