@@ -61,9 +61,9 @@ class _RegistrationRules:
         if not user_has_verified_primary_email(request.user):
             raise WebAuthnError(str(services.EmailNotVerified()), code="email_not_verified")
         if not reauthentication_fresh(request):
-            raise WebAuthnError("Confirm your password again: reload this page.", code="reauthentication_required")
+            raise WebAuthnError(gettext("Confirm your password again: reload this page."), code="reauthentication_required")
         if not request.session.get(WEBAUTHN_PENDING_LABEL):
-            raise WebAuthnError("Choose a label for the new key first.", 400, "label_required")
+            raise WebAuthnError(gettext("Choose a label for the new key first."), 400, "label_required")
 
 
 @method_decorator(never_cache, name="dispatch")
