@@ -172,3 +172,44 @@ def message_arguments(tree):
         if isinstance(node, ast.Return) and node.value is not None and _is_sentence(node.value):
             arguments = [node.value]
         yield from arguments
+
+
+# -- Sentences cut in pieces around markup ----------------------------------------
+
+_INLINE_OPEN = re.compile(r"^\s*<(a|strong|code|em|time|span)\b")
+_INLINE_CLOSE = re.compile(r"</(a|strong|code|em|time|span)>\s*$")
+_TRANSLATE = re.compile(r"""^(?:translate|trans)\s+(["'])(.*?)\1(?:\s+context\s+\S+)?\s*$""")
+
+
+def split_sentences(source):
+    """[(line, text)] of {% translate %} strings that are pieces of a sentence cut around markup.
+
+    A piece continues a sentence after inline markup or a value ("to confirm" after
+    <code>…</code>) or runs into them without ending ("Type" before <code>).
+    Translators must see the whole sentence: {% blocktranslate %} with the markup inside.
+    """
+    tokens = list(Lexer(source).tokenize())
+    found = []
+    for index, token in enumerate(tokens):
+        match = token.token_type == TokenType.BLOCK and _TRANSLATE.match(token.contents)
+        if not match or " as " in token.contents:
+            continue
+        text = match.group(2)
+        before = tokens[index - 1] if index else None
+        after = tokens[index + 1] if index + 1 < len(tokens) else None
+        continues = re.match(r"[a-z,.;:)]", text) and before is not None and (
+            before.token_type == TokenType.VAR
+            or (before.token_type == TokenType.TEXT and _INLINE_CLOSE.search(before.contents))
+            or (before.token_type == TokenType.TEXT and not before.contents.strip() and index > 1
+                and tokens[index - 2].token_type in (TokenType.VAR, TokenType.BLOCK)
+                and tokens[index - 2].contents.split()[0] in ("translate", "trans", "endblocktranslate"))
+        )
+        runs_on = not re.search(r"[.:?!)…]$", text) and after is not None and (
+            (after.token_type == TokenType.TEXT and _INLINE_OPEN.match(after.contents)
+             and not after.contents.lstrip().startswith(("<span", "<time")))
+            or (after.token_type == TokenType.TEXT and after.contents.strip() == "" and index + 2 < len(tokens)
+                and tokens[index + 2].token_type == TokenType.VAR)
+        )
+        if continues or runs_on:
+            found.append((token.lineno, text))
+    return found

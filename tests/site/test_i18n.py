@@ -11,7 +11,7 @@ from django.utils import translation
 
 from django.core.cache import cache
 
-from tests.i18n_scan import MACHINE_MODULES, unmarked_mail_strings, unmarked_python_messages, unmarked_strings
+from tests.i18n_scan import MACHINE_MODULES, split_sentences, unmarked_mail_strings, unmarked_python_messages, unmarked_strings
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
@@ -40,6 +40,24 @@ def test_every_mail_is_marked_for_translation():
         if found:
             unmarked[str(path.relative_to(TEMPLATES))] = found
     assert not unmarked, f"Mark these with {{% blocktranslate %}}: {unmarked}"
+
+
+def test_translators_see_whole_sentences_and_real_plurals():
+    split, pluralized = {}, []
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        source = path.read_text()
+        if split_sentences(source):
+            split[str(path.relative_to(TEMPLATES))] = split_sentences(source)
+        if "|pluralize" in source:
+            pluralized.append(str(path.relative_to(TEMPLATES)))
+    assert not split, f"One {{% blocktranslate %}} per sentence, markup inside: {split}"
+    assert not pluralized, f"Use {{% blocktranslate count %}} (German and Spanish plurals): {pluralized}"
+
+
+def test_the_split_sentence_scan_notices_pieces():
+    source = '{% load i18n %}<label>{% translate "Type" %} <code>{{ v }}</code> {% translate "to confirm" %}</label>'
+    assert split_sentences(source) == [(1, "Type"), (1, "to confirm")]
+    assert split_sentences('<p>{% translate "Install with pip:" %} <code>pip</code></p><td>{% translate "Name" %}</td>') == []
 
 
 def test_the_scan_notices_an_unmarked_string():
