@@ -2,6 +2,7 @@
 complete and compiled, the browser's language or the footer's switcher decides,
 and what machines read never varies by language."""
 
+import re
 from pathlib import Path
 
 import polib
@@ -148,14 +149,26 @@ def fresh_cache():
 
 @pytest.mark.django_db
 def test_a_german_browser_reads_the_rate_limit_in_german(client, settings, fresh_cache):
-    settings.REGISTRATION_RATE_LIMIT = 0
-    response = client.post(
-        "/account/register/",
-        {"username": "neu", "name": "Neu", "email": "neu@example.com", "password1": "x", "password2": "x"},
-        HTTP_ACCEPT_LANGUAGE=GERMAN,
-    )
+    settings.REGISTRATION_RATE_LIMIT = 1
+
+    def register(n):
+        return client.post(
+            "/account/register/",
+            {
+                "username": f"neu{n}",
+                "name": "Neu",
+                "email": f"neu{n}@example.com",
+                "password1": "a long and unusual passphrase 42",
+                "password2": "a long and unusual passphrase 42",
+            },
+            HTTP_ACCEPT_LANGUAGE=GERMAN,
+        )
+
+    assert register(1).status_code == 302
+    client.post("/account/logout/")
+    response = register(2)
     assert response.status_code == 429
-    assert "Zu viele Versuche. Versuche es in 60 Minuten erneut." in response.content.decode()
+    assert re.search(r"Zu viele Versuche\. Versuche es in \d+ Minuten? erneut\.", response.content.decode())
 
 
 @pytest.mark.django_db
