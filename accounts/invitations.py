@@ -55,7 +55,10 @@ class InvitationKind:
                     expires=now + INVITATION_MAX_AGE,
                 )
         except IntegrityError:
-            raise self.refused(gettext("%(username)s already has a pending invitation to %(target)s.") % {"username": invitee.username, "target": target.name}) from None
+            raise self.refused(
+                gettext("%(username)s already has a pending invitation to %(target)s.")
+                % {"username": invitee.username, "target": target.name}
+            ) from None
 
     def link(self, invitation):
         """The absolute, signed link that lets the invitee answer `invitation`."""
@@ -74,9 +77,7 @@ class InvitationKind:
             data = None
         if not isinstance(data, dict):
             raise self.link_error(gettext("This invitation link is not valid. Check that you copied all of it."))
-        invitation = (
-            self.model.objects.select_related(self.target, "inviter").filter(pk=data.get("invitation")).first()
-        )
+        invitation = self.model.objects.select_related(self.target, "inviter").filter(pk=data.get("invitation")).first()
         if invitation is None:
             raise self.link_error(self.gone_message)
         if data.get("user") != user.pk or invitation.invitee_id != user.pk:

@@ -73,7 +73,9 @@ def email_verify(*, request, token):
     if email is None or email.email.lower() != payload.get("email"):
         raise EmailVerificationError(gettext("This verification link is invalid."))
     if email.verified:
-        raise EmailVerificationError(gettext("This email address has already been verified; the link cannot be used again."))
+        raise EmailVerificationError(
+            gettext("This email address has already been verified; the link cannot be used again.")
+        )
     email.verified = True
     email.verified_at = timezone.now()
     email.save(update_fields=["verified", "verified_at"])
@@ -86,7 +88,9 @@ def email_add(*, request, user, email):
     address = Email.objects.create(user=user, email=email, primary=False)
     record_event(tag=EventTag.ACCOUNT_EMAIL_ADD, request=request, user=user, details={"email": email})
     notify_on_commit(
-        user=user, subject=gettext("Email address added"), what=gettext("The email address %(email)s was added to your account.") % {"email": email}
+        user=user,
+        subject=gettext("Email address added"),
+        what=gettext("The email address %(email)s was added to your account.") % {"email": email},
     )
     transaction.on_commit(lambda: email_send_verification(email=address))
     return address
@@ -129,7 +133,10 @@ def email_make_primary(*, request, user, email_id):
         details={"old": old.email if old else None, "new": email.email},
     )
     if old is not None:
-        what = gettext("Your primary email address is now %(email)s (it was %(old)s).") % {"email": email.email, "old": old.email}
+        what = gettext("Your primary email address is now %(email)s (it was %(old)s).") % {
+            "email": email.email,
+            "old": old.email,
+        }
     else:
         what = gettext("Your primary email address is now %(email)s.") % {"email": email.email}
     notify_on_commit(user=user, subject=gettext("Primary email address changed"), what=what, to=email.email)
@@ -166,7 +173,6 @@ def password_change(*, request, user, new_password):
     session_mark_authenticated(request)
     record_event(tag=EventTag.ACCOUNT_PASSWORD_CHANGE, request=request, user=user)
     transaction.on_commit(lambda: send_user_mail(user=user, template="accounts/mail/password_changed"))
-
 
 
 def password_reset_request(*, request, login):
@@ -223,7 +229,9 @@ def user_freeze(*, request, user, frozen):
         )
     else:
         notify_on_commit(
-            user=user, subject=gettext("Account unfrozen"), what=gettext("The site's staff unfroze your account: you can sign in again.")
+            user=user,
+            subject=gettext("Account unfrozen"),
+            what=gettext("The site's staff unfroze your account: you can sign in again."),
         )
     return True
 

@@ -55,7 +55,11 @@ def register(request):
         else:
             services.user_login(request=request, user=user, method="password")
             messages.success(
-                request, gettext("Welcome, %(username)s. We sent a verification link to %(email)s: open it to verify your address.") % {"username": user.username, "email": data['email']}
+                request,
+                gettext(
+                    "Welcome, %(username)s. We sent a verification link to %(email)s: open it to verify your address."
+                )
+                % {"username": user.username, "email": data["email"]},
             )
             return redirect("accounts:manage")
     return render(request, "accounts/register.html", {"form": form})
@@ -150,7 +154,11 @@ def manage(request):
         except IntegrityError:
             add_form.add_error("email", gettext("This email address is already in use."))
         else:
-            messages.success(request, gettext("Email address %(email)s added. Check it for a verification link.") % {"email": add_form.cleaned_data['email']})
+            messages.success(
+                request,
+                gettext("Email address %(email)s added. Check it for a verification link.")
+                % {"email": add_form.cleaned_data["email"]},
+            )
             return redirect("accounts:manage")
     history = Paginator(selectors.user_security_history(request.user), HISTORY_PAGE_SIZE)
     page = history.get_page(request.GET.get("page"))
@@ -202,4 +210,6 @@ def _remove(*, request, user, email_id):
 
 email_resend = _email_action(_resend, gettext_lazy("A new verification link was sent to %(email)s."))
 email_remove = _email_action(_remove, gettext_lazy("Email address %(email)s removed."))
-email_make_primary = _email_action(services.email_make_primary, gettext_lazy("%(email)s is now your primary email address."))
+email_make_primary = _email_action(
+    services.email_make_primary, gettext_lazy("%(email)s is now your primary email address.")
+)

@@ -23,7 +23,11 @@ def local_time(value):
     rewrites in the reader's own time zone and language (without JavaScript, UTC stays)."""
     if not value:
         return ""
-    utc = value.astimezone(UTC) if isinstance(value, datetime) else datetime(value.year, value.month, value.day, tzinfo=UTC)
+    utc = (
+        value.astimezone(UTC)
+        if isinstance(value, datetime)
+        else datetime(value.year, value.month, value.day, tzinfo=UTC)
+    )
     return format_html(
         '<time datetime="{}" data-local>{}</time>',
         utc.strftime("%Y-%m-%dT%H:%MZ"),

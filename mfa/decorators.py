@@ -27,7 +27,9 @@ from . import selectors, services
 from .errors import TwoFactorError
 from .forms import PasswordConfirmForm
 
-TWO_FACTOR_REQUIRED_MESSAGE = gettext_lazy("Two-factor authentication must be enabled on your account to perform this action.")
+TWO_FACTOR_REQUIRED_MESSAGE = gettext_lazy(
+    "Two-factor authentication must be enabled on your account to perform this action."
+)
 REAUTH_FIELD = "_reauthenticate"
 
 

@@ -306,7 +306,9 @@ def webauthn_credential_remove(*, request, user, credential_id, label_confirmati
         if credential is None:
             raise TwoFactorError(gettext("That security key is not on your account."))
         if (label_confirmation or "").strip() != credential.name:
-            raise TwoFactorError(gettext("Type the key's label, “%(credential)s”, exactly to confirm.") % {"credential": credential.name})
+            raise TwoFactorError(
+                gettext("Type the key's label, “%(credential)s”, exactly to confirm.") % {"credential": credential.name}
+            )
         last = selectors.user_two_factor_method_count(user) <= 1
         if not last:
             label = credential.name
@@ -444,6 +446,6 @@ def staff_device_remove(*, request, device):
         notify_on_commit(
             user=user,
             subject=gettext("Two-factor method removed by staff"),
-            what=gettext("The site's staff removed a two-factor method from your account: %(label)s.") % {"label": label},
+            what=gettext("The site's staff removed a two-factor method from your account: %(label)s.")
+            % {"label": label},
         )
-

@@ -34,7 +34,9 @@ def managed_organization(*, what, roles=EVERYONE):
                 raise Http404(gettext("No such organisation among yours."))
             if role not in roles:
                 refusal = only_role_message(roles=roles, organization=organization, what=what)
-                advice = gettext("You are a %(role)s: ask an Owner if this needs changing.") % {"role": Role(role).label}
+                advice = gettext("You are a %(role)s: ask an Owner if this needs changing.") % {
+                    "role": Role(role).label
+                }
                 raise PermissionDenied(" ".join((refusal, advice)))
             if organization.name != name:
                 return redirect(request.resolver_match.view_name, name=organization.name, **kwargs)

@@ -125,6 +125,6 @@ def organization_requires_security_key(organization):
 
 def security_key_policy_message(organization_name):
     """Why a member without a security key is refused: the one spelling of the policy's message."""
-    return (
-        gettext("The organisation %(organization_name)s requires its members to use a security key. Add a security key (WebAuthn) to your account under two-factor authentication to manage its projects again.") % {"organization_name": organization_name}
-    )
+    return gettext(
+        "The organisation %(organization_name)s requires its members to use a security key. Add a security key (WebAuthn) to your account under two-factor authentication to manage its projects again."
+    ) % {"organization_name": organization_name}

@@ -83,7 +83,10 @@ def organizations(request):
                 else:
                     messages.success(
                         request,
-                        gettext("Organisation %(organization)s created. It waits for approval by the site's staff before it can invite people, own projects or hold tokens.") % {"organization": organization.name},
+                        gettext(
+                            "Organisation %(organization)s created. It waits for approval by the site's staff before it can invite people, own projects or hold tokens."
+                        )
+                        % {"organization": organization.name},
                     )
                 return redirect("organizations:people", name=organization.name)
         status = 400
@@ -98,10 +101,16 @@ def organizations(request):
 def _answer(request, invitation, answer):
     if answer == "accept":
         services.invitation_accept(request=request, user=request.user, invitation=invitation)
-        messages.success(request, gettext("You are now %(role)s of %(name)s.") % {"role": invitation.role, "name": invitation.organization.name})
+        messages.success(
+            request,
+            gettext("You are now %(role)s of %(name)s.")
+            % {"role": invitation.role, "name": invitation.organization.name},
+        )
         return redirect("organizations:people", name=invitation.organization.name)
     services.invitation_decline(request=request, user=request.user, invitation=invitation)
-    messages.success(request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.organization.name})
+    messages.success(
+        request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.organization.name}
+    )
     return redirect("organizations:list")
 
 
@@ -156,10 +165,18 @@ def invitation_answer(request, invitation_id):
 def _invite(request, form, organization):
     invitee = user_by_username_or_primary_email(form.cleaned_data["who"])
     if invitee is None:
-        raise OrganizationError(gettext("No account has the username or primary email address '%(who)s'.") % {"who": form.cleaned_data['who']})
+        raise OrganizationError(
+            gettext("No account has the username or primary email address '%(who)s'.")
+            % {"who": form.cleaned_data["who"]}
+        )
     role = form.cleaned_data["role"]
-    services.invitation_create(request=request, actor=request.user, organization=organization, invitee=invitee, role=role)
-    return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {"username": invitee.username, "role": role}
+    services.invitation_create(
+        request=request, actor=request.user, organization=organization, invitee=invitee, role=role
+    )
+    return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {
+        "username": invitee.username,
+        "role": role,
+    }
 
 
 def _change(request, form, organization):
@@ -181,13 +198,19 @@ def _revoke(request, form, organization):
     if invitation is None:
         raise OrganizationError(gettext("That invitation does not exist (any more)."))
     services.invitation_revoke(request=request, actor=request.user, invitation=invitation)
-    return gettext("The invitation of %(username)s was revoked; its link no longer works.") % {"username": invitation.invitee.username}
+    return gettext("The invitation of %(username)s was revoked; its link no longer works.") % {
+        "username": invitation.invitee.username
+    }
 
 
 def _visibility(request, form, organization):
     public = form.cleaned_data["is_public"]
     services.member_visibility_set(user=request.user, organization=organization, is_public=public)
-    return gettext("Your membership is now shown on the public page.") if public else gettext("Your membership is now hidden.")
+    return (
+        gettext("Your membership is now shown on the public page.")
+        if public
+        else gettext("Your membership is now hidden.")
+    )
 
 
 PEOPLE_ACTIONS = {
@@ -231,7 +254,9 @@ def leave(request, organization, role):
     except OrganizationError as error:
         messages.error(request, error.message)
         return redirect("organizations:people", name=organization.name)
-    messages.success(request, gettext("You left %(name)s. You no longer work on its projects.") % {"name": organization.name})
+    messages.success(
+        request, gettext("You left %(name)s. You no longer work on its projects.") % {"name": organization.name}
+    )
     return redirect("organizations:list")
 
 
@@ -239,7 +264,9 @@ def leave(request, organization, role):
 
 
 def _team_create(request, form, organization):
-    team = services.team_create(request=request, actor=request.user, organization=organization, name=form.cleaned_data["name"])
+    team = services.team_create(
+        request=request, actor=request.user, organization=organization, name=form.cleaned_data["name"]
+    )
     return gettext("Team %(team)s created.") % {"team": team.name}
 
 
@@ -265,7 +292,9 @@ def teams(request, organization, role):
 def _team_member_add(request, form, team):
     user = get_user_model().objects.filter(username__iexact=form.cleaned_data["username"].strip()).first()
     if user is None:
-        raise OrganizationError(gettext("No account is called '%(username)s'.") % {"username": form.cleaned_data['username']})
+        raise OrganizationError(
+            gettext("No account is called '%(username)s'.") % {"username": form.cleaned_data["username"]}
+        )
     services.team_member_add(request=request, actor=request.user, team=team, user=user)
     return f"{user.username} added to {team.name}."
 
@@ -278,7 +307,7 @@ def _team_member_remove(request, form, team):
 
 def _team_rename(request, form, team):
     services.team_rename(request=request, actor=request.user, team=team, name=form.cleaned_data["name"])
-    return gettext("The team is now called %(name)s.") % {"name": ' '.join(form.cleaned_data['name'].split())}
+    return gettext("The team is now called %(name)s.") % {"name": " ".join(form.cleaned_data["name"].split())}
 
 
 TEAM_ACTIONS = {
@@ -304,7 +333,10 @@ def team(request, organization, role, team_id):
                 messages.error(request, error.message)
                 status = error.status
             else:
-                messages.success(request, gettext("Team %(name)s deleted; its roles on projects are gone with it.") % {"name": team.name})
+                messages.success(
+                    request,
+                    gettext("Team %(name)s deleted; its roles on projects are gone with it.") % {"name": team.name},
+                )
                 return redirect("organizations:teams", name=organization.name)
         else:
             status = _dispatch(request, TEAM_ACTIONS, team)
@@ -335,16 +367,22 @@ def organization_settings(request, organization, role):
         action = request.POST.get("action")
         try:
             if action == "details":
-                details_form = OrganizationDetailsForm(request.POST, instance=selectors.organization_get(name=organization.name))
+                details_form = OrganizationDetailsForm(
+                    request.POST, instance=selectors.organization_get(name=organization.name)
+                )
                 if details_form.is_valid():
-                    services.organization_update(request=request, actor=request.user, organization=organization, **details_form.cleaned_data)
+                    services.organization_update(
+                        request=request, actor=request.user, organization=organization, **details_form.cleaned_data
+                    )
                     messages.success(request, gettext("The organisation's details were saved."))
                     return redirect("organizations:settings", name=organization.name)
             elif action == "policy":
                 policy_form = PolicyForm(request.POST)
                 if policy_form.is_valid():
                     on = policy_form.cleaned_data["require_security_key"]
-                    services.organization_policy_set(request=request, actor=request.user, organization=organization, require_security_key=on)
+                    services.organization_policy_set(
+                        request=request, actor=request.user, organization=organization, require_security_key=on
+                    )
                     messages.success(
                         request,
                         gettext("Members now need a security key to manage the organisation's projects.")
@@ -365,7 +403,9 @@ def organization_settings(request, organization, role):
 @reauthentication_required
 @managed_organization(what=gettext_lazy("see its security history"), roles=MANAGERS)
 def history(request, organization, role):
-    page = Paginator(organization_security_history(organization.name), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(organization_security_history(organization.name), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "organizations/history.html", {"organization": organization, "page": page, "events": page})
 
 

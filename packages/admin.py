@@ -94,7 +94,9 @@ class ProjectAdmin(admin.ModelAdmin):
 
     @admin.action(description="Release from quarantine")
     def release_from_quarantine(self, request, queryset):
-        self._each(request, queryset, services.project_quarantine_exit, gettext_lazy("%(project)s: released from quarantine."))
+        self._each(
+            request, queryset, services.project_quarantine_exit, gettext_lazy("%(project)s: released from quarantine.")
+        )
 
 
 @admin.register(Release)

@@ -177,7 +177,10 @@ _STATUS_CHANGES = {
         _ACTIVE,
         EventTag.PROJECT_QUARANTINE_EXIT,
         "quarantine exit",
-        {_ACTIVE: gettext_lazy("Project '%(name)s' is not quarantined."), _ARCHIVED: gettext_lazy("Project '%(name)s' is not quarantined.")},
+        {
+            _ACTIVE: gettext_lazy("Project '%(name)s' is not quarantined."),
+            _ARCHIVED: gettext_lazy("Project '%(name)s' is not quarantined."),
+        },
         owner_only=False,
     ),
 }
@@ -333,7 +336,12 @@ def release_remove(*, request=None, user, release, staff=False):
                     len(files),
                 )
             )
-            % {"username": user.username if user else "", "version": release.version, "project": project.name, "count": len(files)},
+            % {
+                "username": user.username if user else "",
+                "version": release.version,
+                "project": project.name,
+                "count": len(files),
+            },
         )
         release.delete()
         _shrink(project, size)
@@ -360,13 +368,23 @@ def file_remove(*, request=None, user, file, staff=False):
         )
         notify_collaborators(
             project=project,
-            subject=gettext("File %(filename)s removed from %(project)s") % {"filename": file.filename, "project": project.name},
+            subject=gettext("File %(filename)s removed from %(project)s")
+            % {"filename": file.filename, "project": project.name},
             message=(
-                gettext("The site's staff removed the file %(filename)s (%(project)s %(version)s). Its filename can never be uploaded again.")
+                gettext(
+                    "The site's staff removed the file %(filename)s (%(project)s %(version)s). Its filename can never be uploaded again."
+                )
                 if staff
-                else gettext("%(username)s removed the file %(filename)s (%(project)s %(version)s). Its filename can never be uploaded again.")
+                else gettext(
+                    "%(username)s removed the file %(filename)s (%(project)s %(version)s). Its filename can never be uploaded again."
+                )
             )
-            % {"username": user.username if user else "", "filename": file.filename, "project": project.name, "version": release.version},
+            % {
+                "username": user.username if user else "",
+                "filename": file.filename,
+                "project": project.name,
+                "version": release.version,
+            },
         )
         path = file.path
         file.delete()

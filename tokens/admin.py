@@ -63,12 +63,16 @@ class APITokenAdmin(admin.ModelAdmin):
             for token in queryset
         )
         message = ngettext(
-            "%(count)d token revoked; its owner was emailed.", "%(count)d tokens revoked; their owners were emailed.", count
+            "%(count)d token revoked; its owner was emailed.",
+            "%(count)d tokens revoked; their owners were emailed.",
+            count,
         )
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     def get_urls(self):
-        lookup = path("lookup/", self.admin_site.admin_view(never_cache(self.lookup_view)), name="tokens_apitoken_lookup")
+        lookup = path(
+            "lookup/", self.admin_site.admin_view(never_cache(self.lookup_view)), name="tokens_apitoken_lookup"
+        )
         return [lookup, *super().get_urls()]
 
     def lookup_view(self, request):
@@ -96,4 +100,6 @@ class APITokenAdmin(admin.ModelAdmin):
         response = render(request, "tokens/admin/lookup.html", context)
         response["Cache-Control"] = "no-store"
         return response
+
+
 from .publishing import admin as publishing_admin  # noqa: E402, F401

@@ -67,7 +67,8 @@ class TokenCreateForm(forms.Form):
         taken = sorted(scopes.existing_project_names(names) - set(self.own_projects))
         if taken:
             raise forms.ValidationError(
-                gettext("These projects exist and you have no role on them: %(projects)s.") % {"projects": ', '.join(taken)}
+                gettext("These projects exist and you have no role on them: %(projects)s.")
+                % {"projects": ", ".join(taken)}
             )
         return names
 

@@ -103,7 +103,9 @@ def _ceremony_user(request, purpose):
             raise WebAuthnError(gettext("Log in with your username and password first."), code="not_authenticated")
         if pending.expired:
             half_login_expire(request, pending)
-            raise WebAuthnError(gettext("Your sign-in expired after 5 minutes without a second factor. Log in again."), code="expired")
+            raise WebAuthnError(
+                gettext("Your sign-in expired after 5 minutes without a second factor. Log in again."), code="expired"
+            )
         return pending.user, False, pending
     if purpose == "passkey":
         # Signing in with the passkey alone: the authenticator must verify the user (PIN, biometrics).
@@ -147,7 +149,11 @@ class WebAuthnAuthenticationBegin(RetryAfterMixin, BaseWebAuthnView):
                 raise WebAuthnError.rate_limited(error) from None
         helper = WebAuthnCredential.get_webauthn_helper(request=request)
         data, state = helper.authenticate_begin(user=user, require_user_verification=require_uv)
-        request.session[WEBAUTHN_AUTH_STATE] = {"purpose": purpose, "user_id": user.pk if user else None, "state": state}
+        request.session[WEBAUTHN_AUTH_STATE] = {
+            "purpose": purpose,
+            "user_id": user.pk if user else None,
+            "state": state,
+        }
         return JsonResponse(data)
 
 
@@ -180,8 +186,10 @@ class WebAuthnAuthenticationComplete(RetryAfterMixin, BaseWebAuthnView):
                 )
             if stale:
                 raise WebAuthnError(
-                    gettext("This security key was refused: its signature counter went backwards, which can mean the key "
-                    "was copied. Use another method, and remove this key if you did not expect this."),
+                    gettext(
+                        "This security key was refused: its signature counter went backwards, which can mean the key "
+                        "was copied. Use another method, and remove this key if you did not expect this."
+                    ),
                     403,
                     "sign_count",
                 ) from None
@@ -199,4 +207,3 @@ class WebAuthnAuthenticationComplete(RetryAfterMixin, BaseWebAuthnView):
             services.reauthenticated(request=request, user=user, method="webauthn")
             redirect_url = _next(request) or reverse("mfa:manage")
         return JsonResponse({"id": credential.pk, "redirect_url": redirect_url})
-

@@ -35,7 +35,10 @@ def require_manager(*, user, organization, what):
 def require_active(organization):
     if not organization.is_active:
         raise InvalidAction(
-            gettext("%(organization)s is waiting for approval by the site's staff; this is possible once it is approved.") % {"organization": organization.name}
+            gettext(
+                "%(organization)s is waiting for approval by the site's staff; this is possible once it is approved."
+            )
+            % {"organization": organization.name}
         )
 
 

@@ -52,9 +52,15 @@ def _owner_count(organization):
 def _last_owner_message(organization, user, doing):
     """Why the last Owner cannot `doing` ("demote", "leave" or "remove")."""
     messages = {
-        "demote": gettext("%(username)s is the last Owner of %(name)s and cannot be demoted. Make someone else an Owner first."),
-        "leave": gettext("%(username)s is the last Owner of %(name)s and cannot leave. Make someone else an Owner first."),
-        "remove": gettext("%(username)s is the last Owner of %(name)s and cannot be removed. Make someone else an Owner first."),
+        "demote": gettext(
+            "%(username)s is the last Owner of %(name)s and cannot be demoted. Make someone else an Owner first."
+        ),
+        "leave": gettext(
+            "%(username)s is the last Owner of %(name)s and cannot leave. Make someone else an Owner first."
+        ),
+        "remove": gettext(
+            "%(username)s is the last Owner of %(name)s and cannot be removed. Make someone else an Owner first."
+        ),
     }
     return messages[doing] % {"username": user.username, "name": organization.name}
 
@@ -73,10 +79,14 @@ def invitation_create(*, request=None, actor, organization, invitee, role):
         require_owner(user=actor, organization=organization, what=gettext_lazy("invite people"))
         require_active(organization)
         if _role_of(organization, invitee) is not None:
-            raise InvalidAction(gettext("%(username)s is already a member of %(organization)s.") % {"username": invitee.username, "organization": organization.name})
+            raise InvalidAction(
+                gettext("%(username)s is already a member of %(organization)s.")
+                % {"username": invitee.username, "organization": organization.name}
+            )
         if not user_has_verified_primary_email(invitee):
             raise InvalidAction(
-                gettext("%(username)s has no verified primary email address, so no invitation can reach them.") % {"username": invitee.username}
+                gettext("%(username)s has no verified primary email address, so no invitation can reach them.")
+                % {"username": invitee.username}
             )
         invitation = INVITATIONS.open(target=organization, invitee=invitee, inviter=actor, role=role)
         record(
@@ -100,8 +110,10 @@ def invitation_create(*, request=None, actor, organization, invitee, role):
         )
         notify_organization(
             organization=organization,
-            subject=gettext("%(username)s invited to %(organization)s") % {"username": invitee.username, "organization": organization.name},
-            message=gettext("%(actor)s invited %(username)s to %(organization)s as %(role)s.") % {"actor": actor.username, "username": invitee.username, "organization": organization.name, "role": role},
+            subject=gettext("%(username)s invited to %(organization)s")
+            % {"username": invitee.username, "organization": organization.name},
+            message=gettext("%(actor)s invited %(username)s to %(organization)s as %(role)s.")
+            % {"actor": actor.username, "username": invitee.username, "organization": organization.name, "role": role},
         )
     return invitation
 
@@ -117,14 +129,18 @@ def invitation_accept(*, request=None, user, invitation):
         organization = locked(invitation.organization)
         invitation = INVITATIONS.answer(invitation, user=user, status=Status.ACCEPTED)
         if _role_of(organization, user) is not None:
-            raise InvalidAction(gettext("You are already a member of %(organization)s.") % {"organization": organization.name})
+            raise InvalidAction(
+                gettext("You are already a member of %(organization)s.") % {"organization": organization.name}
+            )
         OrganizationRole.objects.create(organization=organization, user=user, role=invitation.role)
         for tag in (EventTag.ORGANIZATION_ROLE_INVITE_ACCEPT, EventTag.ORGANIZATION_ROLE_ADD):
             record(tag, request=request, actor=user, organization=organization, target=user, role_name=invitation.role)
         notify_organization(
             organization=organization,
-            subject=gettext("%(username)s joined %(organization)s") % {"username": user.username, "organization": organization.name},
-            message=gettext("%(username)s accepted the invitation and is now %(role)s of %(organization)s.") % {"username": user.username, "role": invitation.role, "organization": organization.name},
+            subject=gettext("%(username)s joined %(organization)s")
+            % {"username": user.username, "organization": organization.name},
+            message=gettext("%(username)s accepted the invitation and is now %(role)s of %(organization)s.")
+            % {"username": user.username, "role": invitation.role, "organization": organization.name},
             also=[user],
         )
     return invitation
@@ -144,8 +160,10 @@ def invitation_decline(*, request=None, user, invitation):
         )
         notify_organization(
             organization=organization,
-            subject=gettext("%(username)s declined to join %(organization)s") % {"username": user.username, "organization": organization.name},
-            message=gettext("%(username)s declined the invitation to %(organization)s.") % {"username": user.username, "organization": organization.name},
+            subject=gettext("%(username)s declined to join %(organization)s")
+            % {"username": user.username, "organization": organization.name},
+            message=gettext("%(username)s declined the invitation to %(organization)s.")
+            % {"username": user.username, "organization": organization.name},
         )
     return invitation
 
@@ -166,8 +184,10 @@ def invitation_revoke(*, request=None, actor, invitation):
         )
         notify_organization(
             organization=organization,
-            subject=gettext("Invitation of %(username)s to %(organization)s revoked") % {"username": invitation.invitee.username, "organization": organization.name},
-            message=gettext("%(actor)s revoked the invitation of %(username)s.") % {"actor": actor.username, "username": invitation.invitee.username},
+            subject=gettext("Invitation of %(username)s to %(organization)s revoked")
+            % {"username": invitation.invitee.username, "organization": organization.name},
+            message=gettext("%(actor)s revoked the invitation of %(username)s.")
+            % {"actor": actor.username, "username": invitation.invitee.username},
             also=[invitation.invitee],
         )
     return invitation
@@ -184,9 +204,15 @@ def role_change(*, request=None, actor, organization, user, role):
         require_owner(user=actor, organization=organization, what=gettext_lazy("change roles"))
         current = _role_of(organization, user)
         if current is None:
-            raise InvalidAction(gettext("%(username)s is not a member of %(organization)s.") % {"username": user.username, "organization": organization.name})
+            raise InvalidAction(
+                gettext("%(username)s is not a member of %(organization)s.")
+                % {"username": user.username, "organization": organization.name}
+            )
         if current.role == role:
-            raise InvalidAction(gettext("%(username)s is already %(role)s of %(organization)s.") % {"username": user.username, "role": role, "organization": organization.name})
+            raise InvalidAction(
+                gettext("%(username)s is already %(role)s of %(organization)s.")
+                % {"username": user.username, "role": role, "organization": organization.name}
+            )
         if current.role == Role.OWNER and _owner_count(organization) == 1:
             raise InvalidAction(_last_owner_message(organization, user, "demote"))
         previous, current.role = current.role, role
@@ -202,8 +228,10 @@ def role_change(*, request=None, actor, organization, user, role):
         )
         notify_organization(
             organization=organization,
-            subject=gettext("%(username)s is now %(role)s of %(organization)s") % {"username": user.username, "role": role, "organization": organization.name},
-            message=gettext("%(actor)s changed the role of %(username)s from %(previous)s to %(role)s.") % {"actor": actor.username, "username": user.username, "previous": previous, "role": role},
+            subject=gettext("%(username)s is now %(role)s of %(organization)s")
+            % {"username": user.username, "role": role, "organization": organization.name},
+            message=gettext("%(actor)s changed the role of %(username)s from %(previous)s to %(role)s.")
+            % {"actor": actor.username, "username": user.username, "previous": previous, "role": role},
             also=[user],
         )
     return current
@@ -225,8 +253,13 @@ def role_remove(*, request=None, actor, organization, user):
         current = _role_of(organization, user)
         if current is None:
             if leaving:
-                raise NotAllowed(gettext("You are not a member of %(organization)s.") % {"organization": organization.name})
-            raise InvalidAction(gettext("%(username)s is not a member of %(organization)s.") % {"username": user.username, "organization": organization.name})
+                raise NotAllowed(
+                    gettext("You are not a member of %(organization)s.") % {"organization": organization.name}
+                )
+            raise InvalidAction(
+                gettext("%(username)s is not a member of %(organization)s.")
+                % {"username": user.username, "organization": organization.name}
+            )
         if current.role == Role.OWNER and _owner_count(organization) == 1:
             raise InvalidAction(_last_owner_message(organization, user, "leave" if leaving else "remove"))
         current.delete()  # and, by cascade, their team memberships
@@ -246,7 +279,8 @@ def role_remove(*, request=None, actor, organization, user):
         )
         notify_organization(
             organization=organization,
-            subject=gettext("%(username)s is no longer a member of %(organization)s") % {"username": user.username, "organization": organization.name},
+            subject=gettext("%(username)s is no longer a member of %(organization)s")
+            % {"username": user.username, "organization": organization.name},
             message=message,
             also=[user],
         )

@@ -63,14 +63,18 @@ def organization_create(*, request=None, user, name, display_name, url="", descr
                 organization=organization,
                 subject=gettext("Organisation %(name)s created") % {"name": name},
                 message=(
-                    gettext("You created the organisation %(name)s and are its Owner. It is waiting for approval by the site's staff.")
+                    gettext(
+                        "You created the organisation %(name)s and are its Owner. It is waiting for approval by the site's staff."
+                    )
                     if status == Organization.Status.PENDING
                     else gettext("You created the organisation %(name)s and are its Owner.")
                 )
                 % {"name": name},
             )
     except IntegrityError:
-        raise InvalidAction(gettext("The name '%(name)s' is already taken. Choose another name.") % {"name": name}) from None
+        raise InvalidAction(
+            gettext("The name '%(name)s' is already taken. Choose another name.") % {"name": name}
+        ) from None
     return organization
 
 
@@ -79,7 +83,9 @@ def organization_review(*, request=None, staff_user, organization, approve):
     with transaction.atomic():
         organization = locked(organization)
         if organization.status != Organization.Status.PENDING:
-            raise InvalidAction(gettext("%(organization)s is not waiting for approval.") % {"organization": organization.name})
+            raise InvalidAction(
+                gettext("%(organization)s is not waiting for approval.") % {"organization": organization.name}
+            )
         organization.status = Organization.Status.ACTIVE if approve else Organization.Status.DECLINED
         organization.save(update_fields=["status"])
         tag = EventTag.ORGANIZATION_APPROVE if approve else EventTag.ORGANIZATION_DECLINE
@@ -120,7 +126,9 @@ def organization_update(*, request=None, actor, organization, display_name, url,
         if not changed:
             return organization
         organization.save(update_fields=list(changed))
-        record(EventTag.ORGANIZATION_SETTINGS_CHANGE, request=request, actor=actor, organization=organization, **changed)
+        record(
+            EventTag.ORGANIZATION_SETTINGS_CHANGE, request=request, actor=actor, organization=organization, **changed
+        )
         notify_organization(
             organization=organization,
             subject=gettext("Details of %(organization)s changed") % {"organization": organization.name},
@@ -168,5 +176,3 @@ def organization_policy_set(*, request=None, actor, organization, require_securi
             also=members,
         )
     return organization
-
-

@@ -45,16 +45,23 @@ def team_create(*, request=None, actor, organization, name):
         require_manager(user=actor, organization=organization, what=gettext_lazy("create teams"))
         require_active(organization)
         if _taken(organization, name):
-            raise InvalidAction(gettext("%(organization)s already has a team called '%(name)s'.") % {"organization": organization.name, "name": name})
+            raise InvalidAction(
+                gettext("%(organization)s already has a team called '%(name)s'.")
+                % {"organization": organization.name, "name": name}
+            )
         try:
             with transaction.atomic():
                 team = Team.objects.create(organization=organization, name=name)
         except IntegrityError:
-            raise InvalidAction(gettext("%(organization)s already has a team called '%(name)s'.") % {"organization": organization.name, "name": name}) from None
+            raise InvalidAction(
+                gettext("%(organization)s already has a team called '%(name)s'.")
+                % {"organization": organization.name, "name": name}
+            ) from None
         record(EventTag.ORGANIZATION_TEAM_CREATE, request=request, actor=actor, organization=organization, team=name)
         notify_organization(
             organization=organization,
-            subject=gettext("Team %(name)s created in %(organization)s") % {"name": name, "organization": organization.name},
+            subject=gettext("Team %(name)s created in %(organization)s")
+            % {"name": name, "organization": organization.name},
             message=gettext("%(actor)s created the team %(name)s.") % {"actor": actor.username, "name": name},
         )
     return team
@@ -76,7 +83,10 @@ def team_rename(*, request=None, actor, team, name):
         if team.name == name:
             return team
         if _taken(organization, name, exclude=team):
-            raise InvalidAction(gettext("%(organization)s already has a team called '%(name)s'.") % {"organization": organization.name, "name": name})
+            raise InvalidAction(
+                gettext("%(organization)s already has a team called '%(name)s'.")
+                % {"organization": organization.name, "name": name}
+            )
         previous, team.name = team.name, name
         team.save(update_fields=["name"])
         record(
@@ -90,7 +100,8 @@ def team_rename(*, request=None, actor, team, name):
         notify_organization(
             organization=organization,
             subject=gettext("Team %(previous)s renamed to %(name)s") % {"previous": previous, "name": name},
-            message=gettext("%(actor)s renamed the team %(previous)s of %(organization)s to %(name)s.") % {"actor": actor.username, "previous": previous, "organization": organization.name, "name": name},
+            message=gettext("%(actor)s renamed the team %(previous)s of %(organization)s to %(name)s.")
+            % {"actor": actor.username, "previous": previous, "organization": organization.name, "name": name},
         )
     return team
 
@@ -107,8 +118,10 @@ def team_delete(*, request=None, actor, team):
         record(EventTag.ORGANIZATION_TEAM_DELETE, request=request, actor=actor, organization=organization, team=name)
         notify_organization(
             organization=organization,
-            subject=gettext("Team %(name)s of %(organization)s deleted") % {"name": name, "organization": organization.name},
-            message=gettext("%(actor)s deleted the team %(name)s; its roles on projects are gone with it.") % {"actor": actor.username, "name": name},
+            subject=gettext("Team %(name)s of %(organization)s deleted")
+            % {"name": name, "organization": organization.name},
+            message=gettext("%(actor)s deleted the team %(name)s; its roles on projects are gone with it.")
+            % {"actor": actor.username, "name": name},
             also=members,
         )
 
@@ -120,9 +133,15 @@ def team_member_add(*, request=None, actor, team, user):
         team = _locked_team(organization, team)
         member = OrganizationRole.objects.filter(organization=organization, user=user).first()
         if member is None:
-            raise InvalidAction(gettext("%(username)s is not a member of %(organization)s: invite them first.") % {"username": user.username, "organization": organization.name})
+            raise InvalidAction(
+                gettext("%(username)s is not a member of %(organization)s: invite them first.")
+                % {"username": user.username, "organization": organization.name}
+            )
         if TeamMember.objects.filter(team=team, member=member).exists():
-            raise InvalidAction(gettext("%(username)s is already in the team %(team)s.") % {"username": user.username, "team": team.name})
+            raise InvalidAction(
+                gettext("%(username)s is already in the team %(team)s.")
+                % {"username": user.username, "team": team.name}
+            )
         TeamMember.objects.create(team=team, member=member)
         record(
             EventTag.ORGANIZATION_TEAM_MEMBER_ADD,
@@ -135,7 +154,13 @@ def team_member_add(*, request=None, actor, team, user):
         notify_organization(
             organization=organization,
             subject=gettext("%(username)s added to team %(team)s") % {"username": user.username, "team": team.name},
-            message=gettext("%(actor)s added %(username)s to the team %(team)s of %(organization)s.") % {"actor": actor.username, "username": user.username, "team": team.name, "organization": organization.name},
+            message=gettext("%(actor)s added %(username)s to the team %(team)s of %(organization)s.")
+            % {
+                "actor": actor.username,
+                "username": user.username,
+                "team": team.name,
+                "organization": organization.name,
+            },
             also=[user],
         )
 
@@ -147,7 +172,9 @@ def team_member_remove(*, request=None, actor, team, user):
         team = _locked_team(organization, team)
         deleted, _ = TeamMember.objects.filter(team=team, member__user=user).delete()
         if not deleted:
-            raise InvalidAction(gettext("%(username)s is not in the team %(team)s.") % {"username": user.username, "team": team.name})
+            raise InvalidAction(
+                gettext("%(username)s is not in the team %(team)s.") % {"username": user.username, "team": team.name}
+            )
         record(
             EventTag.ORGANIZATION_TEAM_MEMBER_REMOVE,
             request=request,
@@ -159,6 +186,12 @@ def team_member_remove(*, request=None, actor, team, user):
         notify_organization(
             organization=organization,
             subject=gettext("%(username)s removed from team %(team)s") % {"username": user.username, "team": team.name},
-            message=gettext("%(actor)s removed %(username)s from the team %(team)s of %(organization)s.") % {"actor": actor.username, "username": user.username, "team": team.name, "organization": organization.name},
+            message=gettext("%(actor)s removed %(username)s from the team %(team)s of %(organization)s.")
+            % {
+                "actor": actor.username,
+                "username": user.username,
+                "team": team.name,
+                "organization": organization.name,
+            },
             also=[user],
         )

@@ -33,7 +33,9 @@ def managed_project(*, what, owner=True):
                 raise Http404(gettext("No such project among yours."))
             if owner and role != ProjectRole.Role.OWNER:
                 raise PermissionDenied(
-                    gettext("Only an Owner of %(project)s can %(what)s. You are a %(role)s: ask an Owner if this needs changing.")
+                    gettext(
+                        "Only an Owner of %(project)s can %(what)s. You are a %(role)s: ask an Owner if this needs changing."
+                    )
                     % {"project": project.name, "what": what, "role": ProjectRole.Role(role).label}
                 )
             refusal = management_refusal(user=request.user, project=project)

@@ -84,10 +84,14 @@ def invitation_create(*, request=None, actor, project, invitee, role):
         project = _locked(project)
         require_owner(user=actor, project=project)
         if _role_of(project, invitee) is not None:
-            raise InvalidAction(gettext("%(username)s already works on %(project)s.") % {"username": invitee.username, "project": project.name})
+            raise InvalidAction(
+                gettext("%(username)s already works on %(project)s.")
+                % {"username": invitee.username, "project": project.name}
+            )
         if not user_has_verified_primary_email(invitee):
             raise InvalidAction(
-                gettext("%(username)s has no verified primary email address, so no invitation can reach them.") % {"username": invitee.username}
+                gettext("%(username)s has no verified primary email address, so no invitation can reach them.")
+                % {"username": invitee.username}
             )
         invitation = INVITATIONS.open(target=project, invitee=invitee, inviter=actor, role=role)
         _record(EventTag.PROJECT_ROLE_INVITE, request=request, actor=actor, target=invitee, project=project, role=role)
@@ -103,8 +107,10 @@ def invitation_create(*, request=None, actor, project, invitee, role):
         )
         notify_collaborators(
             project=project,
-            subject=gettext("%(username)s invited to %(project)s") % {"username": invitee.username, "project": project.name},
-            message=gettext("%(actor)s invited %(username)s to work on %(project)s as %(role)s.") % {"actor": actor.username, "username": invitee.username, "project": project.name, "role": role},
+            subject=gettext("%(username)s invited to %(project)s")
+            % {"username": invitee.username, "project": project.name},
+            message=gettext("%(actor)s invited %(username)s to work on %(project)s as %(role)s.")
+            % {"actor": actor.username, "username": invitee.username, "project": project.name, "role": role},
         )
     return invitation
 
@@ -127,7 +133,8 @@ def invitation_accept(*, request=None, user, invitation):
         notify_collaborators(
             project=project,
             subject=gettext("%(username)s joined %(project)s") % {"username": user.username, "project": project.name},
-            message=gettext("%(username)s accepted the invitation and now works on %(project)s as %(role)s.") % {"username": user.username, "project": project.name, "role": invitation.role},
+            message=gettext("%(username)s accepted the invitation and now works on %(project)s as %(role)s.")
+            % {"username": user.username, "project": project.name, "role": invitation.role},
         )
     return invitation
 
@@ -147,8 +154,10 @@ def invitation_decline(*, request=None, user, invitation):
         )
         notify_collaborators(
             project=project,
-            subject=gettext("%(username)s declined to join %(project)s") % {"username": user.username, "project": project.name},
-            message=gettext("%(username)s declined the invitation to work on %(project)s as %(role)s.") % {"username": user.username, "project": project.name, "role": invitation.role},
+            subject=gettext("%(username)s declined to join %(project)s")
+            % {"username": user.username, "project": project.name},
+            message=gettext("%(username)s declined the invitation to work on %(project)s as %(role)s.")
+            % {"username": user.username, "project": project.name, "role": invitation.role},
         )
     return invitation
 
@@ -170,8 +179,10 @@ def invitation_revoke(*, request=None, actor, invitation):
         )
         notify_collaborators(
             project=project,
-            subject=gettext("Invitation of %(username)s to %(project)s revoked") % {"username": invitee.username, "project": project.name},
-            message=gettext("%(actor)s revoked the invitation of %(username)s to work on %(project)s.") % {"actor": actor.username, "username": invitee.username, "project": project.name},
+            subject=gettext("Invitation of %(username)s to %(project)s revoked")
+            % {"username": invitee.username, "project": project.name},
+            message=gettext("%(actor)s revoked the invitation of %(username)s to work on %(project)s.")
+            % {"actor": actor.username, "username": invitee.username, "project": project.name},
             also=[invitee],
         )
     return invitation
@@ -191,7 +202,8 @@ def role_add(*, request=None, project, user, role, actor=None):
         notify_collaborators(
             project=project,
             subject=gettext("%(username)s added to %(project)s") % {"username": user.username, "project": project.name},
-            message=gettext("%(username)s gave %(username2)s the role %(role)s on %(project)s.") % {"username": (actor or user).username, "username2": user.username, "role": role, "project": project.name},
+            message=gettext("%(username)s gave %(username2)s the role %(role)s on %(project)s.")
+            % {"username": (actor or user).username, "username2": user.username, "role": role, "project": project.name},
         )
     return project_role
 
@@ -199,9 +211,15 @@ def role_add(*, request=None, project, user, role, actor=None):
 def _last_owner_message(project, user, doing):
     """Why the last Owner cannot `doing` ("demote", "leave" or "remove")."""
     messages = {
-        "demote": gettext("%(username)s is the last Owner of %(name)s and cannot be demoted. Make someone else an Owner first."),
-        "leave": gettext("%(username)s is the last Owner of %(name)s and cannot leave. Make someone else an Owner first."),
-        "remove": gettext("%(username)s is the last Owner of %(name)s and cannot be removed. Make someone else an Owner first."),
+        "demote": gettext(
+            "%(username)s is the last Owner of %(name)s and cannot be demoted. Make someone else an Owner first."
+        ),
+        "leave": gettext(
+            "%(username)s is the last Owner of %(name)s and cannot leave. Make someone else an Owner first."
+        ),
+        "remove": gettext(
+            "%(username)s is the last Owner of %(name)s and cannot be removed. Make someone else an Owner first."
+        ),
     }
     return messages[doing] % {"username": user.username, "name": project.name}
 
@@ -214,9 +232,15 @@ def role_change(*, request=None, actor, project, user, role):
         require_owner(user=actor, project=project)
         current = _role_of(project, user)
         if current is None:
-            raise InvalidAction(gettext("%(username)s does not work on %(project)s.") % {"username": user.username, "project": project.name})
+            raise InvalidAction(
+                gettext("%(username)s does not work on %(project)s.")
+                % {"username": user.username, "project": project.name}
+            )
         if current.role == role:
-            raise InvalidAction(gettext("%(username)s is already %(role)s of %(project)s.") % {"username": user.username, "role": role, "project": project.name})
+            raise InvalidAction(
+                gettext("%(username)s is already %(role)s of %(project)s.")
+                % {"username": user.username, "role": role, "project": project.name}
+            )
         if current.role == ProjectRole.Role.OWNER and _owner_count(project) == 1:
             raise InvalidAction(_last_owner_message(project, user, "demote"))
         previous = current.role
@@ -233,8 +257,16 @@ def role_change(*, request=None, actor, project, user, role):
         )
         notify_collaborators(
             project=project,
-            subject=gettext("%(username)s is now %(role)s of %(project)s") % {"username": user.username, "role": role, "project": project.name},
-            message=gettext("%(actor)s changed the role of %(username)s on %(project)s from %(previous)s to %(role)s.") % {"actor": actor.username, "username": user.username, "project": project.name, "previous": previous, "role": role},
+            subject=gettext("%(username)s is now %(role)s of %(project)s")
+            % {"username": user.username, "role": role, "project": project.name},
+            message=gettext("%(actor)s changed the role of %(username)s on %(project)s from %(previous)s to %(role)s.")
+            % {
+                "actor": actor.username,
+                "username": user.username,
+                "project": project.name,
+                "previous": previous,
+                "role": role,
+            },
         )
     return current
 
@@ -253,7 +285,10 @@ def role_remove(*, request=None, actor, project, user):
         if current is None:
             if actor.pk == user.pk:
                 raise NotAllowed(gettext("You do not work on %(project)s.") % {"project": project.name})
-            raise InvalidAction(gettext("%(username)s does not work on %(project)s.") % {"username": user.username, "project": project.name})
+            raise InvalidAction(
+                gettext("%(username)s does not work on %(project)s.")
+                % {"username": user.username, "project": project.name}
+            )
         if current.role == ProjectRole.Role.OWNER and _owner_count(project) == 1:
             raise InvalidAction(_last_owner_message(project, user, "leave" if actor.pk == user.pk else "remove"))
         current.delete()
@@ -265,5 +300,9 @@ def role_remove(*, request=None, actor, project, user):
         else:
             message = f"{actor.username} removed {user.username} ({current.role}) from {project.name}."
         notify_collaborators(
-            project=project, subject=gettext("%(username)s no longer works on %(project)s") % {"username": user.username, "project": project.name}, message=message, also=[user]
+            project=project,
+            subject=gettext("%(username)s no longer works on %(project)s")
+            % {"username": user.username, "project": project.name},
+            message=message,
+            also=[user],
         )

@@ -31,10 +31,16 @@ def _member(project, form):
 def _invite(request, project, form):
     invitee = user_by_username_or_primary_email(form.cleaned_data["who"])
     if invitee is None:
-        raise PackagesError(gettext("No account has the username or primary email address '%(who)s'.") % {"who": form.cleaned_data['who']})
+        raise PackagesError(
+            gettext("No account has the username or primary email address '%(who)s'.")
+            % {"who": form.cleaned_data["who"]}
+        )
     role = form.cleaned_data["role"]
     services.invitation_create(request=request, actor=request.user, project=project, invitee=invitee, role=role)
-    return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {"username": invitee.username, "role": role}
+    return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {
+        "username": invitee.username,
+        "role": role,
+    }
 
 
 def _change(request, project, form):
@@ -55,7 +61,9 @@ def _revoke(request, project, form):
     if invitation is None:
         raise PackagesError(gettext("That invitation does not exist (any more)."))
     services.invitation_revoke(request=request, actor=request.user, invitation=invitation)
-    return gettext("The invitation of %(username)s was revoked; its link no longer works.") % {"username": invitation.invitee.username}
+    return gettext("The invitation of %(username)s was revoked; its link no longer works.") % {
+        "username": invitation.invitee.username
+    }
 
 
 ACTIONS = {
@@ -107,17 +115,25 @@ def leave(request, project, role):
     except PackagesError as error:
         messages.error(request, error.message)
         return redirect("packages:manage-projects")
-    messages.success(request, gettext("You left %(name)s. Your API tokens no longer work on it.") % {"name": project.name})
+    messages.success(
+        request, gettext("You left %(name)s. Your API tokens no longer work on it.") % {"name": project.name}
+    )
     return redirect("packages:manage-projects")
 
 
 def _answer(request, invitation, answer):
     if answer == "accept":
         services.invitation_accept(request=request, user=request.user, invitation=invitation)
-        messages.success(request, gettext("You now work on %(name)s as %(role)s.") % {"name": invitation.project.name, "role": invitation.role})
+        messages.success(
+            request,
+            gettext("You now work on %(name)s as %(role)s.")
+            % {"name": invitation.project.name, "role": invitation.role},
+        )
     else:
         services.invitation_decline(request=request, user=request.user, invitation=invitation)
-        messages.success(request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.project.name})
+        messages.success(
+            request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.project.name}
+        )
     return redirect("packages:manage-projects")
 
 

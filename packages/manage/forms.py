@@ -44,5 +44,7 @@ class ProjectDeleteForm(forms.Form):
     def clean_confirm(self):
         typed = self.cleaned_data["confirm"].strip()
         if typed != self.project.name:
-            raise forms.ValidationError(gettext("Type the project name '%(project)s' exactly to delete it.") % {"project": self.project.name})
+            raise forms.ValidationError(
+                gettext("Type the project name '%(project)s' exactly to delete it.") % {"project": self.project.name}
+            )
         return typed

@@ -60,14 +60,20 @@ def _perform(request, project, action, form):
             services.release_unyank(request=request, user=user, release=release)
             return gettext("Release %(version)s un-yanked.") % {"version": release.version}
         if data["confirm"].strip() != release.version:
-            raise PackagesError(gettext("Type the version '%(version)s' exactly to remove that release.") % {"version": release.version})
+            raise PackagesError(
+                gettext("Type the version '%(version)s' exactly to remove that release.") % {"version": release.version}
+            )
         services.release_remove(request=request, user=user, release=release)
-        return gettext("Release %(version)s and its files removed. Their filenames can never be uploaded again.") % {"version": release.version}
+        return gettext("Release %(version)s and its files removed. Their filenames can never be uploaded again.") % {
+            "version": release.version
+        }
     file = File.objects.filter(release__project=project, pk=data["file"]).first()
     if file is None:
         raise PackagesError(gettext("That file does not exist (any more)."))
     if data["confirm"].strip() != file.filename:
-        raise PackagesError(gettext("Type the filename '%(filename)s' exactly to remove that file.") % {"filename": file.filename})
+        raise PackagesError(
+            gettext("Type the filename '%(filename)s' exactly to remove that file.") % {"filename": file.filename}
+        )
     services.file_remove(request=request, user=user, file=file)
     return gettext("File %(filename)s removed. Its filename can never be uploaded again.") % {"filename": file.filename}
 
@@ -114,11 +120,17 @@ def project_settings(request, project, role):
         try:
             if action == "archive":
                 services.project_archive(request=request, user=request.user, project=project)
-                messages.success(request, gettext("%(name)s is archived: uploads are refused, installs still work.") % {"name": project.name})
+                messages.success(
+                    request,
+                    gettext("%(name)s is archived: uploads are refused, installs still work.") % {"name": project.name},
+                )
                 return redirect("packages:manage-settings", name=project.normalized_name)
             if action == "unarchive":
                 services.project_unarchive(request=request, user=request.user, project=project)
-                messages.success(request, gettext("%(name)s is no longer archived: uploads are accepted again.") % {"name": project.name})
+                messages.success(
+                    request,
+                    gettext("%(name)s is no longer archived: uploads are accepted again.") % {"name": project.name},
+                )
                 return redirect("packages:manage-settings", name=project.normalized_name)
             if action == "delete":
                 delete_form = ProjectDeleteForm(request.POST, project=project)
@@ -126,7 +138,10 @@ def project_settings(request, project, role):
                     services.project_remove(request=request, user=request.user, project=project)
                     messages.success(
                         request,
-                        gettext("Project %(project)s deleted. Its filenames can never be uploaded again; its name is free for a new project.") % {"project": project.name},
+                        gettext(
+                            "Project %(project)s deleted. Its filenames can never be uploaded again; its name is free for a new project."
+                        )
+                        % {"project": project.name},
                     )
                     return redirect("packages:manage-projects")
             else:
@@ -170,7 +185,9 @@ def publishing_page(request, project, role):
             forms[kind].add_error(None, str(error))
             status = 400
         else:
-            messages.success(request, gettext("Trusted publisher added: %(description)s.") % {"description": publisher.description})
+            messages.success(
+                request, gettext("Trusted publisher added: %(description)s.") % {"description": publisher.description}
+            )
             return redirect("packages:manage-publishing", name=project.normalized_name)
     elif action == "remove":
         publisher = publishing.project_publisher(project.normalized_name, request.POST.get("publisher"))
@@ -179,7 +196,11 @@ def publishing_page(request, project, role):
             status = 400
         else:
             publishing_services.publisher_remove(request=request, user=request.user, publisher=publisher)
-            messages.success(request, gettext("Trusted publisher removed: %(description)s. Its tokens stop working now.") % {"description": publisher.description})
+            messages.success(
+                request,
+                gettext("Trusted publisher removed: %(description)s. Its tokens stop working now.")
+                % {"description": publisher.description},
+            )
             return redirect("packages:manage-publishing", name=project.normalized_name)
     elif request.method == "POST":
         if kind not in forms:

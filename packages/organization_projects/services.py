@@ -49,21 +49,45 @@ def project_transfer_in(*, request=None, actor, project, organization):
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
         project = _locked(project)
         _require_org_role(
-            user=actor, organization=organization, roles=(OrganizationRole.Role.OWNER,), what=gettext_lazy("move projects in")
+            user=actor,
+            organization=organization,
+            roles=(OrganizationRole.Role.OWNER,),
+            what=gettext_lazy("move projects in"),
         )
         if not organization.is_active:
-            raise InvalidAction(gettext("%(organization)s is waiting for approval by the site's staff.") % {"organization": organization.name})
+            raise InvalidAction(
+                gettext("%(organization)s is waiting for approval by the site's staff.")
+                % {"organization": organization.name}
+            )
         if project.organization_id == organization.pk:
-            raise InvalidAction(gettext("%(project)s already belongs to %(organization)s.") % {"project": project.name, "organization": organization.name})
+            raise InvalidAction(
+                gettext("%(project)s already belongs to %(organization)s.")
+                % {"project": project.name, "organization": organization.name}
+            )
         if project.organization_id is not None:
-            raise InvalidAction(gettext("%(project)s belongs to another organisation; it must be moved out of it first.") % {"project": project.name})
+            raise InvalidAction(
+                gettext("%(project)s belongs to another organisation; it must be moved out of it first.")
+                % {"project": project.name}
+            )
         require_owner(user=actor, project=project)
         project.organization = organization
         project.save(update_fields=["organization"])
-        _record(EventTag.ORGANIZATION_PROJECT_ADD, request=request, actor=actor, project=project, organization=organization)
+        _record(
+            EventTag.ORGANIZATION_PROJECT_ADD, request=request, actor=actor, project=project, organization=organization
+        )
         message = f"{actor.username} moved the project {project.name} into the organisation {organization.name}."
-        notify_collaborators(project=project, subject=gettext("%(project)s now belongs to %(organization)s") % {"project": project.name, "organization": organization.name}, message=message)
-        notify_organization(organization=organization, subject=gettext("%(project)s added to %(organization)s") % {"project": project.name, "organization": organization.name}, message=message)
+        notify_collaborators(
+            project=project,
+            subject=gettext("%(project)s now belongs to %(organization)s")
+            % {"project": project.name, "organization": organization.name},
+            message=message,
+        )
+        notify_organization(
+            organization=organization,
+            subject=gettext("%(project)s added to %(organization)s")
+            % {"project": project.name, "organization": organization.name},
+            message=message,
+        )
     return project
 
 
@@ -78,7 +102,10 @@ def project_transfer_out(*, request=None, actor, project):
             raise InvalidAction(gettext("%(project)s belongs to no organisation.") % {"project": project.name})
         organization = Organization.objects.select_for_update().get(pk=project.organization_id)
         _require_org_role(
-            user=actor, organization=organization, roles=(OrganizationRole.Role.OWNER,), what=gettext_lazy("move projects out")
+            user=actor,
+            organization=organization,
+            roles=(OrganizationRole.Role.OWNER,),
+            what=gettext_lazy("move projects out"),
         )
         TeamProjectRole.objects.filter(project=project).delete()
         project.organization = None
@@ -94,11 +121,25 @@ def project_transfer_out(*, request=None, actor, project):
                 details={"target_user": actor.username, "role_name": ProjectRole.Role.OWNER},
             )
         _record(
-            EventTag.ORGANIZATION_PROJECT_REMOVE, request=request, actor=actor, project=project, organization=organization
+            EventTag.ORGANIZATION_PROJECT_REMOVE,
+            request=request,
+            actor=actor,
+            project=project,
+            organization=organization,
         )
         message = f"{actor.username} moved the project {project.name} out of the organisation {organization.name}."
-        notify_collaborators(project=project, subject=gettext("%(project)s left %(organization)s") % {"project": project.name, "organization": organization.name}, message=message)
-        notify_organization(organization=organization, subject=gettext("%(project)s left %(organization)s") % {"project": project.name, "organization": organization.name}, message=message)
+        notify_collaborators(
+            project=project,
+            subject=gettext("%(project)s left %(organization)s")
+            % {"project": project.name, "organization": organization.name},
+            message=message,
+        )
+        notify_organization(
+            organization=organization,
+            subject=gettext("%(project)s left %(organization)s")
+            % {"project": project.name, "organization": organization.name},
+            message=message,
+        )
     return project
 
 
@@ -106,7 +147,10 @@ def _team_and_project(*, actor, team, project, what):
     project = _locked(project)
     organization = team.organization
     if project.organization_id != organization.pk:
-        raise InvalidAction(gettext("%(project)s does not belong to %(organization)s.") % {"project": project.name, "organization": organization.name})
+        raise InvalidAction(
+            gettext("%(project)s does not belong to %(organization)s.")
+            % {"project": project.name, "organization": organization.name}
+        )
     _require_org_role(user=actor, organization=organization, roles=organizations.MANAGERS, what=what)
     return project, organization
 
@@ -116,10 +160,15 @@ def team_project_role_set(*, request=None, actor, team, project, role):
     if role not in ROLES:
         raise InvalidAction(gettext("Unknown role '%(role)s': choose Owner or Maintainer.") % {"role": role})
     with transaction.atomic():
-        project, organization = _team_and_project(actor=actor, team=team, project=project, what=gettext_lazy("give teams roles"))
+        project, organization = _team_and_project(
+            actor=actor, team=team, project=project, what=gettext_lazy("give teams roles")
+        )
         current = TeamProjectRole.objects.filter(team=team, project=project).first()
         if current is not None and current.role == role:
-            raise InvalidAction(gettext("The team %(team)s is already %(role)s of %(project)s.") % {"team": team.name, "role": role, "project": project.name})
+            raise InvalidAction(
+                gettext("The team %(team)s is already %(role)s of %(project)s.")
+                % {"team": team.name, "role": role, "project": project.name}
+            )
         previous = current.role if current else None
         TeamProjectRole.objects.update_or_create(team=team, project=project, defaults={"role": role})
         _record(
@@ -134,16 +183,26 @@ def team_project_role_set(*, request=None, actor, team, project, role):
         )
         members = [m.member.user for m in team.members.select_related("member__user")]
         message = f"{actor.username} made the team {team.name} ({organization.name}) {role} of {project.name}."
-        notify_collaborators(project=project, subject=gettext("Team %(team)s is %(role)s of %(project)s") % {"team": team.name, "role": role, "project": project.name}, message=message, also=members)
+        notify_collaborators(
+            project=project,
+            subject=gettext("Team %(team)s is %(role)s of %(project)s")
+            % {"team": team.name, "role": role, "project": project.name},
+            message=message,
+            also=members,
+        )
     return project
 
 
 def team_project_role_remove(*, request=None, actor, team, project):
     with transaction.atomic():
-        project, organization = _team_and_project(actor=actor, team=team, project=project, what=gettext_lazy("change teams' roles"))
+        project, organization = _team_and_project(
+            actor=actor, team=team, project=project, what=gettext_lazy("change teams' roles")
+        )
         current = TeamProjectRole.objects.filter(team=team, project=project).first()
         if current is None:
-            raise InvalidAction(gettext("The team %(team)s has no role on %(project)s.") % {"team": team.name, "project": project.name})
+            raise InvalidAction(
+                gettext("The team %(team)s has no role on %(project)s.") % {"team": team.name, "project": project.name}
+            )
         current.delete()
         _record(
             EventTag.ORGANIZATION_TEAM_ROLE_PROJECT_REMOVE,
@@ -156,7 +215,13 @@ def team_project_role_remove(*, request=None, actor, team, project):
         )
         members = [m.member.user for m in team.members.select_related("member__user")]
         message = f"{actor.username} removed the role of the team {team.name} ({organization.name}) on {project.name}."
-        notify_collaborators(project=project, subject=gettext("Team %(team)s no longer works on %(project)s") % {"team": team.name, "project": project.name}, message=message, also=members)
+        notify_collaborators(
+            project=project,
+            subject=gettext("Team %(team)s no longer works on %(project)s")
+            % {"team": team.name, "project": project.name},
+            message=message,
+            also=members,
+        )
 
 
 def member_projects_revoke(*, sender, organization, user, actor, request=None, **kwargs):

@@ -50,19 +50,28 @@ def _team(organization, form):
 
 def _confirmed(project, form):
     if form.cleaned_data["confirm"].strip() != project.name:
-        raise PackagesError(gettext("Type the project's name '%(project)s' exactly to confirm.") % {"project": project.name})
+        raise PackagesError(
+            gettext("Type the project's name '%(project)s' exactly to confirm.") % {"project": project.name}
+        )
 
 
 def _set_role(request, organization, form):
     project, team, role = _project(organization, form), _team(organization, form), form.cleaned_data["role"]
     services.team_project_role_set(request=request, actor=request.user, team=team, project=project, role=role)
-    return gettext("The team %(team)s is now %(role)s of %(project)s.") % {"team": team.name, "role": role, "project": project.name}
+    return gettext("The team %(team)s is now %(role)s of %(project)s.") % {
+        "team": team.name,
+        "role": role,
+        "project": project.name,
+    }
 
 
 def _remove_role(request, organization, form):
     project, team = _project(organization, form), _team(organization, form)
     services.team_project_role_remove(request=request, actor=request.user, team=team, project=project)
-    return gettext("The team %(team)s no longer has a role on %(project)s.") % {"team": team.name, "project": project.name}
+    return gettext("The team %(team)s no longer has a role on %(project)s.") % {
+        "team": team.name,
+        "project": project.name,
+    }
 
 
 def _transfer_in(request, organization, form):

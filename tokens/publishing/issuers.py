@@ -37,10 +37,15 @@ def issuer_url_checked(url):
     except ValueError:
         raise IssuerURLError(gettext("'%(url)s' is not a URL.") % {"url": url}) from None
     if not host or parts.query or parts.fragment or parts.username or parts.password:
-        raise IssuerURLError(gettext("'%(url)s' is not an issuer URL (https://host[/path], no query, no credentials).") % {"url": url})
+        raise IssuerURLError(
+            gettext("'%(url)s' is not an issuer URL (https://host[/path], no query, no credentials).") % {"url": url}
+        )
     if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host)):
         return url
-    raise IssuerURLError(gettext("'%(url)s' must use https:// (http:// is allowed only on a loopback host such as 127.0.0.1).") % {"url": url})
+    raise IssuerURLError(
+        gettext("'%(url)s' must use https:// (http:// is allowed only on a loopback host such as 127.0.0.1).")
+        % {"url": url}
+    )
 
 
 def check_settings():
@@ -91,5 +96,7 @@ def issuer_find(url):
             return Issuer(url=url, kind=kind, enabled=True, name=label)
     row = OIDCIssuer.objects.filter(url=url).first()
     if row is not None:
-        return Issuer(url=row.url, kind=TrustedPublisher.Kind.CUSTOM, enabled=row.enabled, name=row.name, registered=row)
+        return Issuer(
+            url=row.url, kind=TrustedPublisher.Kind.CUSTOM, enabled=row.enabled, name=row.name, registered=row
+        )
     return None

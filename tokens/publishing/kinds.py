@@ -33,7 +33,10 @@ def _text(fields, key, label, *, required=True, max_length=255):
     if required and not value:
         raise PublisherError(gettext("Enter a value for “%(label)s”.") % {"label": label})
     if len(value) > max_length:
-        raise PublisherError(gettext("“%(label)s” may be at most %(max_length)d characters long.") % {"label": label, "max_length": max_length})
+        raise PublisherError(
+            gettext("“%(label)s” may be at most %(max_length)d characters long.")
+            % {"label": label, "max_length": max_length}
+        )
     return value
 
 
@@ -54,16 +57,22 @@ class GitHub:
         if repository.endswith(".git"):
             repository = repository[:-4]
         if not _GITHUB_REPOSITORY.fullmatch(repository) or repository in (".", ".."):
-            raise PublisherError(gettext("'%(repository)s' is not a GitHub repository name.") % {"repository": repository})
+            raise PublisherError(
+                gettext("'%(repository)s' is not a GitHub repository name.") % {"repository": repository}
+            )
         workflow = _text(fields, "workflow", gettext_lazy("workflow file name"))
         if "/" in workflow or not workflow.endswith((".yml", ".yaml")):
             raise PublisherError(
-                gettext("Enter the workflow's file name only, ending in .yml or .yaml (e.g. release.yml), "
-                "not its path under .github/workflows/.")
+                gettext(
+                    "Enter the workflow's file name only, ending in .yml or .yaml (e.g. release.yml), "
+                    "not its path under .github/workflows/."
+                )
             )
         owner_id = _text(fields, "repository_owner_id", gettext_lazy("owner ID"), required=False, max_length=64)
         if owner_id and not owner_id.isdigit():
-            raise PublisherError(gettext("The owner ID is GitHub's numeric id of the user or organization (e.g. 583231)."))
+            raise PublisherError(
+                gettext("The owner ID is GitHub's numeric id of the user or organization (e.g. 583231).")
+            )
         return {
             "repository_owner": owner,
             "repository_owner_id": owner_id,
@@ -74,9 +83,12 @@ class GitHub:
 
     def identity(self, publisher):
         # GitHub names are case-insensitive; an environment is case-insensitive too.
-        return "github:" + "/".join(
-            [publisher.repository_owner, publisher.repository_name, publisher.workflow, publisher.environment]
-        ).lower()
+        return (
+            "github:"
+            + "/".join(
+                [publisher.repository_owner, publisher.repository_name, publisher.workflow, publisher.environment]
+            ).lower()
+        )
 
     def describe(self, publisher):
         text = f"{self.label}: {publisher.repository_owner}/{publisher.repository_name}, workflow {publisher.workflow}"
@@ -126,7 +138,10 @@ class GitLab:
     def clean(self, fields):
         namespace = _text(fields, "repository_owner", gettext_lazy("namespace")).strip("/")
         if not _GITLAB_NAMESPACE.fullmatch(namespace):
-            raise PublisherError(gettext("'%(namespace)s' is not a GitLab namespace (a user or group path, e.g. my-group/sub).") % {"namespace": namespace})
+            raise PublisherError(
+                gettext("'%(namespace)s' is not a GitLab namespace (a user or group path, e.g. my-group/sub).")
+                % {"namespace": namespace}
+            )
         project = _text(fields, "repository_name", gettext_lazy("project name"))
         if project.endswith(".git"):
             project = project[:-4]
@@ -134,7 +149,9 @@ class GitLab:
             raise PublisherError(gettext("'%(project)s' is not a GitLab project path.") % {"project": project})
         workflow = _text(fields, "workflow", gettext_lazy("top-level pipeline file path")).lstrip("/")
         if not workflow.endswith((".yml", ".yaml")) or ".." in workflow.split("/"):
-            raise PublisherError(gettext("Enter the path of the CI file in the repository, ending in .yml (e.g. .gitlab-ci.yml)."))
+            raise PublisherError(
+                gettext("Enter the path of the CI file in the repository, ending in .yml (e.g. .gitlab-ci.yml).")
+            )
         return {
             "repository_owner": namespace,
             "repository_name": project,

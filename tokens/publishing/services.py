@@ -58,7 +58,9 @@ def _create(*, kind, project_name, pending, user, fields):
         with transaction.atomic():
             publisher.save()
     except IntegrityError:
-        raise PublisherError(gettext("This publisher is already registered for '%(project_name)s'.") % {"project_name": project_name}) from None
+        raise PublisherError(
+            gettext("This publisher is already registered for '%(project_name)s'.") % {"project_name": project_name}
+        ) from None
     return publisher
 
 
@@ -132,11 +134,17 @@ def pending_publisher_add(*, request=None, user, project_name, kind, fields):
     mine.filter(created__lte=now - PENDING_LIFETIME).delete()
     if mine.count() >= MAX_PENDING_PER_USER:
         raise PublisherError(
-            gettext("You already have %(max)d pending publishers, the most allowed. Remove one, or publish with one first.") % {"max": MAX_PENDING_PER_USER}
+            gettext(
+                "You already have %(max)d pending publishers, the most allowed. Remove one, or publish with one first."
+            )
+            % {"max": MAX_PENDING_PER_USER}
         )
     if scopes.existing_project_names([normalized]):
         raise PublisherError(
-            gettext("A project named '%(normalized)s' already exists. Its Owners add publishers on the project's publishing page.") % {"normalized": normalized}
+            gettext(
+                "A project named '%(normalized)s' already exists. Its Owners add publishers on the project's publishing page."
+            )
+            % {"normalized": normalized}
         )
     publisher = _create(kind=kind, project_name=normalized, pending=True, user=user, fields=fields)
     record_event(
@@ -250,9 +258,7 @@ def _mint(request, raw_jwt):
                 raise MintRefused(
                     INVALID_REUSE_TOKEN, "This token was already exchanged; request a new one.", project_names=names
                 ) from None
-            UsedJWTIdentifier.objects.filter(
-                expires__lt=now - timedelta(seconds=verification.LEEWAY + 60)
-            ).delete()
+            UsedJWTIdentifier.objects.filter(expires__lt=now - timedelta(seconds=verification.LEEWAY + 60)).delete()
             for publisher in publishers:
                 # GitHub: pin the owner's numeric id on first use, so a renamed-then-reclaimed owner cannot publish.
                 if publisher.kind == TrustedPublisher.Kind.GITHUB and not publisher.repository_owner_id:

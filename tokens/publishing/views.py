@@ -37,7 +37,10 @@ def account_publishing(request):
             else:
                 messages.success(
                     request,
-                    gettext("Pending publisher added: %(description)s. Its first upload creates '%(project_name)s' with you as Owner.") % {"description": publisher.description, "project_name": publisher.project_name},
+                    gettext(
+                        "Pending publisher added: %(description)s. Its first upload creates '%(project_name)s' with you as Owner."
+                    )
+                    % {"description": publisher.description, "project_name": publisher.project_name},
                 )
                 return redirect("tokens:publishing")
         elif form is None:
@@ -59,5 +62,7 @@ def account_publishing_remove(request, publisher_id):
     except PublisherError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, gettext("Pending publisher removed: %(description)s.") % {"description": publisher.description})
+        messages.success(
+            request, gettext("Pending publisher removed: %(description)s.") % {"description": publisher.description}
+        )
     return redirect("tokens:publishing")
