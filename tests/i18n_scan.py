@@ -105,15 +105,37 @@ def unmarked_mail_strings(source):
 # Modules whose messages are PyPI's wire contract, read by installers and upload
 # clients: they stay English on purpose.
 MACHINE_MODULES = (
-    "packages/upload/", "packages/index/", "tokens/api.py", "tokens/authentication.py",
-    "tokens/disclosure.py", "tokens/publishing/api.py", "tokens/publishing/mint.py", "tokens/publishing/keys.py",
+    "packages/upload/",
+    "packages/index/",
+    "tokens/api.py",
+    "tokens/authentication.py",
+    "tokens/disclosure.py",
+    "tokens/publishing/api.py",
+    "tokens/publishing/mint.py",
+    "tokens/publishing/keys.py",
 )
 # Exceptions that are bugs or configuration mistakes, never shown to a person.
-INTERNAL_ERRORS = {"ValueError", "TypeError", "KeyError", "OSError", "RuntimeError", "ImproperlyConfigured", "AssertionError"}
+INTERNAL_ERRORS = {
+    "ValueError",
+    "TypeError",
+    "KeyError",
+    "OSError",
+    "RuntimeError",
+    "ImproperlyConfigured",
+    "AssertionError",
+}
 # Calls that show their text to a person, and the position of that text.
 _MESSAGE_CALLS = {
-    "success": 1, "error": 1, "info": 1, "warning": 1, "add_error": 1, "message_user": 1,
-    "ValidationError": 0, "Http404": 0, "PermissionDenied": 0, "notify_on_commit": None,
+    "success": 1,
+    "error": 1,
+    "info": 1,
+    "warning": 1,
+    "add_error": 1,
+    "message_user": 1,
+    "ValidationError": 0,
+    "Http404": 0,
+    "PermissionDenied": 0,
+    "notify_on_commit": None,
 }
 
 
@@ -124,7 +146,6 @@ def unmarked_python_messages(source):
     messages.success/error/..., form.add_error, ValidationError, the admin's
     message_user and notify_on_commit's subject/what.
     """
-
 
     found = []
 
@@ -148,7 +169,6 @@ def unmarked_python_messages(source):
 
 def message_arguments(tree):
     """The expressions of `tree` whose text a person reads (see unmarked_python_messages)."""
-
 
     def _is_sentence(node):
         # An f-string sentence returned as a page's message: "Team {name} created."
@@ -197,18 +217,37 @@ def split_sentences(source):
         text = match.group(2)
         before = tokens[index - 1] if index else None
         after = tokens[index + 1] if index + 1 < len(tokens) else None
-        continues = re.match(r"[a-z,.;:)]", text) and before is not None and (
-            before.token_type == TokenType.VAR
-            or (before.token_type == TokenType.TEXT and _INLINE_CLOSE.search(before.contents))
-            or (before.token_type == TokenType.TEXT and not before.contents.strip() and index > 1
-                and tokens[index - 2].token_type in (TokenType.VAR, TokenType.BLOCK)
-                and tokens[index - 2].contents.split()[0] in ("translate", "trans", "endblocktranslate"))
+        continues = (
+            re.match(r"[a-z,.;:)]", text)
+            and before is not None
+            and (
+                before.token_type == TokenType.VAR
+                or (before.token_type == TokenType.TEXT and _INLINE_CLOSE.search(before.contents))
+                or (
+                    before.token_type == TokenType.TEXT
+                    and not before.contents.strip()
+                    and index > 1
+                    and tokens[index - 2].token_type in (TokenType.VAR, TokenType.BLOCK)
+                    and tokens[index - 2].contents.split()[0] in ("translate", "trans", "endblocktranslate")
+                )
+            )
         )
-        runs_on = not re.search(r"[.:?!)…]$", text) and after is not None and (
-            (after.token_type == TokenType.TEXT and _INLINE_OPEN.match(after.contents)
-             and not after.contents.lstrip().startswith(("<span", "<time")))
-            or (after.token_type == TokenType.TEXT and after.contents.strip() == "" and index + 2 < len(tokens)
-                and tokens[index + 2].token_type == TokenType.VAR)
+        runs_on = (
+            not re.search(r"[.:?!)…]$", text)
+            and after is not None
+            and (
+                (
+                    after.token_type == TokenType.TEXT
+                    and _INLINE_OPEN.match(after.contents)
+                    and not after.contents.lstrip().startswith(("<span", "<time"))
+                )
+                or (
+                    after.token_type == TokenType.TEXT
+                    and after.contents.strip() == ""
+                    and index + 2 < len(tokens)
+                    and tokens[index + 2].token_type == TokenType.VAR
+                )
+            )
         )
         if continues or runs_on:
             found.append((token.lineno, text))

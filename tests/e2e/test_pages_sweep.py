@@ -134,7 +134,10 @@ def _check(page, axe, url, name, *, admin=False, shots=None):
         page.set_viewport_size({"width": width, "height": 900})
         response = page.goto(url)
         # Only the deliberate failure may answer 500 (and it must).
-        assert response is not None and (response.status >= 500) == (name == "error-500"), (url, response and response.status)
+        assert response is not None and (response.status >= 500) == (name == "error-500"), (
+            url,
+            response and response.status,
+        )
         results = axe.run(page)
         assert results.response["passes"], f"axe checked nothing on {url}"
         for violation in results.response["violations"]:

@@ -12,7 +12,13 @@ from django.utils import translation
 
 from django.core.cache import cache
 
-from tests.i18n_scan import MACHINE_MODULES, split_sentences, unmarked_mail_strings, unmarked_python_messages, unmarked_strings
+from tests.i18n_scan import (
+    MACHINE_MODULES,
+    split_sentences,
+    unmarked_mail_strings,
+    unmarked_python_messages,
+    unmarked_strings,
+)
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
@@ -22,6 +28,8 @@ def language_reset():
     """A request in German or Spanish leaves that language active in the thread: later tests expect English."""
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
 LOCALES = Path(settings.BASE_DIR) / "locale"
 
 
@@ -58,7 +66,10 @@ def test_translators_see_whole_sentences_and_real_plurals():
 def test_the_split_sentence_scan_notices_pieces():
     source = '{% load i18n %}<label>{% translate "Type" %} <code>{{ v }}</code> {% translate "to confirm" %}</label>'
     assert split_sentences(source) == [(1, "Type"), (1, "to confirm")]
-    assert split_sentences('<p>{% translate "Install with pip:" %} <code>pip</code></p><td>{% translate "Name" %}</td>') == []
+    assert (
+        split_sentences('<p>{% translate "Install with pip:" %} <code>pip</code></p><td>{% translate "Name" %}</td>')
+        == []
+    )
 
 
 def test_the_scan_notices_an_unmarked_string():
@@ -75,7 +86,9 @@ def test_catalogues_are_complete_and_compiled(language):
     assert not missing, f"{language}: {len(missing)} strings without a translation, e.g. {missing[:5]}"
     assert not [entry.msgid for entry in po.fuzzy_entries()], f"{language}: fuzzy entries"
     mo = polib.mofile(str(LOCALES / language / "LC_MESSAGES" / "django.mo"))
-    compiled = {(entry.msgctxt, entry.msgid): (entry.msgstr, tuple(sorted(entry.msgstr_plural.items()))) for entry in mo}
+    compiled = {
+        (entry.msgctxt, entry.msgid): (entry.msgstr, tuple(sorted(entry.msgstr_plural.items()))) for entry in mo
+    }
     for entry in po.translated_entries():
         key = (entry.msgctxt, entry.msgid)
         assert compiled.get(key) == (entry.msgstr, tuple(sorted(entry.msgstr_plural.items()))), (
@@ -137,7 +150,11 @@ def view(request, name):
     raise InvalidAction(gettext("%(name)s is fine.") % {"name": name})
     raise ValueError("internal, never shown")
 """
-    assert sorted(unmarked_python_messages(source)) == [(3, "Team  created."), (5, "Not marked"), (6, "Also not marked")]
+    assert sorted(unmarked_python_messages(source)) == [
+        (3, "Team  created."),
+        (5, "Not marked"),
+        (6, "Also not marked"),
+    ]
 
 
 @pytest.fixture
@@ -199,6 +216,8 @@ def test_machines_read_english_after_a_german_page_on_the_same_thread(client, fr
     assert "Anmelden" in client.get("/account/login/", HTTP_ACCEPT_LANGUAGE=GERMAN).content.decode()
     for _ in range(60):
         client.post("/_/secrets/disclose-token", b"[]", content_type="application/json", HTTP_ACCEPT_LANGUAGE=GERMAN)
-    response = client.post("/_/secrets/disclose-token", b"[]", content_type="application/json", HTTP_ACCEPT_LANGUAGE=GERMAN)
+    response = client.post(
+        "/_/secrets/disclose-token", b"[]", content_type="application/json", HTTP_ACCEPT_LANGUAGE=GERMAN
+    )
     assert response.status_code == 429
     assert response.content.decode().startswith("Too many attempts. Try again in 1 minute.")
