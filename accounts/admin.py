@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import ngettext
 
 from . import services
 from .models import Email, SecurityEvent, User
@@ -62,8 +63,11 @@ class UserAdmin(DjangoUserAdmin):
 
     def _set_frozen(self, request, queryset, frozen):
         changed = sum(services.user_freeze(request=request, user=user, frozen=frozen) for user in queryset)
-        verb = "Froze" if frozen else "Unfroze"
-        self.message_user(request, f"{verb} {changed} account{'s' if changed != 1 else ''}.")
+        if frozen:
+            message = ngettext("Froze %(count)d account.", "Froze %(count)d accounts.", changed)
+        else:
+            message = ngettext("Unfroze %(count)d account.", "Unfroze %(count)d accounts.", changed)
+        self.message_user(request, message % {"count": changed})
 
     @admin.action(description="Freeze the selected accounts (end their sessions and tokens)", permissions=["change"])
     def freeze(self, request, queryset):

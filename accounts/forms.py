@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from .models import Email, User, username_validator
 from .names import name_holder, name_taken_message
@@ -46,7 +46,7 @@ class RegistrationForm(forms.Form):
         cleaned = super().clean()
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords do not match.")
+            self.add_error("password2", gettext("The two passwords do not match."))
         elif p1:
             candidate = User(username=cleaned.get("username", ""), name=cleaned.get("name", ""))
             try:

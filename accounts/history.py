@@ -5,7 +5,6 @@ database; this module only turns them into text for the pages.
 """
 
 import re
-from datetime import UTC
 from functools import lru_cache
 
 from django.utils.text import capfirst
@@ -66,9 +65,6 @@ def event_rows(events):
             "description": event.get_tag_display(),
             "details": details_in_words(event.details),
             "device": device_description(event.user_agent or ""),
-            # To the minute, in UTC; the page's script shows it in the reader's own zone.
-            "when": event.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-            "iso": event.time.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ"),
         }
         for event in events
     ]

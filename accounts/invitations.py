@@ -16,6 +16,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 INVITATION_MAX_AGE = timedelta(days=7)
 PENDING, ACCEPTED, DECLINED, REVOKED, EXPIRED = "pending", "accepted", "declined", "revoked", "expired"
@@ -27,12 +28,11 @@ class InvitationKind:
 
     model: type  # the invitation model
     target: str  # its foreign key to what the person is invited to ("project", "organization")
-    thing: str  # that thing in the messages ("project", "organisation")
     salt: str  # signing salt: a link of one kind is never valid for another
     respond_url: str  # URL name of the page the link opens
     link_error: type  # raised when a link or an answer cannot be used
     refused: type  # raised when an Owner's action no longer applies
-    gone_message: str  # the link names an invitation that was deleted
+    gone_message: str  # (lazily translated) the link names an invitation that was deleted
 
     def open(self, *, target, invitee, inviter, role):
         """A new pending invitation valid 7 days; stale pending ones expire first (call in a transaction).
@@ -55,7 +55,10 @@ class InvitationKind:
                     expires=now + INVITATION_MAX_AGE,
                 )
         except IntegrityError:
-            raise self.refused(f"{invitee.username} already has a pending invitation to {target.name}.") from None
+            raise self.refused(
+                gettext("%(username)s already has a pending invitation to %(target)s.")
+                % {"username": invitee.username, "target": target.name}
+            ) from None
 
     def link(self, invitation):
         """The absolute, signed link that lets the invitee answer `invitation`."""
@@ -68,20 +71,18 @@ class InvitationKind:
             data = signing.loads(token or "", salt=self.salt, max_age=INVITATION_MAX_AGE)
         except signing.SignatureExpired:
             raise self.link_error(
-                f"This invitation link has expired. Ask an Owner of the {self.thing} to invite you again."
+                gettext("This invitation link has expired. Ask an Owner to invite you again.")
             ) from None
         except signing.BadSignature:
             data = None
         if not isinstance(data, dict):
-            raise self.link_error("This invitation link is not valid. Check that you copied all of it.")
-        invitation = (
-            self.model.objects.select_related(self.target, "inviter").filter(pk=data.get("invitation")).first()
-        )
+            raise self.link_error(gettext("This invitation link is not valid. Check that you copied all of it."))
+        invitation = self.model.objects.select_related(self.target, "inviter").filter(pk=data.get("invitation")).first()
         if invitation is None:
             raise self.link_error(self.gone_message)
         if data.get("user") != user.pk or invitation.invitee_id != user.pk:
             raise self.link_error(
-                "This invitation was sent to another account. Sign in as the person it was sent to."
+                gettext("This invitation was sent to another account. Sign in as the person it was sent to.")
             )
         self.check_answerable(invitation)
         return invitation
@@ -93,18 +94,18 @@ class InvitationKind:
             state = EXPIRED
         if state != PENDING:
             messages = {
-                ACCEPTED: "This invitation was already accepted.",
-                DECLINED: "This invitation was already declined.",
-                REVOKED: f"This invitation was revoked by an Owner of the {self.thing}.",
-                EXPIRED: f"This invitation has expired. Ask an Owner of the {self.thing} to invite you again.",
+                ACCEPTED: gettext("This invitation was already accepted."),
+                DECLINED: gettext("This invitation was already declined."),
+                REVOKED: gettext("This invitation was revoked by an Owner of %(name)s."),
+                EXPIRED: gettext("This invitation has expired. Ask an Owner of %(name)s to invite you again."),
             }
-            raise self.link_error(messages[state])
+            raise self.link_error(messages[state] % {"name": getattr(invitation, self.target).name})
 
     def answer(self, invitation, *, user, status):
         """Lock the invitation, check it is still `user`'s to answer, and mark it `status` (call in a transaction)."""
         invitation = self.model.objects.select_for_update().select_related(self.target).get(pk=invitation.pk)
         if invitation.invitee_id != user.pk:
-            raise self.link_error("This invitation was sent to another account.")
+            raise self.link_error(gettext("This invitation was sent to another account."))
         self.check_answerable(invitation)
         return _mark(invitation, status)
 
@@ -112,7 +113,7 @@ class InvitationKind:
         """Lock the invitation and mark it revoked if it is still pending on `target` (call in a transaction)."""
         invitation = self.model.objects.select_for_update().select_related("invitee").get(pk=invitation.pk)
         if getattr(invitation, f"{self.target}_id") != target.pk or invitation.status != PENDING:
-            raise self.refused("That invitation is no longer pending.")
+            raise self.refused(gettext("That invitation is no longer pending."))
         return _mark(invitation, REVOKED)
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import ngettext
 
 
 class RateLimited(Exception):
@@ -27,8 +29,18 @@ class RateLimited(Exception):
 
     @property
     def message(self):
-        """What every refused attempt tells the user."""
-        return f"Too many attempts. Try again in {self.minutes} minute{'s' if self.minutes != 1 else ''}."
+        """What every refused attempt tells the user, in the language of the page."""
+        return ngettext(
+            "Too many attempts. Try again in %(minutes)d minute.",
+            "Too many attempts. Try again in %(minutes)d minutes.",
+            self.minutes,
+        ) % {"minutes": self.minutes}
+
+    @property
+    def wire_message(self):
+        """The same words for machines (scripts, upload clients), which always read English."""
+        with translation.override(None):
+            return self.message
 
 
 def rate_limited_response(request, template, context, error):
@@ -41,8 +53,8 @@ def rate_limited_response(request, template, context, error):
 
 def rate_limited_text_response(error, *, reason=None):
     """The same answer for machines: 429, `Retry-After`, the message as the body and the reason phrase."""
-    response = HttpResponse(error.message + "\n", status=429, content_type="text/plain; charset=utf-8")
-    response.reason_phrase = reason or error.message
+    response = HttpResponse(error.wire_message + "\n", status=429, content_type="text/plain; charset=utf-8")
+    response.reason_phrase = reason or error.wire_message
     response["Retry-After"] = str(error.retry_after)
     return response
 

@@ -9,6 +9,7 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .errors import AccountError, EmailVerificationError
 from .events import EventTag, record_event
@@ -64,15 +65,17 @@ def email_verify(*, request, token):
         payload = signing.loads(token, salt=_EMAIL_VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired:
         raise EmailVerificationError(
-            "This verification link has expired. Send a new one from your account page."
+            gettext("This verification link has expired. Send a new one from your account page.")
         ) from None
     except signing.BadSignature:
-        raise EmailVerificationError("This verification link is invalid.") from None
+        raise EmailVerificationError(gettext("This verification link is invalid.")) from None
     email = Email.objects.select_for_update().filter(pk=payload.get("id")).select_related("user").first()
     if email is None or email.email.lower() != payload.get("email"):
-        raise EmailVerificationError("This verification link is invalid.")
+        raise EmailVerificationError(gettext("This verification link is invalid."))
     if email.verified:
-        raise EmailVerificationError("This email address has already been verified; the link cannot be used again.")
+        raise EmailVerificationError(
+            gettext("This email address has already been verified; the link cannot be used again.")
+        )
     email.verified = True
     email.verified_at = timezone.now()
     email.save(update_fields=["verified", "verified_at"])
@@ -85,7 +88,9 @@ def email_add(*, request, user, email):
     address = Email.objects.create(user=user, email=email, primary=False)
     record_event(tag=EventTag.ACCOUNT_EMAIL_ADD, request=request, user=user, details={"email": email})
     notify_on_commit(
-        user=user, subject="Email address added", what=f"The email address {email} was added to your account."
+        user=user,
+        subject=gettext("Email address added"),
+        what=gettext("The email address %(email)s was added to your account.") % {"email": email},
     )
     transaction.on_commit(lambda: email_send_verification(email=address))
     return address
@@ -94,7 +99,7 @@ def email_add(*, request, user, email):
 def _own_email(user, email_id):
     email = Email.objects.select_for_update().filter(user=user, pk=email_id).first()
     if email is None:
-        raise AccountError("That email address is not on your account.")
+        raise AccountError(gettext("That email address is not on your account."))
     return email
 
 
@@ -102,19 +107,19 @@ def _own_email(user, email_id):
 def email_remove(*, request, user, email_id):
     email = _own_email(user, email_id)
     if email.primary:
-        raise AccountError("The primary email address cannot be removed. Make another address primary first.")
+        raise AccountError(gettext("The primary email address cannot be removed. Make another address primary first."))
     email.delete()
     record_event(tag=EventTag.ACCOUNT_EMAIL_REMOVE, request=request, user=user, details={"email": email.email})
-    what = f"The email address {email.email} was removed from your account."
-    notify_on_commit(user=user, subject="Email address removed", what=what)
-    notify_on_commit(user=user, subject="Email address removed", what=what, to=email.email)
+    what = gettext("The email address %(email)s was removed from your account.") % {"email": email.email}
+    notify_on_commit(user=user, subject=gettext("Email address removed"), what=what)
+    notify_on_commit(user=user, subject=gettext("Email address removed"), what=what, to=email.email)
 
 
 @transaction.atomic
 def email_make_primary(*, request, user, email_id):
     email = _own_email(user, email_id)
     if not email.verified:
-        raise AccountError("Only a verified email address can become the primary one.")
+        raise AccountError(gettext("Only a verified email address can become the primary one."))
     if email.primary:
         return email
     old = Email.objects.filter(user=user, primary=True).first()
@@ -127,10 +132,16 @@ def email_make_primary(*, request, user, email_id):
         user=user,
         details={"old": old.email if old else None, "new": email.email},
     )
-    what = f"Your primary email address is now {email.email}" + (f" (it was {old.email})." if old else ".")
-    notify_on_commit(user=user, subject="Primary email address changed", what=what, to=email.email)
     if old is not None:
-        notify_on_commit(user=user, subject="Primary email address changed", what=what, to=old.email)
+        what = gettext("Your primary email address is now %(email)s (it was %(old)s).") % {
+            "email": email.email,
+            "old": old.email,
+        }
+    else:
+        what = gettext("Your primary email address is now %(email)s.") % {"email": email.email}
+    notify_on_commit(user=user, subject=gettext("Primary email address changed"), what=what, to=email.email)
+    if old is not None:
+        notify_on_commit(user=user, subject=gettext("Primary email address changed"), what=what, to=old.email)
     return email
 
 
@@ -162,7 +173,6 @@ def password_change(*, request, user, new_password):
     session_mark_authenticated(request)
     record_event(tag=EventTag.ACCOUNT_PASSWORD_CHANGE, request=request, user=user)
     transaction.on_commit(lambda: send_user_mail(user=user, template="accounts/mail/password_changed"))
-
 
 
 def password_reset_request(*, request, login):
@@ -213,13 +223,15 @@ def user_freeze(*, request, user, frozen):
     if frozen:
         notify_on_commit(
             user=user,
-            subject="Account frozen",
-            what="The site's staff froze your account: you cannot sign in, and your API tokens do not work.",
-            detail="Contact the site's administrators to learn why and to have it unfrozen.",
+            subject=gettext("Account frozen"),
+            what=gettext("The site's staff froze your account: you cannot sign in, and your API tokens do not work."),
+            detail=gettext("Contact the site's administrators to learn why and to have it unfrozen."),
         )
     else:
         notify_on_commit(
-            user=user, subject="Account unfrozen", what="The site's staff unfroze your account: you can sign in again."
+            user=user,
+            subject=gettext("Account unfrozen"),
+            what=gettext("The site's staff unfroze your account: you can sign in again."),
         )
     return True
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from . import selectors, services
 from .errors import AccountError
@@ -60,7 +60,11 @@ def register(request):
         else:
             services.user_login(request=request, user=user, method="password")
             messages.success(
-                request, f"Welcome, {user.username}. We sent a verification link to {data['email']}: open it to verify your address."
+                request,
+                gettext(
+                    "Welcome, %(username)s. We sent a verification link to %(email)s: open it to verify your address."
+                )
+                % {"username": user.username, "email": data["email"]},
             )
             return redirect("accounts:manage")
     return render(request, "accounts/register.html", {"form": form})
@@ -132,7 +136,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         services.password_reset_complete(request=self.request, user=form.user)
-        messages.success(self.request, "Your password has been reset. Log in with the new password.")
+        messages.success(self.request, gettext("Your password has been reset. Log in with the new password."))
         return response
 
 
@@ -153,9 +157,13 @@ def manage(request):
         try:
             services.email_add(request=request, user=request.user, email=add_form.cleaned_data["email"])
         except IntegrityError:
-            add_form.add_error("email", "This email address is already in use.")
+            add_form.add_error("email", gettext("This email address is already in use."))
         else:
-            messages.success(request, f"Email address {add_form.cleaned_data['email']} added. Check it for a verification link.")
+            messages.success(
+                request,
+                gettext("Email address %(email)s added. Check it for a verification link.")
+                % {"email": add_form.cleaned_data["email"]},
+            )
             return redirect("accounts:manage")
     history = Paginator(selectors.user_security_history(request.user), HISTORY_PAGE_SIZE)
     page = history.get_page(request.GET.get("page"))
@@ -182,7 +190,7 @@ def _email_action(service, success):
         except AccountError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, success.format(email=email.email if email else ""))
+            messages.success(request, success % {"email": email.email if email else ""})
         return redirect("accounts:manage")
 
     return view
@@ -192,9 +200,9 @@ def _resend(*, request, user, email_id):
     verification_resends.consume(f"user:{user.pk}")
     email = Email.objects.filter(user=user, pk=email_id).first()
     if email is None:
-        raise AccountError("That email address is not on your account.")
+        raise AccountError(gettext("That email address is not on your account."))
     if email.verified:
-        raise AccountError("That email address is already verified.")
+        raise AccountError(gettext("That email address is already verified."))
     services.email_send_verification(email=email)
     return email
 
@@ -205,6 +213,8 @@ def _remove(*, request, user, email_id):
     return email
 
 
-email_resend = _email_action(_resend, "A new verification link was sent to {email}.")
-email_remove = _email_action(_remove, "Email address {email} removed.")
-email_make_primary = _email_action(services.email_make_primary, "{email} is now your primary email address.")
+email_resend = _email_action(_resend, gettext_lazy("A new verification link was sent to %(email)s."))
+email_remove = _email_action(_remove, gettext_lazy("Email address %(email)s removed."))
+email_make_primary = _email_action(
+    services.email_make_primary, gettext_lazy("%(email)s is now your primary email address.")
+)

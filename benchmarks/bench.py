@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 VENV_BIN = ROOT / ".venv" / "bin"
 PEERS = {
-    "devpi": ["devpi-server==6.20.3"],
+    # devpi-tokens gives devpi the token path (its client extra creates the token).
+    "devpi": ["devpi-server==6.20.3", "devpi-tokens[client]==1.1.0", "devpi-client==7.3.0"],
     "pypiserver": ["pypiserver==2.4.2", "watchdog==2.2.1", "passlib==1.7.4"],
 }
 DATABASE = "indexsite_bench"
@@ -195,7 +196,16 @@ def start_devpi(port):
 
     auth = base64.b64encode(f"bench:{login['result']['password']}".encode()).decode()
     _json(base + "/bench/dev", "PUT", {"type": "stage", "bases": [], "volatile": True}, {"X-Devpi-Auth": auth})
-    return base
+    # An upload token, as a CI job would hold one (devpi-tokens, created with devpi-client).
+    client = ["--clientdir", str(VAR / "devpi-client")]
+    devpi = str(bin_ / "devpi")
+    run(devpi, "use", *client, base + "/bench/dev", stdout=subprocess.DEVNULL)
+    run(devpi, "login", *client, "bench", "--password", PASSWORD, stdout=subprocess.DEVNULL)
+    created = run(devpi, "token-create", *client, capture_output=True, text=True)
+    token = created.stdout.strip().splitlines()[-1]
+    if not token.startswith("devpi-"):
+        raise SystemExit(f"devpi token-create gave no token: {created.stdout!r} {created.stderr!r}")
+    return base, token
 
 
 def _json(url, method, data, headers=None):
@@ -293,7 +303,7 @@ def main():
         env["CACHE_PURGE_URLS"] = f"http://127.0.0.1:{ports['varnish']}/"
         gunicorn("ours", ports["ours"], "indexsite.wsgi:application", env)
         gunicorn("hello", ports["hello"], "benchmarks.hello:application")
-        devpi = start_devpi(ports["devpi"])
+        devpi, devpi_token = start_devpi(ports["devpi"])
         start_pypiserver(ports["pypiserver"])
         start_varnish(ports["ours"], ports["varnish"])
         ours = f"http://127.0.0.1:{ports['ours']}"
@@ -305,11 +315,13 @@ def main():
 
         # Uploads: the same files into each, split into interleaved batches.
         batches = [files[i :: args.rounds] for i in range(args.rounds)]
-        uploads = {"ours": [], "devpi": [], "pypiserver": []}
+        uploads = {"ours": [], "devpi": [], "devpi-basic": [], "pypiserver": []}
         for batch in batches:
             log(f"uploading {len(batch)} files into each")
             uploads["ours"].append(twine_upload(batch, ours + "/legacy/", "__token__", token))
-            uploads["devpi"].append(twine_upload(batch, devpi + "/bench/dev/", "bench", PASSWORD))
+            half = len(batch) // 2
+            uploads["devpi"].append(twine_upload(batch[:half], devpi + "/bench/dev/", "bench", devpi_token))
+            uploads["devpi-basic"].append(twine_upload(batch[half:], devpi + "/bench/dev/", "bench", PASSWORD))
             uploads["pypiserver"].append(twine_upload(batch, pypiserver + "/", "bench", PASSWORD))
 
         project = "bench-p0001"
@@ -397,7 +409,8 @@ def print_table(args, figures, uploads, scale):
         print(f"| {title} | {pair(figure, 'ours')} | {pair(figure, 'devpi')} | {pair(figure, 'pypiserver')} | "
               f"{ratio(figure, 'devpi')} | {pypi_ratio} | {pair(figure, 'varnish') if figure != 'file' else ''} |")
     up = {k: statistics.median(v) for k, v in uploads.items()}
-    print(f"| twine upload, files/s | {up['ours']:.1f} | {up['devpi']:.1f} (basic auth) | {up['pypiserver']:.1f} | "
+    print(f"| twine upload, files/s | {up['ours']:.1f} | {up['devpi']:.1f} (token; basic auth {up['devpi-basic']:.1f}) "
+          f"| {up['pypiserver']:.1f} | "
           f"{up['ours'] / up['devpi']:.2f} | {up['ours'] / up['pypiserver']:.2f} | |")
     uv = {s: med("uv", s, 0) for s in ("ours", "devpi", "pypiserver")}
     print(f"| `uv pip install` of one project, s | {uv['ours']:.3f} | {uv['devpi']:.3f} | {uv['pypiserver']:.3f} | "

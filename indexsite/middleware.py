@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 
 class RefuseNulBytesMiddleware:
@@ -43,7 +44,10 @@ class PageLocaleMiddleware(LocaleMiddleware):
     language, so it skips the language negotiation and its Vary header. In
     production indexsite.wsgi already sends those paths past this middleware
     (settings.MACHINE_MIDDLEWARE); this covers the rest (`/legacy` without its
-    slash, `/_/` endpoints, the development server).
+    slash, `/_/` endpoints, the development server). Their messages are PyPI's
+    wire contract in English: a language an earlier page request left active on
+    the thread is replaced by the default, so a message shared with the pages
+    (a rate limit, a refused token) reaches machines untranslated.
     """
 
     def __init__(self, get_response):
@@ -53,6 +57,7 @@ class PageLocaleMiddleware(LocaleMiddleware):
     def process_request(self, request):
         if request.path_info.startswith(self.machine_prefixes):
             request._machine_path = True
+            translation.activate(settings.LANGUAGE_CODE)
             return
         super().process_request(request)
 

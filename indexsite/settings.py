@@ -78,7 +78,11 @@ MIDDLEWARE = [
 # session, a CSRF cookie, messages or the logged-in user: indexsite.wsgi sends
 # them through this shorter chain.
 MACHINE_PATH_PREFIXES = ("/simple/", "/files/", "/pypi/", "/legacy/")
-MACHINE_MIDDLEWARE = ["indexsite.middleware.RefuseNulBytesMiddleware", "django.middleware.security.SecurityMiddleware"]
+MACHINE_MIDDLEWARE = [
+    "indexsite.middleware.RefuseNulBytesMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "indexsite.middleware.PageLocaleMiddleware",  # on these paths: English, no negotiation
+]
 
 ROOT_URLCONF = "indexsite.urls"
 WSGI_APPLICATION = "indexsite.wsgi.application"

@@ -13,6 +13,7 @@ from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
+from django.utils.translation import gettext, ngettext
 
 from accounts.navigation import next_url as safe_next_url
 
@@ -69,7 +70,12 @@ def _reset_two_factor(modeladmin, request, queryset):
     for user in queryset:
         two_factor_reset(request=request, user=user)
     modeladmin.message_user(
-        request, f"Reset two-factor authentication of {len(queryset)} user(s); they must set it up again."
+        request, ngettext(
+            "Reset two-factor authentication of %(count)d user; they must set it up again.",
+            "Reset two-factor authentication of %(count)d users; they must set them up again.",
+            len(queryset),
+        )
+        % {"count": len(queryset)}
     )
 
 

@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.ratelimit import RateLimited
 from accounts.services import session_auth_age
@@ -27,7 +27,9 @@ from . import selectors, services
 from .errors import TwoFactorError
 from .forms import PasswordConfirmForm
 
-TWO_FACTOR_REQUIRED_MESSAGE = "Two-factor authentication must be enabled on your account to perform this action."
+TWO_FACTOR_REQUIRED_MESSAGE = gettext_lazy(
+    "Two-factor authentication must be enabled on your account to perform this action."
+)
 REAUTH_FIELD = "_reauthenticate"
 
 

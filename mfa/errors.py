@@ -1,3 +1,8 @@
+"""Errors of the mfa app."""
+
+from django.utils.translation import gettext
+
+
 class TwoFactorError(Exception):
     """A refused two-factor action; str(error) is the message shown to the user."""
 
@@ -5,8 +10,10 @@ class TwoFactorError(Exception):
 class EmailNotVerified(TwoFactorError):
     def __init__(self):
         super().__init__(
-            "Verify your primary email address before adding two-factor authentication. "
-            "You can resend the verification link from your account page."
+            gettext(
+                "Verify your primary email address before adding two-factor authentication. "
+                "You can resend the verification link from your account page."
+            )
         )
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from django_otp_webauthn.models import WebAuthnCredential
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.events import EventTag, record_event
 from accounts.mail import send_user_mail
@@ -35,7 +36,7 @@ TOTP_LABEL = "Authenticator app"
 TOTP_STEP = 30
 TOTP_DIGITS = 6
 TOTP_TOLERANCE = 1
-METHOD_NAMES = {"totp": "authenticator app", "webauthn": "security key"}
+METHOD_NAMES = {"totp": gettext_lazy("authenticator app"), "webauthn": gettext_lazy("security key")}
 
 
 def attempts_key(user):
@@ -130,7 +131,7 @@ def check_password(*, request, user, password):
             record_event(
                 tag=EventTag.ACCOUNT_LOGIN_FAILURE, request=request, user=user, details={"reason": "password_confirmation"}
             )
-        raise TwoFactorError("The password you entered is not correct.")
+        raise TwoFactorError(gettext("The password you entered is not correct."))
     login_failures.refund(key)
 
 
@@ -248,7 +249,7 @@ def totp_device_remove(*, request, user, password):
         _lock_user(user)
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:
-            raise TwoFactorError("You have no authenticator app set up.")
+            raise TwoFactorError(gettext("You have no authenticator app set up."))
         last = selectors.user_two_factor_method_count(user) <= 1
         if not last:
             TOTPDevice.objects.filter(user=user).delete()
@@ -272,11 +273,11 @@ def webauthn_label_check(*, user, label):
     """Raise TwoFactorError unless `label` is usable for a new key of `user`."""
     label = (label or "").strip()
     if not label:
-        raise TwoFactorError("Give the security key a label, so you can tell your keys apart.")
+        raise TwoFactorError(gettext("Give the security key a label, so you can tell your keys apart."))
     if len(label) > WEBAUTHN_LABEL_MAX:
-        raise TwoFactorError(f"A label can have at most {WEBAUTHN_LABEL_MAX} characters.")
+        raise TwoFactorError(gettext("A label can have at most %(max)d characters.") % {"max": WEBAUTHN_LABEL_MAX})
     if WebAuthnCredential.objects.filter(user=user, name__iexact=label).exists():
-        raise TwoFactorError(f"You already have a security key labelled “{label}”. Choose another label.")
+        raise TwoFactorError(gettext("You already have a security key labelled “%(label)s”. Choose another label.") % {"label": label})
     return label
 
 
@@ -303,9 +304,11 @@ def webauthn_credential_remove(*, request, user, credential_id, label_confirmati
         _lock_user(user)
         credential = WebAuthnCredential.objects.filter(user=user, pk=credential_id).first()
         if credential is None:
-            raise TwoFactorError("That security key is not on your account.")
+            raise TwoFactorError(gettext("That security key is not on your account."))
         if (label_confirmation or "").strip() != credential.name:
-            raise TwoFactorError(f"Type the key's label, “{credential.name}”, exactly to confirm.")
+            raise TwoFactorError(
+                gettext("Type the key's label, “%(credential)s”, exactly to confirm.") % {"credential": credential.name}
+            )
         last = selectors.user_two_factor_method_count(user) <= 1
         if not last:
             label = credential.name
@@ -358,10 +361,14 @@ def recovery_code_verify(*, request, user, code):
             attempt_succeeded(user)
             notify_on_commit(
                 user=user,
-                subject="Recovery code used",
-                what=f"A recovery code was used to sign in to your account. {remaining} unused "
-                f"code{'s' if remaining != 1 else ''} remain{'s' if remaining == 1 else ''}.",
-                detail="Generate a new set from your account's two-factor page when few remain.",
+                subject=gettext("Recovery code used"),
+                what=ngettext(
+                    "A recovery code was used to sign in to your account. %(remaining)d unused code remains.",
+                    "A recovery code was used to sign in to your account. %(remaining)d unused codes remain.",
+                    remaining,
+                )
+                % {"remaining": remaining},
+                detail=gettext("Generate a new set from your account's two-factor page when few remain."),
             )
             return device, remaining
         used = row is not None
@@ -412,9 +419,9 @@ def two_factor_reset(*, request, user):
     )
     notify_on_commit(
         user=user,
-        subject="Two-factor authentication reset",
-        what="The site's staff removed every two-factor method from your account.",
-        detail="Set up two-factor authentication again after you sign in: uploads and management need it.",
+        subject=gettext("Two-factor authentication reset"),
+        what=gettext("The site's staff removed every two-factor method from your account."),
+        detail=gettext("Set up two-factor authentication again after you sign in: uploads and management need it."),
     )
 
 
@@ -438,7 +445,7 @@ def staff_device_remove(*, request, device):
         )
         notify_on_commit(
             user=user,
-            subject="Two-factor method removed by staff",
-            what=f"The site's staff removed a two-factor method from your account: {label}.",
+            subject=gettext("Two-factor method removed by staff"),
+            what=gettext("The site's staff removed a two-factor method from your account: %(label)s.")
+            % {"label": label},
         )
-

@@ -12,7 +12,9 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 
+from .errors import only_role_message
 from .models import OrganizationRole
 from .selectors import MANAGERS, organization_get, user_organization_role
 
@@ -29,13 +31,13 @@ def managed_organization(*, what, roles=EVERYONE):
             organization = organization_get(name=name)
             role = user_organization_role(user=request.user, organization=organization)
             if role is None:
-                raise Http404("No such organisation among yours.")
+                raise Http404(gettext("No such organisation among yours."))
             if role not in roles:
-                who = "an Owner" if tuple(roles) == (Role.OWNER,) else "an Owner or a Manager"
-                raise PermissionDenied(
-                    f"Only {who} of {organization.name} can {what}. You are a {role}: "
-                    "ask an Owner if this needs changing."
-                )
+                refusal = only_role_message(roles=roles, organization=organization, what=what)
+                advice = gettext("You are a %(role)s: ask an Owner if this needs changing.") % {
+                    "role": Role(role).label
+                }
+                raise PermissionDenied(" ".join((refusal, advice)))
             if organization.name != name:
                 return redirect(request.resolver_match.view_name, name=organization.name, **kwargs)
             return view(request, organization, role, *args, **kwargs)

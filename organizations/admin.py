@@ -5,6 +5,7 @@ decline waiting ones here, through the service that records the event.
 """
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext
 
 from . import services
 from .errors import OrganizationError
@@ -55,7 +56,8 @@ class OrganizationAdmin(admin.ModelAdmin):
                 services.organization_review(
                     request=request, staff_user=request.user, organization=organization, approve=approve
                 )
-                self.message_user(request, f"{organization.name}: {'approved' if approve else 'declined'}.")
+                done = gettext("%(organization)s: approved.") if approve else gettext("%(organization)s: declined.")
+                self.message_user(request, done % {"organization": organization.name})
             except OrganizationError as error:
                 self.message_user(request, error.message, level=messages.WARNING)
 

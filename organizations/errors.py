@@ -1,5 +1,9 @@
 """Errors of the organizations app. Each carries the exact message the person acting sees."""
 
+from django.utils.translation import gettext
+
+from .models import OrganizationRole
+
 
 class OrganizationError(Exception):
     status = 400
@@ -23,3 +27,12 @@ class InvalidAction(OrganizationError):
 
 class InvitationLinkError(InvalidAction):
     """An invitation link that cannot be used: tampered, expired, used, revoked or someone else's."""
+
+
+def only_role_message(*, roles, organization, what):
+    """ "Only an Owner of acme can create teams.": `what` is a verb phrase marked with gettext_lazy."""
+    if tuple(roles) == (OrganizationRole.Role.OWNER,):
+        message = gettext("Only an Owner of %(organization)s can %(what)s.")
+    else:
+        message = gettext("Only an Owner or a Manager of %(organization)s can %(what)s.")
+    return message % {"organization": organization.name, "what": what}

@@ -1,6 +1,7 @@
 """Reads about organisations that views and other apps (packages, tokens) may call."""
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import Organization, OrganizationInvitation, OrganizationRole, Team, TeamMember
 
@@ -124,8 +125,6 @@ def organization_requires_security_key(organization):
 
 def security_key_policy_message(organization_name):
     """Why a member without a security key is refused: the one spelling of the policy's message."""
-    return (
-        f"The organisation {organization_name} requires its members to use a security key. "
-        "Add a security key (WebAuthn) to your account under two-factor authentication "
-        "to manage its projects again."
-    )
+    return gettext(
+        "The organisation %(organization_name)s requires its members to use a security key. Add a security key (WebAuthn) to your account under two-factor authentication to manage its projects again."
+    ) % {"organization_name": organization_name}

@@ -7,7 +7,7 @@ The projects page is packages' and the tokens page is tokens' (they know
 what this app does not).
 """
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -40,7 +40,7 @@ from .forms import (
 from .models import OrganizationInvitation, OrganizationRole
 
 HISTORY_PAGE_SIZE = 50
-INCOMPLETE = "That request was incomplete; nothing was changed."
+INCOMPLETE = gettext_lazy("That request was incomplete; nothing was changed.")
 
 
 def _dispatch(request, actions, *context_args):
@@ -62,7 +62,7 @@ def _dispatch(request, actions, *context_args):
 def _person(form, field="user"):
     user = get_user_model().objects.filter(pk=form.cleaned_data[field]).first()
     if user is None:
-        raise OrganizationError("That person does not exist (any more).")
+        raise OrganizationError(gettext("That person does not exist (any more)."))
     return user
 
 
@@ -85,8 +85,10 @@ def organizations(request):
                 else:
                     messages.success(
                         request,
-                        f"Organisation {organization.name} created. It waits for approval by the site's staff "
-                        "before it can invite people, own projects or hold tokens.",
+                        gettext(
+                            "Organisation %(organization)s created. It waits for approval by the site's staff before it can invite people, own projects or hold tokens."
+                        )
+                        % {"organization": organization.name},
                     )
                 return redirect("organizations:people", name=organization.name)
         status = 400
@@ -101,10 +103,16 @@ def organizations(request):
 def _answer(request, invitation, answer):
     if answer == "accept":
         services.invitation_accept(request=request, user=request.user, invitation=invitation)
-        messages.success(request, gettext("You are now %(role)s of %(name)s.") % {"role": invitation.role, "name": invitation.organization.name})
+        messages.success(
+            request,
+            gettext("You are now %(role)s of %(name)s.")
+            % {"role": invitation.role, "name": invitation.organization.name},
+        )
         return redirect("organizations:people", name=invitation.organization.name)
     services.invitation_decline(request=request, user=request.user, invitation=invitation)
-    messages.success(request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.organization.name})
+    messages.success(
+        request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.organization.name}
+    )
     return redirect("organizations:list")
 
 
@@ -142,7 +150,7 @@ def invitation_answer(request, invitation_id):
     """Accept or decline from the organisations page (signed in; no link needed)."""
     invitation = OrganizationInvitation.objects.filter(pk=invitation_id, invitee=request.user).first()
     if invitation is None:
-        raise Http404("No such invitation for you.")
+        raise Http404(gettext("No such invitation for you."))
     answer = request.POST.get("answer")
     try:
         if answer in ("accept", "decline"):
@@ -159,10 +167,18 @@ def invitation_answer(request, invitation_id):
 def _invite(request, form, organization):
     invitee = user_by_username_or_primary_email(form.cleaned_data["who"])
     if invitee is None:
-        raise OrganizationError(f"No account has the username or primary email address {form.cleaned_data['who']!r}.")
+        raise OrganizationError(
+            gettext("No account has the username or primary email address '%(who)s'.")
+            % {"who": form.cleaned_data["who"]}
+        )
     role = form.cleaned_data["role"]
-    services.invitation_create(request=request, actor=request.user, organization=organization, invitee=invitee, role=role)
-    return f"Invitation sent to {invitee.username} as {role}. It is valid for 7 days."
+    services.invitation_create(
+        request=request, actor=request.user, organization=organization, invitee=invitee, role=role
+    )
+    return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {
+        "username": invitee.username,
+        "role": role,
+    }
 
 
 def _change(request, form, organization):
@@ -182,15 +198,21 @@ def _revoke(request, form, organization):
         organization=organization, pk=form.cleaned_data["invitation"]
     ).first()
     if invitation is None:
-        raise OrganizationError("That invitation does not exist (any more).")
+        raise OrganizationError(gettext("That invitation does not exist (any more)."))
     services.invitation_revoke(request=request, actor=request.user, invitation=invitation)
-    return f"The invitation of {invitation.invitee.username} was revoked; its link no longer works."
+    return gettext("The invitation of %(username)s was revoked; its link no longer works.") % {
+        "username": invitation.invitee.username
+    }
 
 
 def _visibility(request, form, organization):
     public = form.cleaned_data["is_public"]
     services.member_visibility_set(user=request.user, organization=organization, is_public=public)
-    return "Your membership is now shown on the public page." if public else "Your membership is now hidden."
+    return (
+        gettext("Your membership is now shown on the public page.")
+        if public
+        else gettext("Your membership is now hidden.")
+    )
 
 
 PEOPLE_ACTIONS = {
@@ -204,7 +226,7 @@ PEOPLE_ACTIONS = {
 
 @two_factor_required
 @reauthentication_required
-@managed_organization(what="see its people")
+@managed_organization(what=gettext_lazy("see its people"))
 def people(request, organization, role):
     status = 200
     if request.method == "POST":
@@ -227,14 +249,16 @@ def people(request, organization, role):
 @require_POST
 @two_factor_required
 @reauthentication_required
-@managed_organization(what="leave it")
+@managed_organization(what=gettext_lazy("leave it"))
 def leave(request, organization, role):
     try:
         services.role_remove(request=request, actor=request.user, organization=organization, user=request.user)
     except OrganizationError as error:
         messages.error(request, error.message)
         return redirect("organizations:people", name=organization.name)
-    messages.success(request, gettext("You left %(name)s. You no longer work on its projects.") % {"name": organization.name})
+    messages.success(
+        request, gettext("You left %(name)s. You no longer work on its projects.") % {"name": organization.name}
+    )
     return redirect("organizations:list")
 
 
@@ -242,13 +266,15 @@ def leave(request, organization, role):
 
 
 def _team_create(request, form, organization):
-    team = services.team_create(request=request, actor=request.user, organization=organization, name=form.cleaned_data["name"])
-    return f"Team {team.name} created."
+    team = services.team_create(
+        request=request, actor=request.user, organization=organization, name=form.cleaned_data["name"]
+    )
+    return gettext("Team %(team)s created.") % {"team": team.name}
 
 
 @two_factor_required
 @reauthentication_required
-@managed_organization(what="see its teams")
+@managed_organization(what=gettext_lazy("see its teams"))
 def teams(request, organization, role):
     status = 200
     if request.method == "POST":
@@ -268,7 +294,9 @@ def teams(request, organization, role):
 def _team_member_add(request, form, team):
     user = get_user_model().objects.filter(username__iexact=form.cleaned_data["username"].strip()).first()
     if user is None:
-        raise OrganizationError(f"No account is called {form.cleaned_data['username']!r}.")
+        raise OrganizationError(
+            gettext("No account is called '%(username)s'.") % {"username": form.cleaned_data["username"]}
+        )
     services.team_member_add(request=request, actor=request.user, team=team, user=user)
     return f"{user.username} added to {team.name}."
 
@@ -281,7 +309,7 @@ def _team_member_remove(request, form, team):
 
 def _team_rename(request, form, team):
     services.team_rename(request=request, actor=request.user, team=team, name=form.cleaned_data["name"])
-    return f"The team is now called {' '.join(form.cleaned_data['name'].split())}."
+    return gettext("The team is now called %(name)s.") % {"name": " ".join(form.cleaned_data["name"].split())}
 
 
 TEAM_ACTIONS = {
@@ -293,11 +321,11 @@ TEAM_ACTIONS = {
 
 @two_factor_required
 @reauthentication_required
-@managed_organization(what="see its teams")
+@managed_organization(what=gettext_lazy("see its teams"))
 def team(request, organization, role, team_id):
     team = selectors.organization_teams(organization=organization).filter(pk=team_id).first()
     if team is None:
-        raise Http404("No such team in this organisation.")
+        raise Http404(gettext("No such team in this organisation."))
     status = 200
     if request.method == "POST":
         if request.POST.get("action") == "delete":
@@ -307,7 +335,10 @@ def team(request, organization, role, team_id):
                 messages.error(request, error.message)
                 status = error.status
             else:
-                messages.success(request, gettext("Team %(name)s deleted; its roles on projects are gone with it.") % {"name": team.name})
+                messages.success(
+                    request,
+                    gettext("Team %(name)s deleted; its roles on projects are gone with it.") % {"name": team.name},
+                )
                 return redirect("organizations:teams", name=organization.name)
         else:
             status = _dispatch(request, TEAM_ACTIONS, team)
@@ -329,7 +360,7 @@ def team(request, organization, role, team_id):
 
 @two_factor_required
 @reauthentication_required
-@managed_organization(what="change its settings", roles=(OrganizationRole.Role.OWNER,))
+@managed_organization(what=gettext_lazy("change its settings"), roles=(OrganizationRole.Role.OWNER,))
 def organization_settings(request, organization, role):
     details_form = OrganizationDetailsForm(instance=organization)
     policy_form = PolicyForm(initial={"require_security_key": organization.require_security_key})
@@ -372,14 +403,18 @@ def organization_settings(request, organization, role):
             elif action == "details":
                 details_form = OrganizationDetailsForm(request.POST, instance=selectors.organization_get(name=organization.name))
                 if details_form.is_valid():
-                    services.organization_update(request=request, actor=request.user, organization=organization, **details_form.cleaned_data)
+                    services.organization_update(
+                        request=request, actor=request.user, organization=organization, **details_form.cleaned_data
+                    )
                     messages.success(request, gettext("The organisation's details were saved."))
                     return redirect("organizations:settings", name=organization.name)
             elif action == "policy":
                 policy_form = PolicyForm(request.POST)
                 if policy_form.is_valid():
                     on = policy_form.cleaned_data["require_security_key"]
-                    services.organization_policy_set(request=request, actor=request.user, organization=organization, require_security_key=on)
+                    services.organization_policy_set(
+                        request=request, actor=request.user, organization=organization, require_security_key=on
+                    )
                     messages.success(
                         request,
                         gettext("Members now need a security key to manage the organisation's projects.")
@@ -404,13 +439,13 @@ def organization_settings(request, organization, role):
 
 @two_factor_required
 @reauthentication_required
-@managed_organization(what="see its security history", roles=MANAGERS)
+@managed_organization(what=gettext_lazy("see its security history"), roles=MANAGERS)
 def history(request, organization, role):
     page = Paginator(organization_security_history(organization.name, since=organization.created), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "organizations/history.html", {"organization": organization, "page": page, "events": page})
 
 
 @two_factor_required
-@managed_organization(what="see it")
+@managed_organization(what=gettext_lazy("see it"))
 def organization_home(request, organization, role):
     return redirect("organizations:people", name=organization.name)

@@ -1,6 +1,7 @@
 """Staff moderation of packages. Every change goes through packages.services, so it is journaled and recorded."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy
 
 from . import services
 from .errors import PackagesError
@@ -83,17 +84,19 @@ class ProjectAdmin(admin.ModelAdmin):
         for project in queryset:
             try:
                 service(request=request, user=request.user, project=project)
-                self.message_user(request, f"{project.name}: {done}.")
+                self.message_user(request, done % {"project": project.name})
             except PackagesError as error:
                 self.message_user(request, error.message, level=messages.WARNING)
 
     @admin.action(description="Quarantine (hide from the index, refuse uploads)")
     def quarantine(self, request, queryset):
-        self._each(request, queryset, services.project_quarantine_enter, "quarantined")
+        self._each(request, queryset, services.project_quarantine_enter, gettext_lazy("%(project)s: quarantined."))
 
     @admin.action(description="Release from quarantine")
     def release_from_quarantine(self, request, queryset):
-        self._each(request, queryset, services.project_quarantine_exit, "released from quarantine")
+        self._each(
+            request, queryset, services.project_quarantine_exit, gettext_lazy("%(project)s: released from quarantine.")
+        )
 
 
 @admin.register(Release)

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from packaging.utils import canonicalize_name
 
 from accounts.events import EventTag, record_event
@@ -62,7 +63,7 @@ def _lock_project(project):
     """Lock `project`'s row for the rest of the transaction; uploads to it wait (or we wait for them)."""
     locked = Project.objects.select_for_update().filter(pk=project.pk).first()
     if locked is None:
-        raise InvalidAction(f"Project {project.name!r} no longer exists.")
+        raise InvalidAction(gettext("Project '%(project)s' no longer exists.") % {"project": project.name})
     return locked
 
 
@@ -127,13 +128,27 @@ def project_remove(*, request=None, user, project, staff=False):
             project_name=project.normalized_name,
             details={"by_staff": staff, "files": len(paths)},
         )
-        by = "staff" if staff else user.username
+        if staff:
+            message = ngettext(
+                "The site's staff deleted the project %(project)s with its %(count)d file. "
+                "Its filename can never be uploaded again; its name is free for a new project.",
+                "The site's staff deleted the project %(project)s with its %(count)d files. "
+                "Their filenames can never be uploaded again; its name is free for a new project.",
+                len(paths),
+            )
+        else:
+            message = ngettext(
+                "%(by)s deleted the project %(project)s with its %(count)d file. "
+                "Its filename can never be uploaded again; its name is free for a new project.",
+                "%(by)s deleted the project %(project)s with its %(count)d files. "
+                "Their filenames can never be uploaded again; its name is free for a new project.",
+                len(paths),
+            )
         notify_collaborators(
             project=project,
             recipients=collaborators(project),
-            subject=f"Project {project.name} deleted",
-            message=f"{by} deleted the project {project.name} with its {len(paths)} file(s). "
-            "Its filenames can never be uploaded again; its name is free for a new project.",
+            subject=gettext("Project %(project)s deleted") % {"project": project.name},
+            message=message % {"by": user.username if user else "", "project": project.name, "count": len(paths)},
         )
         publishing_services.project_publishers_remove(
             request=request, user=user, project_name=project.normalized_name
@@ -147,39 +162,42 @@ class _StatusChange:
     to: str
     tag: str
     journal: str
-    refusals: dict  # current status -> why the change cannot happen ({name} is filled in)
+    refusals: dict  # current status -> why the change cannot happen (%(name)s is filled in)
     owner_only: bool
 
 
 _ACTIVE, _ARCHIVED, _QUARANTINED = Project.Status.ACTIVE, Project.Status.ARCHIVED, Project.Status.QUARANTINED
-_STAFF_HOLDS_IT = "Project {name!r} is quarantined by staff; it cannot be archived or unarchived now."
+_STAFF_HOLDS_IT = gettext_lazy("Project '%(name)s' is quarantined by staff; it cannot be archived or unarchived now.")
 _STATUS_CHANGES = {
     "archive": _StatusChange(
         _ARCHIVED,
         EventTag.PROJECT_ARCHIVE,
         "archive",
-        {_ARCHIVED: "Project {name!r} is already archived.", _QUARANTINED: _STAFF_HOLDS_IT},
+        {_ARCHIVED: gettext_lazy("Project '%(name)s' is already archived."), _QUARANTINED: _STAFF_HOLDS_IT},
         owner_only=True,
     ),
     "unarchive": _StatusChange(
         _ACTIVE,
         EventTag.PROJECT_UNARCHIVE,
         "unarchive",
-        {_ACTIVE: "Project {name!r} is not archived.", _QUARANTINED: _STAFF_HOLDS_IT},
+        {_ACTIVE: gettext_lazy("Project '%(name)s' is not archived."), _QUARANTINED: _STAFF_HOLDS_IT},
         owner_only=True,
     ),
     "quarantine": _StatusChange(
         _QUARANTINED,
         EventTag.PROJECT_QUARANTINE_ENTER,
         "quarantine enter",
-        {_QUARANTINED: "Project {name!r} is already quarantined."},
+        {_QUARANTINED: gettext_lazy("Project '%(name)s' is already quarantined.")},
         owner_only=False,
     ),
     "unquarantine": _StatusChange(
         _ACTIVE,
         EventTag.PROJECT_QUARANTINE_EXIT,
         "quarantine exit",
-        {_ACTIVE: "Project {name!r} is not quarantined.", _ARCHIVED: "Project {name!r} is not quarantined."},
+        {
+            _ACTIVE: gettext_lazy("Project '%(name)s' is not quarantined."),
+            _ARCHIVED: gettext_lazy("Project '%(name)s' is not quarantined."),
+        },
         owner_only=False,
     ),
 }
@@ -192,7 +210,7 @@ def _project_status_set(*, request, user, project, change):
         if change.owner_only:
             require_owner(user=user, project=project)
         if project.status in change.refusals:
-            raise InvalidAction(change.refusals[project.status].format(name=project.name))
+            raise InvalidAction(change.refusals[project.status] % {"name": project.name})
         project.status = change.to
         project.save(update_fields=["status"])
         journal_record(project=project, action=change.journal, user=user, index=True)
@@ -250,7 +268,7 @@ def release_yank(*, request=None, user, release, reason=""):
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release.pk)
         if release.yanked:
-            raise InvalidAction(f"Release {release.version} is already yanked.")
+            raise InvalidAction(gettext("Release %(version)s is already yanked.") % {"version": release.version})
         release.yanked = True
         release.yanked_reason = (reason or "").strip()
         release.save(update_fields=["yanked", "yanked_reason"])
@@ -262,11 +280,14 @@ def release_yank(*, request=None, user, release, reason=""):
             project_name=project.normalized_name,
             details={"version": release.version, "reason": release.yanked_reason},
         )
-        reason = f" Reason: {release.yanked_reason}" if release.yanked_reason else ""
+        names = {"username": user.username, "version": release.version, "project": project.name}
+        message = gettext("%(username)s yanked release %(version)s of %(project)s.") % names
+        if release.yanked_reason:
+            message += " " + gettext("Reason: %(reason)s") % {"reason": release.yanked_reason}
         notify_collaborators(
             project=project,
-            subject=f"{project.name} {release.version} yanked",
-            message=f"{user.username} yanked release {release.version} of {project.name}.{reason}",
+            subject=gettext("%(project)s %(version)s yanked") % names,
+            message=message,
         )
     return release
 
@@ -277,7 +298,7 @@ def release_unyank(*, request=None, user, release):
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release.pk)
         if not release.yanked:
-            raise InvalidAction(f"Release {release.version} is not yanked.")
+            raise InvalidAction(gettext("Release %(version)s is not yanked.") % {"version": release.version})
         release.yanked = False
         release.yanked_reason = ""
         release.save(update_fields=["yanked", "yanked_reason"])
@@ -304,7 +325,7 @@ def release_remove(*, request=None, user, release, staff=False):
             require_owner(user=user, project=project)
         release = Release.objects.filter(pk=release.pk, project=project).first()
         if release is None:
-            raise InvalidAction("This release was already removed.")
+            raise InvalidAction(gettext("This release was already removed."))
         files = list(release.files.all())
         size = sum(f.size for f in files)
         journal_record(project=project, action=f"remove release {release.version}", user=user)
@@ -317,9 +338,30 @@ def release_remove(*, request=None, user, release, staff=False):
         )
         notify_collaborators(
             project=project,
-            subject=f"{project.name} {release.version} removed",
-            message=f"{'staff' if staff else user.username} removed release {release.version} of {project.name} "
-            f"and its {len(files)} file(s). Their filenames can never be uploaded again.",
+            subject=gettext("%(project)s %(version)s removed") % {"project": project.name, "version": release.version},
+            message=(
+                ngettext(
+                    "The site's staff removed release %(version)s of %(project)s and its %(count)d file. "
+                    "Its filename can never be uploaded again.",
+                    "The site's staff removed release %(version)s of %(project)s and its %(count)d files. "
+                    "Their filenames can never be uploaded again.",
+                    len(files),
+                )
+                if staff
+                else ngettext(
+                    "%(username)s removed release %(version)s of %(project)s and its %(count)d file. "
+                    "Its filename can never be uploaded again.",
+                    "%(username)s removed release %(version)s of %(project)s and its %(count)d files. "
+                    "Their filenames can never be uploaded again.",
+                    len(files),
+                )
+            )
+            % {
+                "username": user.username if user else "",
+                "version": release.version,
+                "project": project.name,
+                "count": len(files),
+            },
         )
         release.delete()
         _shrink(project, size)
@@ -334,7 +376,7 @@ def file_remove(*, request=None, user, file, staff=False):
             require_owner(user=user, project=project)
         file = File.objects.select_related("release").filter(pk=file.pk, release__project=project).first()
         if file is None:
-            raise InvalidAction("This file was already removed.")
+            raise InvalidAction(gettext("This file was already removed."))
         release = file.release
         journal_record(project=project, action=f"remove file {file.filename}", user=user)
         record_event(
@@ -346,9 +388,23 @@ def file_remove(*, request=None, user, file, staff=False):
         )
         notify_collaborators(
             project=project,
-            subject=f"File {file.filename} removed from {project.name}",
-            message=f"{'staff' if staff else user.username} removed the file {file.filename} "
-            f"({project.name} {release.version}). Its filename can never be uploaded again.",
+            subject=gettext("File %(filename)s removed from %(project)s")
+            % {"filename": file.filename, "project": project.name},
+            message=(
+                gettext(
+                    "The site's staff removed the file %(filename)s (%(project)s %(version)s). Its filename can never be uploaded again."
+                )
+                if staff
+                else gettext(
+                    "%(username)s removed the file %(filename)s (%(project)s %(version)s). Its filename can never be uploaded again."
+                )
+            )
+            % {
+                "username": user.username if user else "",
+                "filename": file.filename,
+                "project": project.name,
+                "version": release.version,
+            },
         )
         path = file.path
         file.delete()

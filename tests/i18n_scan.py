@@ -6,6 +6,7 @@ and <code>, outside {% comment %}, and outside {% translate %} /
 alt, placeholder, data-label, ...) count too. Text without a letter does not.
 """
 
+import ast
 import re
 
 from django.template.base import Lexer, TokenType
@@ -96,4 +97,158 @@ def unmarked_mail_strings(source):
                 in_translate = False
         elif token.token_type == TokenType.TEXT and not in_translate and LETTER.search(token.contents):
             found.append((token.lineno, " ".join(token.contents.split())))
+    return found
+
+
+# -- Python: the messages people read (flash messages, form and service errors, mail) --
+
+# Modules whose messages are PyPI's wire contract, read by installers and upload
+# clients: they stay English on purpose.
+MACHINE_MODULES = (
+    "packages/upload/",
+    "packages/index/",
+    "tokens/api.py",
+    "tokens/authentication.py",
+    "tokens/disclosure.py",
+    "tokens/publishing/api.py",
+    "tokens/publishing/mint.py",
+    "tokens/publishing/keys.py",
+)
+# Exceptions that are bugs or configuration mistakes, never shown to a person.
+INTERNAL_ERRORS = {
+    "ValueError",
+    "TypeError",
+    "KeyError",
+    "OSError",
+    "RuntimeError",
+    "ImproperlyConfigured",
+    "AssertionError",
+}
+# Calls that show their text to a person, and the position of that text.
+_MESSAGE_CALLS = {
+    "success": 1,
+    "error": 1,
+    "info": 1,
+    "warning": 1,
+    "add_error": 1,
+    "message_user": 1,
+    "ValidationError": 0,
+    "Http404": 0,
+    "PermissionDenied": 0,
+    "notify_on_commit": None,
+}
+
+
+def unmarked_python_messages(source):
+    """[(line, text)] of string literals handed to a person-facing sink without gettext.
+
+    Sinks: `raise SomeError("...")` (our errors carry the message the page shows),
+    messages.success/error/..., form.add_error, ValidationError, the admin's
+    message_user and notify_on_commit's subject/what.
+    """
+
+    found = []
+
+    def literal(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and LETTER.search(node.value):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            return "".join(v.value for v in node.values if isinstance(v, ast.Constant)) or "f-string"
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mod, ast.Add)):
+            return literal(node.left) or literal(node.right)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            return literal(node.func.value)
+        return None
+
+    for argument in message_arguments(ast.parse(source)):
+        text = literal(argument)
+        if text:
+            found.append((argument.lineno, text))
+    return found
+
+
+def message_arguments(tree):
+    """The expressions of `tree` whose text a person reads (see unmarked_python_messages)."""
+
+    def _is_sentence(node):
+        # An f-string sentence returned as a page's message: "Team {name} created."
+        return isinstance(node, ast.JoinedStr) and bool(
+            re.match(r"[A-Z][a-z]* ", "".join(v.value for v in node.values[:1] if isinstance(v, ast.Constant)))
+        )
+
+    def name_of(func):
+        return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+    for node in ast.walk(tree):
+        arguments = []
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            if name_of(node.exc.func) not in INTERNAL_ERRORS:
+                arguments = node.exc.args[:1]
+        elif isinstance(node, ast.Call) and name_of(node.func) in _MESSAGE_CALLS:
+            position = _MESSAGE_CALLS[name_of(node.func)]
+            arguments = [] if position is None else node.args[position : position + 1]
+        if isinstance(node, ast.Call) and name_of(node.func).startswith(("notify", "_mail")):
+            arguments += [k.value for k in node.keywords if k.arg in ("subject", "what", "message")]
+        if isinstance(node, ast.Return) and node.value is not None and _is_sentence(node.value):
+            arguments = [node.value]
+        yield from arguments
+
+
+# -- Sentences cut in pieces around markup ----------------------------------------
+
+_INLINE_OPEN = re.compile(r"^\s*<(a|strong|code|em|time|span)\b")
+_INLINE_CLOSE = re.compile(r"</(a|strong|code|em|time|span)>\s*$")
+_TRANSLATE = re.compile(r"""^(?:translate|trans)\s+(["'])(.*?)\1(?:\s+context\s+\S+)?\s*$""")
+
+
+def split_sentences(source):
+    """[(line, text)] of {% translate %} strings that are pieces of a sentence cut around markup.
+
+    A piece continues a sentence after inline markup or a value ("to confirm" after
+    <code>…</code>) or runs into them without ending ("Type" before <code>).
+    Translators must see the whole sentence: {% blocktranslate %} with the markup inside.
+    """
+    tokens = list(Lexer(source).tokenize())
+    found = []
+    for index, token in enumerate(tokens):
+        match = token.token_type == TokenType.BLOCK and _TRANSLATE.match(token.contents)
+        if not match or " as " in token.contents:
+            continue
+        text = match.group(2)
+        before = tokens[index - 1] if index else None
+        after = tokens[index + 1] if index + 1 < len(tokens) else None
+        continues = (
+            re.match(r"[a-z,.;:)]", text)
+            and before is not None
+            and (
+                before.token_type == TokenType.VAR
+                or (before.token_type == TokenType.TEXT and _INLINE_CLOSE.search(before.contents))
+                or (
+                    before.token_type == TokenType.TEXT
+                    and not before.contents.strip()
+                    and index > 1
+                    and tokens[index - 2].token_type in (TokenType.VAR, TokenType.BLOCK)
+                    and tokens[index - 2].contents.split()[0] in ("translate", "trans", "endblocktranslate")
+                )
+            )
+        )
+        runs_on = (
+            not re.search(r"[.:?!)…]$", text)
+            and after is not None
+            and (
+                (
+                    after.token_type == TokenType.TEXT
+                    and _INLINE_OPEN.match(after.contents)
+                    and not after.contents.lstrip().startswith(("<span", "<time"))
+                )
+                or (
+                    after.token_type == TokenType.TEXT
+                    and after.contents.strip() == ""
+                    and index + 2 < len(tokens)
+                    and tokens[index + 2].token_type == TokenType.VAR
+                )
+            )
+        )
+        if continues or runs_on:
+            found.append((token.lineno, text))
     return found

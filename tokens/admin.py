@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from . import selectors, services
 from .models import APIToken
@@ -62,10 +62,17 @@ class APITokenAdmin(admin.ModelAdmin):
             services.token_revoke(request=request, token=token, reason=APIToken.RevokeReason.STAFF)
             for token in queryset
         )
-        self.message_user(request, f"{count} token(s) revoked; their owners were emailed.", messages.SUCCESS)
+        message = ngettext(
+            "%(count)d token revoked; its owner was emailed.",
+            "%(count)d tokens revoked; their owners were emailed.",
+            count,
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     def get_urls(self):
-        lookup = path("lookup/", self.admin_site.admin_view(never_cache(self.lookup_view)), name="tokens_apitoken_lookup")
+        lookup = path(
+            "lookup/", self.admin_site.admin_view(never_cache(self.lookup_view)), name="tokens_apitoken_lookup"
+        )
         return [lookup, *super().get_urls()]
 
     def lookup_view(self, request):
@@ -93,4 +100,6 @@ class APITokenAdmin(admin.ModelAdmin):
         response = render(request, "tokens/admin/lookup.html", context)
         response["Cache-Control"] = "no-store"
         return response
+
+
 from .publishing import admin as publishing_admin  # noqa: E402, F401

@@ -100,7 +100,7 @@ class APITokenAuthentication(BaseAuthentication):
     @staticmethod
     def _refuse(django_request, error):
         rate_limit_record(request=django_request, error=error)
-        raise exceptions.Throttled(wait=error.retry_after, detail=error.message) from None
+        raise exceptions.Throttled(wait=error.retry_after, detail=error.wire_message) from None
 
     # No WWW-Authenticate header: clients should not prompt for a password,
     # and DRF then keeps the 403.

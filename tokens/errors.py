@@ -1,4 +1,10 @@
-"""Errors of the tokens app. Their messages are shown to users and API clients as they are."""
+"""Errors of the tokens app. Their messages are shown to users and API clients as they are.
+
+What upload clients read (an invalid or expired token) is PyPI's wording and stays
+English; what only the token pages show is translated.
+"""
+
+from django.utils.translation import gettext
 
 
 class TokenError(Exception):
@@ -21,4 +27,4 @@ class DuplicateTokenName(TokenError):
     """The owner already has an unrevoked token with that name (a unique constraint decides)."""
 
     def __init__(self, name):
-        super().__init__(f"You already have a token named {name!r}. Choose another name.")
+        super().__init__(gettext("You already have a token named '%(name)s'. Choose another name.") % {"name": name})

@@ -1,6 +1,6 @@
 """Input checks for the token pages. The rules themselves live in services."""
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 import re
 from datetime import datetime, time, timedelta, timezone as dt_timezone
 
@@ -67,7 +67,8 @@ class TokenCreateForm(forms.Form):
         taken = sorted(scopes.existing_project_names(names) - set(self.own_projects))
         if taken:
             raise forms.ValidationError(
-                f"These projects exist and you have no role on them: {', '.join(taken)}."
+                gettext("These projects exist and you have no role on them: %(projects)s.")
+                % {"projects": ", ".join(taken)}
             )
         return names
 
@@ -76,7 +77,7 @@ class TokenCreateForm(forms.Form):
         if data.get("scope") == "projects":
             chosen = sorted(set(data.get("projects") or []) | set(data.get("new_projects") or []))
             if not chosen and "projects" not in self.errors and "new_projects" not in self.errors:
-                self.add_error("projects", "Choose at least one project, or the entire account.")
+                self.add_error("projects", gettext("Choose at least one project, or the entire account."))
             data["project_names"] = chosen
         else:
             data["project_names"] = None
@@ -87,9 +88,9 @@ class TokenCreateForm(forms.Form):
             day = data.get("expires_on")
             if day is None:
                 if "expires_on" not in self.errors:
-                    self.add_error("expires_on", "Choose the expiry date.")
+                    self.add_error("expires_on", gettext("Choose the expiry date."))
             elif day < timezone.now().date():
-                self.add_error("expires_on", "The expiry date must be today or later.")
+                self.add_error("expires_on", gettext("The expiry date must be today or later."))
             else:
                 data["expires_at"] = datetime.combine(day + timedelta(days=1), time.min, tzinfo=dt_timezone.utc)
         elif expiry:

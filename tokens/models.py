@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 
 class APIToken(models.Model):
@@ -113,12 +113,12 @@ class APIToken(models.Model):
     @property
     def scope_display(self):
         if self.account_wide and self.organization_id is not None:
-            return "All projects of the organisation, present and future"
+            return gettext("All projects of the organisation, present and future")
         if self.account_wide:
-            return "Entire account (all projects)"
+            return gettext("Entire account (all projects)")
         if not self.projects:
-            return "Nothing"
-        return "Projects: " + ", ".join(self.projects)
+            return gettext("Nothing")
+        return gettext("Projects: %(projects)s") % {"projects": ", ".join(self.projects)}
 
 
 # Trusted publishing's models belong to this app (tokens/publishing/models.py).

@@ -9,6 +9,7 @@ history; its Owners and Managers are mailed about each change.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.events import EventTag, record_event
 from accounts.mail import send_user_mail
@@ -65,7 +66,7 @@ def organization_token_create(*, request=None, actor, organization, name, projec
 
     try:
         organization = type(organization).objects.select_for_update().get(pk=organization.pk)
-        require_manager(user=actor, organization=organization, what="create organisation tokens")
+        require_manager(user=actor, organization=organization, what=gettext_lazy("create organisation tokens"))
         require_active(organization)
     except OrganizationError as error:
         raise TokenError(error.message) from None

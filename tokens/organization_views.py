@@ -57,7 +57,7 @@ class OrganizationTokenForm(TokenCreateForm):
 def organization_token_pages(view):
     return two_factor_required(
         reauthentication_required(
-            managed_organization(what="manage its API tokens", roles=MANAGERS)(never_cache(view))
+            managed_organization(what=gettext_lazy("manage its API tokens"), roles=MANAGERS)(never_cache(view))
         )
     )
 
@@ -69,7 +69,7 @@ def _back(organization):
 def _token(organization, identifier):
     token = APIToken.objects.filter(organization=organization, identifier=identifier, revoked__isnull=True).first()
     if token is None:
-        raise Http404("No such token in this organisation.")
+        raise Http404(gettext("No such token in this organisation."))
     return token
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from packaging.utils import InvalidName, canonicalize_name
 
 from accounts.events import EventTag, client_ip, record_event
@@ -33,7 +34,7 @@ def normalize_project_names(names):
         try:
             normalized.add(canonicalize_name(name, validate=True))
         except InvalidName:
-            raise TokenError(f"{name!r} is not a valid project name.") from None
+            raise TokenError(gettext("'%(name)s' is not a valid project name.") % {"name": name}) from None
     return sorted(normalized)
 
 
@@ -83,16 +84,16 @@ def _check_new_token(*, name, projects, expires):
     """The cleaned name, whether the scope is everything, the normalized project names and now; or TokenError."""
     name = (name or "").strip()
     if not name:
-        raise TokenError("Give the token a name.")
+        raise TokenError(gettext("Give the token a name."))
     if len(name) > NAME_MAX_LENGTH:
-        raise TokenError(f"A token name may be at most {NAME_MAX_LENGTH} characters long.")
+        raise TokenError(gettext("A token name may be at most %(max)d characters long.") % {"max": NAME_MAX_LENGTH})
     now = timezone.now()
     if expires is not None and expires <= now:
-        raise TokenError("The expiry date must be in the future.")
+        raise TokenError(gettext("The expiry date must be in the future."))
     account_wide = projects is None
     normalized = [] if account_wide else normalize_project_names(projects)
     if not account_wide and not normalized:
-        raise TokenError("Choose at least one project, or the whole account.")
+        raise TokenError(gettext("Choose at least one project, or the whole account."))
     return name, account_wide, normalized, now
 
 
@@ -175,7 +176,7 @@ def token_rotate(*, request=None, token):
     """
     old = APIToken.objects.select_for_update(of=("self",)).select_related("owner", "organization").get(pk=token.pk)
     if old.revoked is not None:
-        raise TokenError("This token has been revoked; create a new one instead.")
+        raise TokenError(gettext("This token has been revoked; create a new one instead."))
     now = timezone.now()
     old.revoked = now
     old.revoked_reason = APIToken.RevokeReason.ROTATED

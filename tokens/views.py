@@ -79,7 +79,7 @@ def token_shown(request):
 def _own_token(request, identifier):
     token = selectors.user_active_token(request.user, identifier)
     if token is None:
-        raise Http404("No such token on your account.")
+        raise Http404(gettext("No such token on your account."))
     return token
 
 

@@ -1,6 +1,6 @@
 """The login side: the second step of signing in, and the WebAuthn ceremonies that authenticate."""
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from logging import getLogger
 
 from django.conf import settings
@@ -70,12 +70,14 @@ def second_step(request):
                         request=request, user=user, code=recovery_form.cleaned_data["recovery_code"]
                     )
                     login_complete(request=request, user=user, device=device, method="recovery_code")
-                    advice = " Generate a new set soon." if remaining <= 2 else ""
-                    messages.warning(
-                        request,
-                        f"You signed in with a recovery code. You have {remaining} recovery "
-                        f"code{'s' if remaining != 1 else ''} left.{advice}",
-                    )
+                    left = ngettext(
+                        "You signed in with a recovery code. You have %(remaining)d recovery code left.",
+                        "You signed in with a recovery code. You have %(remaining)d recovery codes left.",
+                        remaining,
+                    ) % {"remaining": remaining}
+                    if remaining <= 2:
+                        left += " " + gettext("Generate a new set soon.")
+                    messages.warning(request, left)
                     return redirect(pending.next_url)
         except RateLimited as error:
             context.update(totp_form=totp_form, recovery_form=recovery_form)
@@ -98,16 +100,18 @@ def _ceremony_user(request, purpose):
     if purpose == "second-step":
         pending = half_login(request)
         if pending is None:
-            raise WebAuthnError("Log in with your username and password first.", code="not_authenticated")
+            raise WebAuthnError(gettext("Log in with your username and password first."), code="not_authenticated")
         if pending.expired:
             half_login_expire(request, pending)
-            raise WebAuthnError("Your sign-in expired after 5 minutes without a second factor. Log in again.", code="expired")
+            raise WebAuthnError(
+                gettext("Your sign-in expired after 5 minutes without a second factor. Log in again."), code="expired"
+            )
         return pending.user, False, pending
     if purpose == "passkey":
         # Signing in with the passkey alone: the authenticator must verify the user (PIN, biometrics).
         return None, True, None
     if not request.user.is_authenticated:
-        raise WebAuthnError("Log in first.", code="not_authenticated")
+        raise WebAuthnError(gettext("Log in first."), code="not_authenticated")
     return request.user, False, None
 
 
@@ -135,7 +139,7 @@ class WebAuthnAuthenticationBegin(RetryAfterMixin, BaseWebAuthnView):
 
     def post(self, request, purpose):
         if purpose not in PURPOSES:
-            raise WebAuthnError("Unknown ceremony.", 404, "not_found")
+            raise WebAuthnError(gettext("Unknown ceremony."), 404, "not_found")
         user, require_uv, _ = _ceremony_user(request, purpose)
         if user is not None and services.two_factor_attempts_exhausted(user):
             # Refuse early: the count itself happens when the answer is evaluated.
@@ -145,7 +149,11 @@ class WebAuthnAuthenticationBegin(RetryAfterMixin, BaseWebAuthnView):
                 raise WebAuthnError.rate_limited(error) from None
         helper = WebAuthnCredential.get_webauthn_helper(request=request)
         data, state = helper.authenticate_begin(user=user, require_user_verification=require_uv)
-        request.session[WEBAUTHN_AUTH_STATE] = {"purpose": purpose, "user_id": user.pk if user else None, "state": state}
+        request.session[WEBAUTHN_AUTH_STATE] = {
+            "purpose": purpose,
+            "user_id": user.pk if user else None,
+            "state": state,
+        }
         return JsonResponse(data)
 
 
@@ -178,14 +186,16 @@ class WebAuthnAuthenticationComplete(RetryAfterMixin, BaseWebAuthnView):
                 )
             if stale:
                 raise WebAuthnError(
-                    "This security key was refused: its signature counter went backwards, which can mean the key "
-                    "was copied. Use another method, and remove this key if you did not expect this.",
+                    gettext(
+                        "This security key was refused: its signature counter went backwards, which can mean the key "
+                        "was copied. Use another method, and remove this key if you did not expect this."
+                    ),
                     403,
                     "sign_count",
                 ) from None
             raise
         if not credential.confirmed or not credential.user.is_active:
-            raise WebAuthnError("This security key cannot be used to sign in.")
+            raise WebAuthnError(gettext("This security key cannot be used to sign in."))
         services.attempt_succeeded(credential.user)
         if purpose == "second-step":
             login_complete(request=request, user=user, device=credential, method="webauthn")
@@ -197,4 +207,3 @@ class WebAuthnAuthenticationComplete(RetryAfterMixin, BaseWebAuthnView):
             services.reauthenticated(request=request, user=user, method="webauthn")
             redirect_url = _next(request) or reverse("mfa:manage")
         return JsonResponse({"id": credential.pk, "redirect_url": redirect_url})
-

@@ -61,9 +61,11 @@ class _RegistrationRules:
         if not user_has_verified_primary_email(request.user):
             raise WebAuthnError(str(services.EmailNotVerified()), code="email_not_verified")
         if not reauthentication_fresh(request):
-            raise WebAuthnError("Confirm your password again: reload this page.", code="reauthentication_required")
+            raise WebAuthnError(
+                gettext("Confirm your password again: reload this page."), code="reauthentication_required"
+            )
         if not request.session.get(WEBAUTHN_PENDING_LABEL):
-            raise WebAuthnError("Choose a label for the new key first.", 400, "label_required")
+            raise WebAuthnError(gettext("Choose a label for the new key first."), 400, "label_required")
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -128,7 +130,9 @@ def totp_provision(request):
         status = 400
         if form.is_valid():
             try:
-                device = services.totp_device_confirm(request=request, user=user, key=key, code=form.cleaned_data["code"])
+                device = services.totp_device_confirm(
+                    request=request, user=user, key=key, code=form.cleaned_data["code"]
+                )
             except RateLimited as error:
                 context.update(form=form, **_totp_display(user, key))
                 return rate_limited_response(request, "mfa/totp_provision.html", context, error)
@@ -138,7 +142,9 @@ def totp_provision(request):
                 request.session.pop(TOTP_PENDING_KEY, None)
                 if not request.user.is_verified():
                     otp_login(request, device)
-                messages.success(request, gettext("Your authenticator app is set up. From now on, logging in asks for its code."))
+                messages.success(
+                    request, gettext("Your authenticator app is set up. From now on, logging in asks for its code.")
+                )
                 return redirect(_after_method_added(request, next_url))
     context.update(form=form, replacing=selectors.user_totp_device(user) is not None, **_totp_display(user, key))
     response = render(request, "mfa/totp_provision.html", context, status=status)
@@ -197,7 +203,9 @@ def webauthn_provision(request):
         "next": next_url,
     }
     # The browser script posts no `next`; carry it on the URL so the server can answer with it.
-    context["webauthn_config"]["completeRegistrationUrl"] = _with_next(reverse("mfa:webauthn-register-complete"), next_url)
+    context["webauthn_config"]["completeRegistrationUrl"] = _with_next(
+        reverse("mfa:webauthn-register-complete"), next_url
+    )
     return render(request, "mfa/webauthn_provision.html", context, status=status)
 
 
@@ -214,7 +222,10 @@ def webauthn_remove(request, credential_id):
         if form.is_valid():
             try:
                 label = services.webauthn_credential_remove(
-                    request=request, user=request.user, credential_id=credential.pk, label_confirmation=form.cleaned_data["label"]
+                    request=request,
+                    user=request.user,
+                    credential_id=credential.pk,
+                    label_confirmation=form.cleaned_data["label"],
                 )
             except TwoFactorError as error:
                 form.add_error(None, str(error))
@@ -237,7 +248,9 @@ def recovery_codes(request):
     }
     if request.method == "POST":
         if not context["has_two_factor"]:
-            messages.error(request, gettext("Add an authenticator app or a security key before generating recovery codes."))
+            messages.error(
+                request, gettext("Add an authenticator app or a security key before generating recovery codes.")
+            )
             return redirect("mfa:manage")
         try:
             codes = services.recovery_codes_generate(request=request, user=user)

@@ -1,8 +1,10 @@
 """What every organisation write shares: the lock, the role checks and the event recorder."""
 
+from django.utils.translation import gettext
+
 from accounts.events import record_event
 
-from ..errors import InvalidAction, NotAllowed
+from ..errors import InvalidAction, NotAllowed, only_role_message
 from ..models import Organization, OrganizationRole
 from ..selectors import MANAGERS, user_organization_role
 
@@ -18,8 +20,7 @@ def require_role(*, user, organization, roles, what):
     """NotAllowed unless `user` has one of `roles` in `organization`; `what` completes "Only … can …"."""
     role = user_organization_role(user=user, organization=organization)
     if role not in roles:
-        who = "an Owner" if tuple(roles) == (Role.OWNER,) else "an Owner or a Manager"
-        raise NotAllowed(f"Only {who} of {organization.name} can {what}.")
+        raise NotAllowed(only_role_message(roles=roles, organization=organization, what=what))
     return role
 
 
@@ -34,7 +35,10 @@ def require_manager(*, user, organization, what):
 def require_active(organization):
     if not organization.is_active:
         raise InvalidAction(
-            f"{organization.name} is waiting for approval by the site's staff; this is possible once it is approved."
+            gettext(
+                "%(organization)s is waiting for approval by the site's staff; this is possible once it is approved."
+            )
+            % {"organization": organization.name}
         )
 
 

@@ -9,6 +9,7 @@ own project roles on `member_removed`).
 """
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.events import EventTag
 from accounts.invitations import INVITATION_MAX_AGE, InvitationKind  # noqa: F401 (re-exported)
@@ -27,18 +28,17 @@ ROLES = tuple(Role.values)
 INVITATIONS = InvitationKind(
     model=OrganizationInvitation,
     target="organization",
-    thing="organisation",
     salt="organizations.invitation",
     respond_url="organizations:invitation-respond",
     link_error=InvitationLinkError,
     refused=InvalidAction,
-    gone_message="This invitation no longer exists.",
+    gone_message=gettext_lazy("This invitation no longer exists."),
 )
 
 
 def _check_role_name(role):
     if role not in ROLES:
-        raise InvalidAction(f"Unknown role {role!r}: choose Owner, Manager or Member.")
+        raise InvalidAction(gettext("Unknown role '%(role)s': choose Owner, Manager or Member.") % {"role": role})
 
 
 def _role_of(organization, user):
@@ -50,10 +50,19 @@ def _owner_count(organization):
 
 
 def _last_owner_message(organization, user, doing):
-    return (
-        f"{user.username} is the last Owner of {organization.name} and cannot {doing}. "
-        "Make someone else an Owner first."
-    )
+    """Why the last Owner cannot `doing` ("demote", "leave" or "remove")."""
+    messages = {
+        "demote": gettext(
+            "%(username)s is the last Owner of %(name)s and cannot be demoted. Make someone else an Owner first."
+        ),
+        "leave": gettext(
+            "%(username)s is the last Owner of %(name)s and cannot leave. Make someone else an Owner first."
+        ),
+        "remove": gettext(
+            "%(username)s is the last Owner of %(name)s and cannot be removed. Make someone else an Owner first."
+        ),
+    }
+    return messages[doing] % {"username": user.username, "name": organization.name}
 
 
 # --- invitations ---------------------------------------------------------------
@@ -67,13 +76,17 @@ def invitation_create(*, request=None, actor, organization, invitee, role):
     _check_role_name(role)
     with transaction.atomic():
         organization = locked(organization)
-        require_owner(user=actor, organization=organization, what="invite people")
+        require_owner(user=actor, organization=organization, what=gettext_lazy("invite people"))
         require_active(organization)
         if _role_of(organization, invitee) is not None:
-            raise InvalidAction(f"{invitee.username} is already a member of {organization.name}.")
+            raise InvalidAction(
+                gettext("%(username)s is already a member of %(organization)s.")
+                % {"username": invitee.username, "organization": organization.name}
+            )
         if not user_has_verified_primary_email(invitee):
             raise InvalidAction(
-                f"{invitee.username} has no verified primary email address, so no invitation can reach them."
+                gettext("%(username)s has no verified primary email address, so no invitation can reach them.")
+                % {"username": invitee.username}
             )
         invitation = INVITATIONS.open(target=organization, invitee=invitee, inviter=actor, role=role)
         record(
@@ -97,8 +110,10 @@ def invitation_create(*, request=None, actor, organization, invitee, role):
         )
         notify_organization(
             organization=organization,
-            subject=f"{invitee.username} invited to {organization.name}",
-            message=f"{actor.username} invited {invitee.username} to {organization.name} as {role}.",
+            subject=gettext("%(username)s invited to %(organization)s")
+            % {"username": invitee.username, "organization": organization.name},
+            message=gettext("%(actor)s invited %(username)s to %(organization)s as %(role)s.")
+            % {"actor": actor.username, "username": invitee.username, "organization": organization.name, "role": role},
         )
     return invitation
 
@@ -114,14 +129,18 @@ def invitation_accept(*, request=None, user, invitation):
         organization = locked(invitation.organization)
         invitation = INVITATIONS.answer(invitation, user=user, status=Status.ACCEPTED)
         if _role_of(organization, user) is not None:
-            raise InvalidAction(f"You are already a member of {organization.name}.")
+            raise InvalidAction(
+                gettext("You are already a member of %(organization)s.") % {"organization": organization.name}
+            )
         OrganizationRole.objects.create(organization=organization, user=user, role=invitation.role)
         for tag in (EventTag.ORGANIZATION_ROLE_INVITE_ACCEPT, EventTag.ORGANIZATION_ROLE_ADD):
             record(tag, request=request, actor=user, organization=organization, target=user, role_name=invitation.role)
         notify_organization(
             organization=organization,
-            subject=f"{user.username} joined {organization.name}",
-            message=f"{user.username} accepted the invitation and is now {invitation.role} of {organization.name}.",
+            subject=gettext("%(username)s joined %(organization)s")
+            % {"username": user.username, "organization": organization.name},
+            message=gettext("%(username)s accepted the invitation and is now %(role)s of %(organization)s.")
+            % {"username": user.username, "role": invitation.role, "organization": organization.name},
             also=[user],
         )
     return invitation
@@ -141,8 +160,10 @@ def invitation_decline(*, request=None, user, invitation):
         )
         notify_organization(
             organization=organization,
-            subject=f"{user.username} declined to join {organization.name}",
-            message=f"{user.username} declined the invitation to {organization.name}.",
+            subject=gettext("%(username)s declined to join %(organization)s")
+            % {"username": user.username, "organization": organization.name},
+            message=gettext("%(username)s declined the invitation to %(organization)s.")
+            % {"username": user.username, "organization": organization.name},
         )
     return invitation
 
@@ -151,7 +172,7 @@ def invitation_revoke(*, request=None, actor, invitation):
     """An Owner withdraws a pending invitation; its link stops working."""
     with transaction.atomic():
         organization = locked(invitation.organization)
-        require_owner(user=actor, organization=organization, what="revoke invitations")
+        require_owner(user=actor, organization=organization, what=gettext_lazy("revoke invitations"))
         invitation = INVITATIONS.revoke(invitation, target=organization)
         record(
             EventTag.ORGANIZATION_ROLE_INVITE_REVOKE,
@@ -163,8 +184,10 @@ def invitation_revoke(*, request=None, actor, invitation):
         )
         notify_organization(
             organization=organization,
-            subject=f"Invitation of {invitation.invitee.username} to {organization.name} revoked",
-            message=f"{actor.username} revoked the invitation of {invitation.invitee.username}.",
+            subject=gettext("Invitation of %(username)s to %(organization)s revoked")
+            % {"username": invitation.invitee.username, "organization": organization.name},
+            message=gettext("%(actor)s revoked the invitation of %(username)s.")
+            % {"actor": actor.username, "username": invitation.invitee.username},
             also=[invitation.invitee],
         )
     return invitation
@@ -178,14 +201,20 @@ def role_change(*, request=None, actor, organization, user, role):
     _check_role_name(role)
     with transaction.atomic():
         organization = locked(organization)
-        require_owner(user=actor, organization=organization, what="change roles")
+        require_owner(user=actor, organization=organization, what=gettext_lazy("change roles"))
         current = _role_of(organization, user)
         if current is None:
-            raise InvalidAction(f"{user.username} is not a member of {organization.name}.")
+            raise InvalidAction(
+                gettext("%(username)s is not a member of %(organization)s.")
+                % {"username": user.username, "organization": organization.name}
+            )
         if current.role == role:
-            raise InvalidAction(f"{user.username} is already {role} of {organization.name}.")
+            raise InvalidAction(
+                gettext("%(username)s is already %(role)s of %(organization)s.")
+                % {"username": user.username, "role": role, "organization": organization.name}
+            )
         if current.role == Role.OWNER and _owner_count(organization) == 1:
-            raise InvalidAction(_last_owner_message(organization, user, "be demoted"))
+            raise InvalidAction(_last_owner_message(organization, user, "demote"))
         previous, current.role = current.role, role
         current.save(update_fields=["role"])
         record(
@@ -199,8 +228,10 @@ def role_change(*, request=None, actor, organization, user, role):
         )
         notify_organization(
             organization=organization,
-            subject=f"{user.username} is now {role} of {organization.name}",
-            message=f"{actor.username} changed the role of {user.username} from {previous} to {role}.",
+            subject=gettext("%(username)s is now %(role)s of %(organization)s")
+            % {"username": user.username, "role": role, "organization": organization.name},
+            message=gettext("%(actor)s changed the role of %(username)s from %(previous)s to %(role)s.")
+            % {"actor": actor.username, "username": user.username, "previous": previous, "role": role},
             also=[user],
         )
     return current
@@ -218,14 +249,19 @@ def role_remove(*, request=None, actor, organization, user):
         organization = locked(organization)
         leaving = actor.pk == user.pk
         if not leaving:
-            require_owner(user=actor, organization=organization, what="remove members")
+            require_owner(user=actor, organization=organization, what=gettext_lazy("remove members"))
         current = _role_of(organization, user)
         if current is None:
             if leaving:
-                raise NotAllowed(f"You are not a member of {organization.name}.")
-            raise InvalidAction(f"{user.username} is not a member of {organization.name}.")
+                raise NotAllowed(
+                    gettext("You are not a member of %(organization)s.") % {"organization": organization.name}
+                )
+            raise InvalidAction(
+                gettext("%(username)s is not a member of %(organization)s.")
+                % {"username": user.username, "organization": organization.name}
+            )
         if current.role == Role.OWNER and _owner_count(organization) == 1:
-            raise InvalidAction(_last_owner_message(organization, user, "leave" if leaving else "be removed"))
+            raise InvalidAction(_last_owner_message(organization, user, "leave" if leaving else "remove"))
         current.delete()  # and, by cascade, their team memberships
         record(
             EventTag.ORGANIZATION_ROLE_REMOVE,
@@ -243,7 +279,8 @@ def role_remove(*, request=None, actor, organization, user):
         )
         notify_organization(
             organization=organization,
-            subject=f"{user.username} is no longer a member of {organization.name}",
+            subject=gettext("%(username)s is no longer a member of %(organization)s")
+            % {"username": user.username, "organization": organization.name},
             message=message,
             also=[user],
         )
@@ -254,7 +291,7 @@ def member_visibility_set(*, user, organization, is_public):
     with transaction.atomic():
         current = OrganizationRole.objects.select_for_update().filter(organization=organization, user=user).first()
         if current is None:
-            raise NotAllowed(f"You are not a member of {organization.name}.")
+            raise NotAllowed(gettext("You are not a member of %(organization)s.") % {"organization": organization.name})
         current.is_public = bool(is_public)
         current.save(update_fields=["is_public"])
     return current

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts import names
 from accounts.events import EventTag, record_event
@@ -30,7 +30,7 @@ def _check_name_form(name):
     except ValidationError as error:
         raise InvalidAction(error.messages[0].replace("A username", "An organisation name")) from None
     if len(name) > 50:
-        raise InvalidAction("An organisation name may be at most 50 characters long.")
+        raise InvalidAction(gettext("An organisation name may be at most 50 characters long."))
 
 
 def _check_free(name):
@@ -78,11 +78,15 @@ def organization_create(*, request=None, user, name, display_name, url="", descr
             )
             notify_organization(
                 organization=organization,
-                subject=f"Organisation {name} created",
+                subject=gettext("Organisation %(name)s created") % {"name": name},
                 message=(
-                    f"You created the organisation {name} and are its Owner."
-                    + (" It is waiting for approval by the site's staff." if status == Organization.Status.PENDING else "")
-                ),
+                    gettext(
+                        "You created the organisation %(name)s and are its Owner. It is waiting for approval by the site's staff."
+                    )
+                    if status == Organization.Status.PENDING
+                    else gettext("You created the organisation %(name)s and are its Owner.")
+                )
+                % {"name": name},
             )
     except IntegrityError:
         raise _taken_after_race(name) from None
@@ -94,41 +98,57 @@ def organization_review(*, request=None, staff_user, organization, approve):
     with transaction.atomic():
         organization = locked(organization)
         if organization.status != Organization.Status.PENDING:
-            raise InvalidAction(f"{organization.name} is not waiting for approval.")
+            raise InvalidAction(
+                gettext("%(organization)s is not waiting for approval.") % {"organization": organization.name}
+            )
         organization.status = Organization.Status.ACTIVE if approve else Organization.Status.DECLINED
         organization.save(update_fields=["status"])
         tag = EventTag.ORGANIZATION_APPROVE if approve else EventTag.ORGANIZATION_DECLINE
         record(tag, request=request, actor=staff_user, organization=organization, staff=staff_user.username)
-        verdict = "approved: you can now invite people, add projects and create tokens" if approve else "declined"
-        notify_organization(
-            organization=organization,
-            subject=f"Organisation {organization.name} {'approved' if approve else 'declined'}",
-            message=f"The site's staff {verdict} ({organization.name}).",
-        )
+        if approve:
+            subject = gettext("Organisation %(organization)s approved")
+            message = gettext(
+                "The site's staff approved %(organization)s: you can now invite people, add projects and create tokens."
+            )
+        else:
+            subject = gettext("Organisation %(organization)s declined")
+            message = gettext("The site's staff declined %(organization)s.")
+        names = {"organization": organization.name}
+        notify_organization(organization=organization, subject=subject % names, message=message % names)
     return organization
+
+
+_DETAIL_NAMES = {
+    "display_name": gettext_lazy("display name"),
+    "url": gettext_lazy("URL"),
+    "description": gettext_lazy("description"),
+}
 
 
 def organization_update(*, request=None, actor, organization, display_name, url, description):
     """An Owner changes the organisation's display name, URL and description."""
     with transaction.atomic():
         organization = locked(organization)
-        require_owner(user=actor, organization=organization, what="change its details")
+        require_owner(user=actor, organization=organization, what=gettext_lazy("change its details"))
         changed = {}
         for field, value in (("display_name", display_name), ("url", url), ("description", description)):
             value = (value or "").strip()
             if field == "display_name" and not value:
-                raise InvalidAction("Give the organisation a display name.")
+                raise InvalidAction(gettext("Give the organisation a display name."))
             if getattr(organization, field) != value:
                 setattr(organization, field, value)
                 changed[field] = value if field != "description" else "changed"
         if not changed:
             return organization
         organization.save(update_fields=list(changed))
-        record(EventTag.ORGANIZATION_SETTINGS_CHANGE, request=request, actor=actor, organization=organization, **changed)
+        record(
+            EventTag.ORGANIZATION_SETTINGS_CHANGE, request=request, actor=actor, organization=organization, **changed
+        )
         notify_organization(
             organization=organization,
-            subject=f"Details of {organization.name} changed",
-            message=f"{actor.username} changed the organisation's {', '.join(f.replace('_', ' ') for f in changed)}.",
+            subject=gettext("Details of %(organization)s changed") % {"organization": organization.name},
+            message=gettext("%(actor)s changed the organisation's %(fields)s.")
+            % {"actor": actor.username, "fields": ", ".join(str(_DETAIL_NAMES[field]) for field in changed)},
         )
     return organization
 
@@ -137,7 +157,7 @@ def organization_policy_set(*, request=None, actor, organization, require_securi
     """An Owner turns the policy "members must use a security key" on or off."""
     with transaction.atomic():
         organization = locked(organization)
-        require_owner(user=actor, organization=organization, what="change its policies")
+        require_owner(user=actor, organization=organization, what=gettext_lazy("change its policies"))
         if organization.require_security_key == require_security_key:
             return organization
         organization.require_security_key = require_security_key
@@ -150,20 +170,27 @@ def organization_policy_set(*, request=None, actor, organization, require_securi
             policy="require_security_key",
             enabled=require_security_key,
         )
-        state = "now" if require_security_key else "no longer"
         members = [r.user for r in organization.roles.select_related("user")]
+        if require_security_key:
+            subject = gettext("%(organization)s: security keys now required")
+            message = gettext(
+                "%(actor)s changed the policy of %(organization)s: members now need a security key (WebAuthn) "
+                "to manage the organisation's projects."
+            )
+        else:
+            subject = gettext("%(organization)s: security keys no longer required")
+            message = gettext(
+                "%(actor)s changed the policy of %(organization)s: members no longer need a security key (WebAuthn) "
+                "to manage the organisation's projects."
+            )
+        names = {"organization": organization.name, "actor": actor.username}
         notify_organization(
             organization=organization,
-            subject=f"{organization.name}: security keys {state} required",
-            message=(
-                f"{actor.username} changed the policy of {organization.name}: members {state} need a security key "
-                "(WebAuthn) to manage the organisation's projects."
-            ),
+            subject=subject % names,
+            message=message % names,
             also=members,
         )
     return organization
-
-
 
 
 def organization_rename(*, request=None, actor, organization, name):
@@ -177,7 +204,7 @@ def organization_rename(*, request=None, actor, organization, name):
     try:
         with transaction.atomic():
             organization = locked(organization)
-            require_owner(user=actor, organization=organization, what="rename it")
+            require_owner(user=actor, organization=organization, what=gettext_lazy("rename it"))
             old = organization.name
             if name == old:
                 raise InvalidAction(gettext("The organisation is already called %(name)s.") % {"name": name})
@@ -214,7 +241,7 @@ def organization_delete(*, request=None, actor, organization, confirm):
     """
     with transaction.atomic():
         organization = locked(organization)
-        require_owner(user=actor, organization=organization, what="delete it")
+        require_owner(user=actor, organization=organization, what=gettext_lazy("delete it"))
         name = organization.name
         if (confirm or "").strip() != name:
             raise InvalidAction(

@@ -7,6 +7,7 @@ What a team may do on the organisation's projects is written by packages
 import re
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.events import EventTag
 
@@ -21,11 +22,11 @@ TEAM_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9 ._-]*[A-Za-z0-9])?\Z")
 def _clean_name(name):
     name = " ".join((name or "").split())
     if not name:
-        raise InvalidAction("Give the team a name.")
+        raise InvalidAction(gettext("Give the team a name."))
     if len(name) > 50 or not TEAM_NAME.match(name):
         raise InvalidAction(
-            "A team name has at most 50 letters, numbers, spaces, '.', '_' or '-', "
-            "and starts and ends with a letter or number."
+            gettext("A team name has at most 50 letters, numbers, spaces, '.', '_' or '-', "
+            "and starts and ends with a letter or number.")
         )
     return name
 
@@ -41,20 +42,27 @@ def team_create(*, request=None, actor, organization, name):
     name = _clean_name(name)
     with transaction.atomic():
         organization = locked(organization)
-        require_manager(user=actor, organization=organization, what="create teams")
+        require_manager(user=actor, organization=organization, what=gettext_lazy("create teams"))
         require_active(organization)
         if _taken(organization, name):
-            raise InvalidAction(f"{organization.name} already has a team called {name!r}.")
+            raise InvalidAction(
+                gettext("%(organization)s already has a team called '%(name)s'.")
+                % {"organization": organization.name, "name": name}
+            )
         try:
             with transaction.atomic():
                 team = Team.objects.create(organization=organization, name=name)
         except IntegrityError:
-            raise InvalidAction(f"{organization.name} already has a team called {name!r}.") from None
+            raise InvalidAction(
+                gettext("%(organization)s already has a team called '%(name)s'.")
+                % {"organization": organization.name, "name": name}
+            ) from None
         record(EventTag.ORGANIZATION_TEAM_CREATE, request=request, actor=actor, organization=organization, team=name)
         notify_organization(
             organization=organization,
-            subject=f"Team {name} created in {organization.name}",
-            message=f"{actor.username} created the team {name}.",
+            subject=gettext("Team %(name)s created in %(organization)s")
+            % {"name": name, "organization": organization.name},
+            message=gettext("%(actor)s created the team %(name)s.") % {"actor": actor.username, "name": name},
         )
     return team
 
@@ -62,7 +70,7 @@ def team_create(*, request=None, actor, organization, name):
 def _locked_team(organization, team):
     team = Team.objects.select_for_update().filter(pk=team.pk, organization=organization).first()
     if team is None:
-        raise InvalidAction("That team does not exist (any more).")
+        raise InvalidAction(gettext("That team does not exist (any more)."))
     return team
 
 
@@ -70,12 +78,15 @@ def team_rename(*, request=None, actor, team, name):
     name = _clean_name(name)
     with transaction.atomic():
         organization = locked(team.organization)
-        require_manager(user=actor, organization=organization, what="rename teams")
+        require_manager(user=actor, organization=organization, what=gettext_lazy("rename teams"))
         team = _locked_team(organization, team)
         if team.name == name:
             return team
         if _taken(organization, name, exclude=team):
-            raise InvalidAction(f"{organization.name} already has a team called {name!r}.")
+            raise InvalidAction(
+                gettext("%(organization)s already has a team called '%(name)s'.")
+                % {"organization": organization.name, "name": name}
+            )
         previous, team.name = team.name, name
         team.save(update_fields=["name"])
         record(
@@ -88,8 +99,9 @@ def team_rename(*, request=None, actor, team, name):
         )
         notify_organization(
             organization=organization,
-            subject=f"Team {previous} renamed to {name}",
-            message=f"{actor.username} renamed the team {previous} of {organization.name} to {name}.",
+            subject=gettext("Team %(previous)s renamed to %(name)s") % {"previous": previous, "name": name},
+            message=gettext("%(actor)s renamed the team %(previous)s of %(organization)s to %(name)s.")
+            % {"actor": actor.username, "previous": previous, "organization": organization.name, "name": name},
         )
     return team
 
@@ -98,7 +110,7 @@ def team_delete(*, request=None, actor, team):
     """Delete a team: its members lose what the team gave them on projects, at once."""
     with transaction.atomic():
         organization = locked(team.organization)
-        require_manager(user=actor, organization=organization, what="delete teams")
+        require_manager(user=actor, organization=organization, what=gettext_lazy("delete teams"))
         team = _locked_team(organization, team)
         members = [m.member.user for m in team.members.select_related("member__user")]
         name = team.name
@@ -106,8 +118,10 @@ def team_delete(*, request=None, actor, team):
         record(EventTag.ORGANIZATION_TEAM_DELETE, request=request, actor=actor, organization=organization, team=name)
         notify_organization(
             organization=organization,
-            subject=f"Team {name} of {organization.name} deleted",
-            message=f"{actor.username} deleted the team {name}; its roles on projects are gone with it.",
+            subject=gettext("Team %(name)s of %(organization)s deleted")
+            % {"name": name, "organization": organization.name},
+            message=gettext("%(actor)s deleted the team %(name)s; its roles on projects are gone with it.")
+            % {"actor": actor.username, "name": name},
             also=members,
         )
 
@@ -115,13 +129,19 @@ def team_delete(*, request=None, actor, team):
 def team_member_add(*, request=None, actor, team, user):
     with transaction.atomic():
         organization = locked(team.organization)
-        require_manager(user=actor, organization=organization, what="change teams")
+        require_manager(user=actor, organization=organization, what=gettext_lazy("change teams"))
         team = _locked_team(organization, team)
         member = OrganizationRole.objects.filter(organization=organization, user=user).first()
         if member is None:
-            raise InvalidAction(f"{user.username} is not a member of {organization.name}: invite them first.")
+            raise InvalidAction(
+                gettext("%(username)s is not a member of %(organization)s: invite them first.")
+                % {"username": user.username, "organization": organization.name}
+            )
         if TeamMember.objects.filter(team=team, member=member).exists():
-            raise InvalidAction(f"{user.username} is already in the team {team.name}.")
+            raise InvalidAction(
+                gettext("%(username)s is already in the team %(team)s.")
+                % {"username": user.username, "team": team.name}
+            )
         TeamMember.objects.create(team=team, member=member)
         record(
             EventTag.ORGANIZATION_TEAM_MEMBER_ADD,
@@ -133,8 +153,14 @@ def team_member_add(*, request=None, actor, team, user):
         )
         notify_organization(
             organization=organization,
-            subject=f"{user.username} added to team {team.name}",
-            message=f"{actor.username} added {user.username} to the team {team.name} of {organization.name}.",
+            subject=gettext("%(username)s added to team %(team)s") % {"username": user.username, "team": team.name},
+            message=gettext("%(actor)s added %(username)s to the team %(team)s of %(organization)s.")
+            % {
+                "actor": actor.username,
+                "username": user.username,
+                "team": team.name,
+                "organization": organization.name,
+            },
             also=[user],
         )
 
@@ -142,11 +168,13 @@ def team_member_add(*, request=None, actor, team, user):
 def team_member_remove(*, request=None, actor, team, user):
     with transaction.atomic():
         organization = locked(team.organization)
-        require_manager(user=actor, organization=organization, what="change teams")
+        require_manager(user=actor, organization=organization, what=gettext_lazy("change teams"))
         team = _locked_team(organization, team)
         deleted, _ = TeamMember.objects.filter(team=team, member__user=user).delete()
         if not deleted:
-            raise InvalidAction(f"{user.username} is not in the team {team.name}.")
+            raise InvalidAction(
+                gettext("%(username)s is not in the team %(team)s.") % {"username": user.username, "team": team.name}
+            )
         record(
             EventTag.ORGANIZATION_TEAM_MEMBER_REMOVE,
             request=request,
@@ -157,7 +185,13 @@ def team_member_remove(*, request=None, actor, team, user):
         )
         notify_organization(
             organization=organization,
-            subject=f"{user.username} removed from team {team.name}",
-            message=f"{actor.username} removed {user.username} from the team {team.name} of {organization.name}.",
+            subject=gettext("%(username)s removed from team %(team)s") % {"username": user.username, "team": team.name},
+            message=gettext("%(actor)s removed %(username)s from the team %(team)s of %(organization)s.")
+            % {
+                "actor": actor.username,
+                "username": user.username,
+                "team": team.name,
+                "organization": organization.name,
+            },
             also=[user],
         )

@@ -14,6 +14,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext
 from packaging.utils import canonicalize_name
 
 from .selectors import management_refusal, user_project_role
@@ -29,10 +30,13 @@ def managed_project(*, what, owner=True):
             project = get_object_or_404(Project, normalized_name=canonicalize_name(name))
             role = user_project_role(user=request.user, project=project)
             if role is None:
-                raise Http404("No such project among yours.")
+                raise Http404(gettext("No such project among yours."))
             if owner and role != ProjectRole.Role.OWNER:
                 raise PermissionDenied(
-                    f"Only an Owner of {project.name} can {what}. You are a {role}: ask an Owner if this needs changing."
+                    gettext(
+                        "Only an Owner of %(project)s can %(what)s. You are a %(role)s: ask an Owner if this needs changing."
+                    )
+                    % {"project": project.name, "what": what, "role": ProjectRole.Role(role).label}
                 )
             refusal = management_refusal(user=request.user, project=project)
             if refusal:

@@ -7,6 +7,7 @@ management away.
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from mfa.selectors import user_webauthn_credentials
 from organizations import selectors as organizations
@@ -78,7 +79,7 @@ def user_is_owner(*, user, project):
 def require_owner(*, user, project):
     """Raise NotAllowed unless `user` is an Owner of `project` allowed to manage it."""
     if not user_is_owner(user=user, project=project):
-        raise NotAllowed(f"Only an Owner of {project.name!r} may do this.")
+        raise NotAllowed(gettext("Only an Owner of '%(project)s' may do this.") % {"project": project.name})
     refusal = management_refusal(user=user, project=project)
     if refusal:
         raise NotAllowed(refusal)

@@ -9,6 +9,7 @@ everyone who works on the project after the change commits.
 """
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.events import EventTag, record_event
 from accounts.invitations import InvitationKind
@@ -31,12 +32,11 @@ class InvitationLinkError(InvalidAction):
 INVITATIONS = InvitationKind(
     model=RoleInvitation,
     target="project",
-    thing="project",
     salt="packages.collaboration.invitation",
     respond_url="packages:invitation-respond",
     link_error=InvitationLinkError,
     refused=InvalidAction,
-    gone_message="This invitation no longer exists: the project or the invitation was removed.",
+    gone_message=gettext_lazy("This invitation no longer exists: the project or the invitation was removed."),
 )
 
 
@@ -46,7 +46,7 @@ def _locked(project):
 
 def _check_role_name(role):
     if role not in ROLES:
-        raise InvalidAction(f"Unknown role {role!r}: choose Owner or Maintainer.")
+        raise InvalidAction(gettext("Unknown role '%(role)s': choose Owner or Maintainer.") % {"role": role})
 
 
 def _owner_count(project):
@@ -84,10 +84,14 @@ def invitation_create(*, request=None, actor, project, invitee, role):
         project = _locked(project)
         require_owner(user=actor, project=project)
         if _role_of(project, invitee) is not None:
-            raise InvalidAction(f"{invitee.username} already works on {project.name}.")
+            raise InvalidAction(
+                gettext("%(username)s already works on %(project)s.")
+                % {"username": invitee.username, "project": project.name}
+            )
         if not user_has_verified_primary_email(invitee):
             raise InvalidAction(
-                f"{invitee.username} has no verified primary email address, so no invitation can reach them."
+                gettext("%(username)s has no verified primary email address, so no invitation can reach them.")
+                % {"username": invitee.username}
             )
         invitation = INVITATIONS.open(target=project, invitee=invitee, inviter=actor, role=role)
         _record(EventTag.PROJECT_ROLE_INVITE, request=request, actor=actor, target=invitee, project=project, role=role)
@@ -103,8 +107,10 @@ def invitation_create(*, request=None, actor, project, invitee, role):
         )
         notify_collaborators(
             project=project,
-            subject=f"{invitee.username} invited to {project.name}",
-            message=f"{actor.username} invited {invitee.username} to work on {project.name} as {role}.",
+            subject=gettext("%(username)s invited to %(project)s")
+            % {"username": invitee.username, "project": project.name},
+            message=gettext("%(actor)s invited %(username)s to work on %(project)s as %(role)s.")
+            % {"actor": actor.username, "username": invitee.username, "project": project.name, "role": role},
         )
     return invitation
 
@@ -120,14 +126,15 @@ def invitation_accept(*, request=None, user, invitation):
         project = _locked(invitation.project)
         invitation = INVITATIONS.answer(invitation, user=user, status=RoleInvitation.Status.ACCEPTED)
         if _role_of(project, user) is not None:
-            raise InvalidAction(f"You already work on {project.name}.")
+            raise InvalidAction(gettext("You already work on %(project)s.") % {"project": project.name})
         ProjectRole.objects.create(project=project, user=user, role=invitation.role)
         for tag in (EventTag.PROJECT_ROLE_INVITE_ACCEPT, EventTag.PROJECT_ROLE_ADD):
             _record(tag, request=request, actor=user, target=user, project=project, role=invitation.role)
         notify_collaborators(
             project=project,
-            subject=f"{user.username} joined {project.name}",
-            message=f"{user.username} accepted the invitation and now works on {project.name} as {invitation.role}.",
+            subject=gettext("%(username)s joined %(project)s") % {"username": user.username, "project": project.name},
+            message=gettext("%(username)s accepted the invitation and now works on %(project)s as %(role)s.")
+            % {"username": user.username, "project": project.name, "role": invitation.role},
         )
     return invitation
 
@@ -147,8 +154,10 @@ def invitation_decline(*, request=None, user, invitation):
         )
         notify_collaborators(
             project=project,
-            subject=f"{user.username} declined to join {project.name}",
-            message=f"{user.username} declined the invitation to work on {project.name} as {invitation.role}.",
+            subject=gettext("%(username)s declined to join %(project)s")
+            % {"username": user.username, "project": project.name},
+            message=gettext("%(username)s declined the invitation to work on %(project)s as %(role)s.")
+            % {"username": user.username, "project": project.name, "role": invitation.role},
         )
     return invitation
 
@@ -170,8 +179,10 @@ def invitation_revoke(*, request=None, actor, invitation):
         )
         notify_collaborators(
             project=project,
-            subject=f"Invitation of {invitee.username} to {project.name} revoked",
-            message=f"{actor.username} revoked the invitation of {invitee.username} to work on {project.name}.",
+            subject=gettext("Invitation of %(username)s to %(project)s revoked")
+            % {"username": invitee.username, "project": project.name},
+            message=gettext("%(actor)s revoked the invitation of %(username)s to work on %(project)s.")
+            % {"actor": actor.username, "username": invitee.username, "project": project.name},
             also=[invitee],
         )
     return invitation
@@ -190,14 +201,27 @@ def role_add(*, request=None, project, user, role, actor=None):
         )
         notify_collaborators(
             project=project,
-            subject=f"{user.username} added to {project.name}",
-            message=f"{(actor or user).username} gave {user.username} the role {role} on {project.name}.",
+            subject=gettext("%(username)s added to %(project)s") % {"username": user.username, "project": project.name},
+            message=gettext("%(username)s gave %(username2)s the role %(role)s on %(project)s.")
+            % {"username": (actor or user).username, "username2": user.username, "role": role, "project": project.name},
         )
     return project_role
 
 
 def _last_owner_message(project, user, doing):
-    return f"{user.username} is the last Owner of {project.name} and cannot {doing}. Make someone else an Owner first."
+    """Why the last Owner cannot `doing` ("demote", "leave" or "remove")."""
+    messages = {
+        "demote": gettext(
+            "%(username)s is the last Owner of %(name)s and cannot be demoted. Make someone else an Owner first."
+        ),
+        "leave": gettext(
+            "%(username)s is the last Owner of %(name)s and cannot leave. Make someone else an Owner first."
+        ),
+        "remove": gettext(
+            "%(username)s is the last Owner of %(name)s and cannot be removed. Make someone else an Owner first."
+        ),
+    }
+    return messages[doing] % {"username": user.username, "name": project.name}
 
 
 def role_change(*, request=None, actor, project, user, role):
@@ -208,11 +232,17 @@ def role_change(*, request=None, actor, project, user, role):
         require_owner(user=actor, project=project)
         current = _role_of(project, user)
         if current is None:
-            raise InvalidAction(f"{user.username} does not work on {project.name}.")
+            raise InvalidAction(
+                gettext("%(username)s does not work on %(project)s.")
+                % {"username": user.username, "project": project.name}
+            )
         if current.role == role:
-            raise InvalidAction(f"{user.username} is already {role} of {project.name}.")
+            raise InvalidAction(
+                gettext("%(username)s is already %(role)s of %(project)s.")
+                % {"username": user.username, "role": role, "project": project.name}
+            )
         if current.role == ProjectRole.Role.OWNER and _owner_count(project) == 1:
-            raise InvalidAction(_last_owner_message(project, user, "be demoted"))
+            raise InvalidAction(_last_owner_message(project, user, "demote"))
         previous = current.role
         current.role = role
         current.save(update_fields=["role"])
@@ -227,8 +257,16 @@ def role_change(*, request=None, actor, project, user, role):
         )
         notify_collaborators(
             project=project,
-            subject=f"{user.username} is now {role} of {project.name}",
-            message=f"{actor.username} changed the role of {user.username} on {project.name} from {previous} to {role}.",
+            subject=gettext("%(username)s is now %(role)s of %(project)s")
+            % {"username": user.username, "role": role, "project": project.name},
+            message=gettext("%(actor)s changed the role of %(username)s on %(project)s from %(previous)s to %(role)s.")
+            % {
+                "actor": actor.username,
+                "username": user.username,
+                "project": project.name,
+                "previous": previous,
+                "role": role,
+            },
         )
     return current
 
@@ -246,10 +284,13 @@ def role_remove(*, request=None, actor, project, user):
         current = _role_of(project, user)
         if current is None:
             if actor.pk == user.pk:
-                raise NotAllowed(f"You do not work on {project.name}.")
-            raise InvalidAction(f"{user.username} does not work on {project.name}.")
+                raise NotAllowed(gettext("You do not work on %(project)s.") % {"project": project.name})
+            raise InvalidAction(
+                gettext("%(username)s does not work on %(project)s.")
+                % {"username": user.username, "project": project.name}
+            )
         if current.role == ProjectRole.Role.OWNER and _owner_count(project) == 1:
-            raise InvalidAction(_last_owner_message(project, user, "leave" if actor.pk == user.pk else "be removed"))
+            raise InvalidAction(_last_owner_message(project, user, "leave" if actor.pk == user.pk else "remove"))
         current.delete()
         _record(
             EventTag.PROJECT_ROLE_REMOVE, request=request, actor=actor, target=user, project=project, role=current.role
@@ -259,5 +300,9 @@ def role_remove(*, request=None, actor, project, user):
         else:
             message = f"{actor.username} removed {user.username} ({current.role}) from {project.name}."
         notify_collaborators(
-            project=project, subject=f"{user.username} no longer works on {project.name}", message=message, also=[user]
+            project=project,
+            subject=gettext("%(username)s no longer works on %(project)s")
+            % {"username": user.username, "project": project.name},
+            message=message,
+            also=[user],
         )

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.selectors import user_by_username_or_primary_email
 from mfa.decorators import reauthentication_required, two_factor_required
@@ -24,17 +24,23 @@ from ..models import RoleInvitation
 def _member(project, form):
     user = get_user_model().objects.filter(pk=form.cleaned_data["user"]).first()
     if user is None:
-        raise PackagesError("That person does not exist (any more).")
+        raise PackagesError(gettext("That person does not exist (any more)."))
     return user
 
 
 def _invite(request, project, form):
     invitee = user_by_username_or_primary_email(form.cleaned_data["who"])
     if invitee is None:
-        raise PackagesError(f"No account has the username or primary email address {form.cleaned_data['who']!r}.")
+        raise PackagesError(
+            gettext("No account has the username or primary email address '%(who)s'.")
+            % {"who": form.cleaned_data["who"]}
+        )
     role = form.cleaned_data["role"]
     services.invitation_create(request=request, actor=request.user, project=project, invitee=invitee, role=role)
-    return f"Invitation sent to {invitee.username} as {role}. It is valid for 7 days."
+    return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {
+        "username": invitee.username,
+        "role": role,
+    }
 
 
 def _change(request, project, form):
@@ -53,9 +59,11 @@ def _remove(request, project, form):
 def _revoke(request, project, form):
     invitation = RoleInvitation.objects.filter(project=project, pk=form.cleaned_data["invitation"]).first()
     if invitation is None:
-        raise PackagesError("That invitation does not exist (any more).")
+        raise PackagesError(gettext("That invitation does not exist (any more)."))
     services.invitation_revoke(request=request, actor=request.user, invitation=invitation)
-    return f"The invitation of {invitation.invitee.username} was revoked; its link no longer works."
+    return gettext("The invitation of %(username)s was revoked; its link no longer works.") % {
+        "username": invitation.invitee.username
+    }
 
 
 ACTIONS = {
@@ -68,7 +76,7 @@ ACTIONS = {
 
 @two_factor_required
 @reauthentication_required
-@managed_project(what="manage its collaborators")
+@managed_project(what=gettext_lazy("manage its collaborators"))
 def collaboration(request, project, role):
     invite_form = InviteForm()
     status = 200
@@ -100,24 +108,32 @@ def collaboration(request, project, role):
 @require_POST
 @two_factor_required
 @reauthentication_required
-@managed_project(what="leave it", owner=False)
+@managed_project(what=gettext_lazy("leave it"), owner=False)
 def leave(request, project, role):
     try:
         services.role_remove(request=request, actor=request.user, project=project, user=request.user)
     except PackagesError as error:
         messages.error(request, error.message)
         return redirect("packages:manage-projects")
-    messages.success(request, gettext("You left %(name)s. Your API tokens no longer work on it.") % {"name": project.name})
+    messages.success(
+        request, gettext("You left %(name)s. Your API tokens no longer work on it.") % {"name": project.name}
+    )
     return redirect("packages:manage-projects")
 
 
 def _answer(request, invitation, answer):
     if answer == "accept":
         services.invitation_accept(request=request, user=request.user, invitation=invitation)
-        messages.success(request, gettext("You now work on %(name)s as %(role)s.") % {"name": invitation.project.name, "role": invitation.role})
+        messages.success(
+            request,
+            gettext("You now work on %(name)s as %(role)s.")
+            % {"name": invitation.project.name, "role": invitation.role},
+        )
     else:
         services.invitation_decline(request=request, user=request.user, invitation=invitation)
-        messages.success(request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.project.name})
+        messages.success(
+            request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.project.name}
+        )
     return redirect("packages:manage-projects")
 
 

@@ -1,7 +1,7 @@
 """Input checks of the owners' management pages."""
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 
 class YankForm(forms.Form):
@@ -44,5 +44,7 @@ class ProjectDeleteForm(forms.Form):
     def clean_confirm(self):
         typed = self.cleaned_data["confirm"].strip()
         if typed != self.project.name:
-            raise forms.ValidationError(f"Type the project name {self.project.name!r} exactly to delete it.")
+            raise forms.ValidationError(
+                gettext("Type the project name '%(project)s' exactly to delete it.") % {"project": self.project.name}
+            )
         return typed

@@ -5,7 +5,7 @@ pages that change a project also need a fresh authentication ("sudo mode").
 Who may open which page is decided once, in `access.managed_project`.
 """
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Sum
@@ -52,29 +52,35 @@ def _perform(request, project, action, form):
     if "release" in data:
         release = Release.objects.filter(project=project, pk=data["release"]).first()
         if release is None:
-            raise PackagesError("That release does not exist (any more).")
+            raise PackagesError(gettext("That release does not exist (any more)."))
         if action == "yank":
             services.release_yank(request=request, user=user, release=release, reason=data["reason"])
-            return f"Release {release.version} yanked."
+            return gettext("Release %(version)s yanked.") % {"version": release.version}
         if action == "unyank":
             services.release_unyank(request=request, user=user, release=release)
-            return f"Release {release.version} un-yanked."
+            return gettext("Release %(version)s un-yanked.") % {"version": release.version}
         if data["confirm"].strip() != release.version:
-            raise PackagesError(f"Type the version {release.version!r} exactly to remove that release.")
+            raise PackagesError(
+                gettext("Type the version '%(version)s' exactly to remove that release.") % {"version": release.version}
+            )
         services.release_remove(request=request, user=user, release=release)
-        return f"Release {release.version} and its files removed. Their filenames can never be uploaded again."
+        return gettext("Release %(version)s and its files removed. Their filenames can never be uploaded again.") % {
+            "version": release.version
+        }
     file = File.objects.filter(release__project=project, pk=data["file"]).first()
     if file is None:
-        raise PackagesError("That file does not exist (any more).")
+        raise PackagesError(gettext("That file does not exist (any more)."))
     if data["confirm"].strip() != file.filename:
-        raise PackagesError(f"Type the filename {file.filename!r} exactly to remove that file.")
+        raise PackagesError(
+            gettext("Type the filename '%(filename)s' exactly to remove that file.") % {"filename": file.filename}
+        )
     services.file_remove(request=request, user=user, file=file)
-    return f"File {file.filename} removed. Its filename can never be uploaded again."
+    return gettext("File %(filename)s removed. Its filename can never be uploaded again.") % {"filename": file.filename}
 
 
 @two_factor_required
 @reauthentication_required
-@managed_project(what="manage its releases")
+@managed_project(what=gettext_lazy("manage its releases"))
 def releases(request, project, role):
     status = 200
     if request.method == "POST":
@@ -105,7 +111,7 @@ def releases(request, project, role):
 
 @two_factor_required
 @reauthentication_required
-@managed_project(what="change its settings")
+@managed_project(what=gettext_lazy("change its settings"))
 def project_settings(request, project, role):
     delete_form = ProjectDeleteForm(project=project)
     status = 200
@@ -114,11 +120,17 @@ def project_settings(request, project, role):
         try:
             if action == "archive":
                 services.project_archive(request=request, user=request.user, project=project)
-                messages.success(request, gettext("%(name)s is archived: uploads are refused, installs still work.") % {"name": project.name})
+                messages.success(
+                    request,
+                    gettext("%(name)s is archived: uploads are refused, installs still work.") % {"name": project.name},
+                )
                 return redirect("packages:manage-settings", name=project.normalized_name)
             if action == "unarchive":
                 services.project_unarchive(request=request, user=request.user, project=project)
-                messages.success(request, gettext("%(name)s is no longer archived: uploads are accepted again.") % {"name": project.name})
+                messages.success(
+                    request,
+                    gettext("%(name)s is no longer archived: uploads are accepted again.") % {"name": project.name},
+                )
                 return redirect("packages:manage-settings", name=project.normalized_name)
             if action == "delete":
                 delete_form = ProjectDeleteForm(request.POST, project=project)
@@ -126,8 +138,10 @@ def project_settings(request, project, role):
                     services.project_remove(request=request, user=request.user, project=project)
                     messages.success(
                         request,
-                        f"Project {project.name} deleted. Its filenames can never be uploaded again; "
-                        "its name is free for a new project.",
+                        gettext(
+                            "Project %(project)s deleted. Its filenames can never be uploaded again; its name is free for a new project."
+                        )
+                        % {"project": project.name},
                     )
                     return redirect("packages:manage-projects")
             else:
@@ -141,7 +155,7 @@ def project_settings(request, project, role):
 
 
 @two_factor_required
-@managed_project(what="see its security history")
+@managed_project(what=gettext_lazy("see its security history"))
 def history(request, project, role):
     page = Paginator(project_security_history(project.normalized_name), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -151,7 +165,7 @@ def history(request, project, role):
 
 @two_factor_required
 @reauthentication_required
-@managed_project(what="manage its trusted publishers")
+@managed_project(what=gettext_lazy("manage its trusted publishers"))
 def publishing_page(request, project, role):
     """Trusted publishers of a project: Owners add and remove them, and copy the workflow for each."""
     action = request.POST.get("action", "") if request.method == "POST" else ""
@@ -171,7 +185,9 @@ def publishing_page(request, project, role):
             forms[kind].add_error(None, str(error))
             status = 400
         else:
-            messages.success(request, gettext("Trusted publisher added: %(description)s.") % {"description": publisher.description})
+            messages.success(
+                request, gettext("Trusted publisher added: %(description)s.") % {"description": publisher.description}
+            )
             return redirect("packages:manage-publishing", name=project.normalized_name)
     elif action == "remove":
         publisher = publishing.project_publisher(project.normalized_name, request.POST.get("publisher"))
@@ -180,7 +196,11 @@ def publishing_page(request, project, role):
             status = 400
         else:
             publishing_services.publisher_remove(request=request, user=request.user, publisher=publisher)
-            messages.success(request, gettext("Trusted publisher removed: %(description)s. Its tokens stop working now.") % {"description": publisher.description})
+            messages.success(
+                request,
+                gettext("Trusted publisher removed: %(description)s. Its tokens stop working now.")
+                % {"description": publisher.description},
+            )
             return redirect("packages:manage-publishing", name=project.normalized_name)
     elif request.method == "POST":
         if kind not in forms:

@@ -6,11 +6,12 @@ organisation's histories, and mails the people concerned after commit.
 """
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from packaging.utils import canonicalize_name
 
 from accounts.events import EventTag, record_event
 from organizations import selectors as organizations
+from organizations.errors import only_role_message
 from organizations.models import Organization, OrganizationRole
 from organizations.notify import notify_organization
 
@@ -43,8 +44,7 @@ def _locked(project):
 
 def _require_org_role(*, user, organization, roles, what):
     if organizations.user_organization_role(user=user, organization=organization) not in roles:
-        who = "an Owner" if tuple(roles) == (OrganizationRole.Role.OWNER,) else "an Owner or a Manager"
-        raise NotAllowed(f"Only {who} of {organization.name} can {what}.")
+        raise NotAllowed(only_role_message(roles=roles, organization=organization, what=what))
 
 
 def _check_new_name(name):
@@ -63,7 +63,7 @@ def organization_project_create(*, request=None, actor, organization, name):
     refusal it would have heard a moment later.
     """
     name = (name or "").strip()
-    _require_org_role(user=actor, organization=organization, roles=organizations.MANAGERS, what="create projects")
+    _require_org_role(user=actor, organization=organization, roles=organizations.MANAGERS, what=gettext_lazy("create projects"))
     _check_new_name(name)
     # The organisation's daily allowance of new projects, shared with its token's first uploads.
     project_creation_count(request=request, key=f"organization:{organization.pk}", person=actor)
@@ -71,7 +71,7 @@ def organization_project_create(*, request=None, actor, organization, name):
         organization = Organization.objects.select_for_update().filter(pk=organization.pk).first()
         if organization is None:
             raise InvalidAction(gettext("This organisation no longer exists."))
-        _require_org_role(user=actor, organization=organization, roles=organizations.MANAGERS, what="create projects")
+        _require_org_role(user=actor, organization=organization, roles=organizations.MANAGERS, what=gettext_lazy("create projects"))
         if not organization.is_active:
             raise InvalidAction(
                 gettext("%(name)s is waiting for approval by the site's staff.") % {"name": organization.name}
@@ -97,21 +97,45 @@ def project_transfer_in(*, request=None, actor, project, organization):
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
         project = _locked(project)
         _require_org_role(
-            user=actor, organization=organization, roles=(OrganizationRole.Role.OWNER,), what="move projects in"
+            user=actor,
+            organization=organization,
+            roles=(OrganizationRole.Role.OWNER,),
+            what=gettext_lazy("move projects in"),
         )
         if not organization.is_active:
-            raise InvalidAction(f"{organization.name} is waiting for approval by the site's staff.")
+            raise InvalidAction(
+                gettext("%(organization)s is waiting for approval by the site's staff.")
+                % {"organization": organization.name}
+            )
         if project.organization_id == organization.pk:
-            raise InvalidAction(f"{project.name} already belongs to {organization.name}.")
+            raise InvalidAction(
+                gettext("%(project)s already belongs to %(organization)s.")
+                % {"project": project.name, "organization": organization.name}
+            )
         if project.organization_id is not None:
-            raise InvalidAction(f"{project.name} belongs to another organisation; it must be moved out of it first.")
+            raise InvalidAction(
+                gettext("%(project)s belongs to another organisation; it must be moved out of it first.")
+                % {"project": project.name}
+            )
         require_owner(user=actor, project=project)
         project.organization = organization
         project.save(update_fields=["organization"])
-        _record(EventTag.ORGANIZATION_PROJECT_ADD, request=request, actor=actor, project=project, organization=organization)
+        _record(
+            EventTag.ORGANIZATION_PROJECT_ADD, request=request, actor=actor, project=project, organization=organization
+        )
         message = f"{actor.username} moved the project {project.name} into the organisation {organization.name}."
-        notify_collaborators(project=project, subject=f"{project.name} now belongs to {organization.name}", message=message)
-        notify_organization(organization=organization, subject=f"{project.name} added to {organization.name}", message=message)
+        notify_collaborators(
+            project=project,
+            subject=gettext("%(project)s now belongs to %(organization)s")
+            % {"project": project.name, "organization": organization.name},
+            message=message,
+        )
+        notify_organization(
+            organization=organization,
+            subject=gettext("%(project)s added to %(organization)s")
+            % {"project": project.name, "organization": organization.name},
+            message=message,
+        )
     return project
 
 
@@ -123,10 +147,13 @@ def project_transfer_out(*, request=None, actor, project):
     with transaction.atomic():
         project = _locked(project)
         if project.organization_id is None:
-            raise InvalidAction(f"{project.name} belongs to no organisation.")
+            raise InvalidAction(gettext("%(project)s belongs to no organisation.") % {"project": project.name})
         organization = Organization.objects.select_for_update().get(pk=project.organization_id)
         _require_org_role(
-            user=actor, organization=organization, roles=(OrganizationRole.Role.OWNER,), what="move projects out"
+            user=actor,
+            organization=organization,
+            roles=(OrganizationRole.Role.OWNER,),
+            what=gettext_lazy("move projects out"),
         )
         TeamProjectRole.objects.filter(project=project).delete()
         project.organization = None
@@ -142,11 +169,25 @@ def project_transfer_out(*, request=None, actor, project):
                 details={"target_user": actor.username, "role_name": ProjectRole.Role.OWNER},
             )
         _record(
-            EventTag.ORGANIZATION_PROJECT_REMOVE, request=request, actor=actor, project=project, organization=organization
+            EventTag.ORGANIZATION_PROJECT_REMOVE,
+            request=request,
+            actor=actor,
+            project=project,
+            organization=organization,
         )
         message = f"{actor.username} moved the project {project.name} out of the organisation {organization.name}."
-        notify_collaborators(project=project, subject=f"{project.name} left {organization.name}", message=message)
-        notify_organization(organization=organization, subject=f"{project.name} left {organization.name}", message=message)
+        notify_collaborators(
+            project=project,
+            subject=gettext("%(project)s left %(organization)s")
+            % {"project": project.name, "organization": organization.name},
+            message=message,
+        )
+        notify_organization(
+            organization=organization,
+            subject=gettext("%(project)s left %(organization)s")
+            % {"project": project.name, "organization": organization.name},
+            message=message,
+        )
     return project
 
 
@@ -154,7 +195,10 @@ def _team_and_project(*, actor, team, project, what):
     project = _locked(project)
     organization = team.organization
     if project.organization_id != organization.pk:
-        raise InvalidAction(f"{project.name} does not belong to {organization.name}.")
+        raise InvalidAction(
+            gettext("%(project)s does not belong to %(organization)s.")
+            % {"project": project.name, "organization": organization.name}
+        )
     _require_org_role(user=actor, organization=organization, roles=organizations.MANAGERS, what=what)
     return project, organization
 
@@ -162,12 +206,17 @@ def _team_and_project(*, actor, team, project, what):
 def team_project_role_set(*, request=None, actor, team, project, role):
     """Give `team` the role `role` on `project` (both of one organisation), or change it."""
     if role not in ROLES:
-        raise InvalidAction(f"Unknown role {role!r}: choose Owner or Maintainer.")
+        raise InvalidAction(gettext("Unknown role '%(role)s': choose Owner or Maintainer.") % {"role": role})
     with transaction.atomic():
-        project, organization = _team_and_project(actor=actor, team=team, project=project, what="give teams roles")
+        project, organization = _team_and_project(
+            actor=actor, team=team, project=project, what=gettext_lazy("give teams roles")
+        )
         current = TeamProjectRole.objects.filter(team=team, project=project).first()
         if current is not None and current.role == role:
-            raise InvalidAction(f"The team {team.name} is already {role} of {project.name}.")
+            raise InvalidAction(
+                gettext("The team %(team)s is already %(role)s of %(project)s.")
+                % {"team": team.name, "role": role, "project": project.name}
+            )
         previous = current.role if current else None
         TeamProjectRole.objects.update_or_create(team=team, project=project, defaults={"role": role})
         _record(
@@ -182,16 +231,26 @@ def team_project_role_set(*, request=None, actor, team, project, role):
         )
         members = [m.member.user for m in team.members.select_related("member__user")]
         message = f"{actor.username} made the team {team.name} ({organization.name}) {role} of {project.name}."
-        notify_collaborators(project=project, subject=f"Team {team.name} is {role} of {project.name}", message=message, also=members)
+        notify_collaborators(
+            project=project,
+            subject=gettext("Team %(team)s is %(role)s of %(project)s")
+            % {"team": team.name, "role": role, "project": project.name},
+            message=message,
+            also=members,
+        )
     return project
 
 
 def team_project_role_remove(*, request=None, actor, team, project):
     with transaction.atomic():
-        project, organization = _team_and_project(actor=actor, team=team, project=project, what="change teams' roles")
+        project, organization = _team_and_project(
+            actor=actor, team=team, project=project, what=gettext_lazy("change teams' roles")
+        )
         current = TeamProjectRole.objects.filter(team=team, project=project).first()
         if current is None:
-            raise InvalidAction(f"The team {team.name} has no role on {project.name}.")
+            raise InvalidAction(
+                gettext("The team %(team)s has no role on %(project)s.") % {"team": team.name, "project": project.name}
+            )
         current.delete()
         _record(
             EventTag.ORGANIZATION_TEAM_ROLE_PROJECT_REMOVE,
@@ -204,7 +263,13 @@ def team_project_role_remove(*, request=None, actor, team, project):
         )
         members = [m.member.user for m in team.members.select_related("member__user")]
         message = f"{actor.username} removed the role of the team {team.name} ({organization.name}) on {project.name}."
-        notify_collaborators(project=project, subject=f"Team {team.name} no longer works on {project.name}", message=message, also=members)
+        notify_collaborators(
+            project=project,
+            subject=gettext("Team %(team)s no longer works on %(project)s")
+            % {"team": team.name, "project": project.name},
+            message=message,
+            also=members,
+        )
 
 
 def member_projects_revoke(*, sender, organization, user, actor, request=None, **kwargs):

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from mfa.decorators import reauthentication_required, two_factor_required
 from organizations import selectors as organizations
@@ -21,7 +21,7 @@ def organization_page(request, name):
     """Public: the organisation, its visible projects and the members who chose to be listed."""
     organization = organizations.organization_get_public(name=name)
     if organization is None:
-        raise Http404("No such organisation.")
+        raise Http404(gettext("No such organisation."))
     if organization.name != name:
         return redirect("packages:organization", name=organization.name)
     projects = list(selectors.organization_projects(organization=organization, visible_only=True))
@@ -37,38 +37,47 @@ def organization_page(request, name):
 def _project(organization, form):
     project = Project.objects.filter(pk=form.cleaned_data["project"], organization=organization).first()
     if project is None:
-        raise PackagesError("That project does not belong to the organisation (any more).")
+        raise PackagesError(gettext("That project does not belong to the organisation (any more)."))
     return project
 
 
 def _team(organization, form):
     team = Team.objects.filter(pk=form.cleaned_data["team"], organization=organization).first()
     if team is None:
-        raise PackagesError("That team does not exist (any more).")
+        raise PackagesError(gettext("That team does not exist (any more)."))
     return team
 
 
 def _confirmed(project, form):
     if form.cleaned_data["confirm"].strip() != project.name:
-        raise PackagesError(f"Type the project's name {project.name!r} exactly to confirm.")
+        raise PackagesError(
+            gettext("Type the project's name '%(project)s' exactly to confirm.") % {"project": project.name}
+        )
 
 
 def _set_role(request, organization, form):
     project, team, role = _project(organization, form), _team(organization, form), form.cleaned_data["role"]
     services.team_project_role_set(request=request, actor=request.user, team=team, project=project, role=role)
-    return f"The team {team.name} is now {role} of {project.name}."
+    return gettext("The team %(team)s is now %(role)s of %(project)s.") % {
+        "team": team.name,
+        "role": role,
+        "project": project.name,
+    }
 
 
 def _remove_role(request, organization, form):
     project, team = _project(organization, form), _team(organization, form)
     services.team_project_role_remove(request=request, actor=request.user, team=team, project=project)
-    return f"The team {team.name} no longer has a role on {project.name}."
+    return gettext("The team %(team)s no longer has a role on %(project)s.") % {
+        "team": team.name,
+        "project": project.name,
+    }
 
 
 def _transfer_in(request, organization, form):
     project = Project.objects.filter(pk=form.cleaned_data["project"]).first()
     if project is None:
-        raise PackagesError("That project does not exist (any more).")
+        raise PackagesError(gettext("That project does not exist (any more)."))
     _confirmed(project, form)
     services.project_transfer_in(request=request, actor=request.user, project=project, organization=organization)
     return f"{project.name} now belongs to {organization.name}."
@@ -91,7 +100,7 @@ ACTIONS = {
 
 @two_factor_required
 @reauthentication_required
-@managed_organization(what="see its projects")
+@managed_organization(what=gettext_lazy("see its projects"))
 def organization_projects(request, organization, role):
     status = 200
     create_form = ProjectCreateForm()

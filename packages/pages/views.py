@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
+from django.utils.translation import gettext
 
 from .. import selectors
 from ..collaboration.selectors import user_project_role
@@ -14,7 +15,7 @@ from .readme import description_accessible
 def _project_or_404(name):
     project = selectors.project_get_visible(name=name)
     if project is None:
-        raise Http404("No such project.")
+        raise Http404(gettext("No such project."))
     return project
 
 
@@ -55,7 +56,7 @@ def project_page(request, name, version=None):
     else:
         release = selectors.release_get(project=project, version=version)
         if release is None:
-            raise Http404("No such release.")
+            raise Http404(gettext("No such release."))
     if name != project.normalized_name or (version is not None and version != release.version):
         if version is None:
             return redirect("packages:project", project.normalized_name, permanent=True)
@@ -100,7 +101,7 @@ def upload_url_release(request, name, version):
 def user_page(request, username):
     user = selectors.user_get_public(username=username)
     if user is None:
-        raise Http404("No such user.")
+        raise Http404(gettext("No such user."))
     if username != user.username:
         return redirect("packages:user", user.username, permanent=True)
     projects = list(selectors.user_projects(user=user))

@@ -57,7 +57,7 @@ def test_staff_reset_of_two_factor_removes_every_method(staff_client):
     member = UserFactory()
     TOTPDeviceFactory(user=member)
     response = _action(staff_client, "_reset_two_factor", member)
-    assert "Reset two-factor authentication of 1 user(s)" in response.content.decode()
+    assert "Reset two-factor authentication of 1 user;" in response.content.decode()
     assert not TOTPDevice.objects.filter(user=member).exists()
     event = SecurityEvent.objects.get(user=member, tag=EventTag.ACCOUNT_TWO_FACTOR_RESET)
     assert event.details == {"staff": "moderator"}

@@ -1,6 +1,8 @@
 """Every page of the site in a real Chromium at 1280 px and 390 px: axe-core finds no
-violation, nothing scrolls sideways, and every page but the admin weighs under 100 KB
-with its CSS and JS.
+violation, nothing scrolls sideways, every table cell that becomes a card on a phone
+names its column, and every page but the admin weighs under 100 KB with its CSS and JS.
+Error pages (403, 403 CSRF, 404, 429, 500), invitations, re-authentication, TOTP and
+recovery codes are swept too.
 
 One test visits every page in one browser (the sweep is what costs; pages are
 cheap). With SCREENSHOT_DIR set (`make screenshots`) it also saves a full-page
@@ -16,10 +18,14 @@ from django.contrib.auth.models import Permission
 
 from packages.models import Release
 from packages.upload.description import render_description
+from accounts.models import Email
+from organizations.services import members as organization_members
+from packages.collaboration import services as collaboration
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.mfa.factories import TOTPDeviceFactory, totp_code
 from tests.organizations.factories import make_organization, make_team
 from tests.packages.factories import FileFactory, ProjectFactory, ProjectRoleFactory, ReleaseFactory
+from tokens.services import token_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,7 +88,21 @@ def _site_data():
     FileFactory(release=latest, filename="demo_pkg-2.0.tar.gz", packagetype="sdist", python_version="source")
     organization = make_organization(owner, name="acme", display_name="Acme Research")
     team = make_team(organization, owner, name="core", members=[owner])
+    make_team(organization, owner, name="empty")
+    Email.objects.create(user=owner, email="second@example.org", verified=False)
+    token_create(user=owner, name="ci", projects=None)
     return owner, device, project, latest, organization, team
+
+
+def _invitations_for(invitee):
+    """Signed links of a project invitation and an organisation invitation sent to `invitee`."""
+    inviter = UserFactory(username="ines", name="Ines Inviter")
+    other = ProjectFactory(name="other-pkg")
+    ProjectRoleFactory(project=other, user=inviter)
+    to_project = collaboration.invitation_create(actor=inviter, project=other, invitee=invitee, role="Maintainer")
+    guild = make_organization(inviter, name="guild", display_name="The Guild")
+    to_guild = organization_members.invitation_create(actor=inviter, organization=guild, invitee=invitee, role="Member")
+    return collaboration.invitation_link(to_project), organization_members.invitation_link(to_guild)
 
 
 def _log_in(page, site_url, user, device):
@@ -113,7 +133,11 @@ def _check(page, axe, url, name, *, admin=False, shots=None):
     for label, width in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": 900})
         response = page.goto(url)
-        assert response is not None and response.status < 500, (url, response and response.status)
+        # Only the deliberate failure may answer 500 (and it must).
+        assert response is not None and (response.status >= 500) == (name == "error-500"), (
+            url,
+            response and response.status,
+        )
         results = axe.run(page)
         assert results.response["passes"], f"axe checked nothing on {url}"
         for violation in results.response["violations"]:
@@ -122,6 +146,8 @@ def _check(page, axe, url, name, *, admin=False, shots=None):
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         if overflow > 0 and not admin:
             problems.append(f"{name} @{width}: scrolls sideways by {overflow} px")
+        if not admin and label == "phone":
+            problems += [f"{name} @{width}: {cell}" for cell in page.evaluate(UNLABELLED_CELLS)]
         if not admin and label == "desktop":
             weight = _weight(page)
             if weight >= PAGE_BUDGET:
@@ -131,8 +157,10 @@ def _check(page, axe, url, name, *, admin=False, shots=None):
     return problems
 
 
-def test_every_page_passes_axe_fits_a_phone_and_stays_light(browser, site_url, media_root):
+def test_every_page_passes_axe_fits_a_phone_and_stays_light(browser, site_url, media_root, settings):
+    settings.ROOT_URLCONF = "tests.e2e.error_urls"
     owner, device, project, latest, organization, team = _site_data()
+    project_invitation, organization_invitation = _invitations_for(owner)
     shots = Path(os.environ["SCREENSHOT_DIR"]) if os.environ.get("SCREENSHOT_DIR") else None
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
@@ -153,6 +181,8 @@ def test_every_page_passes_axe_fits_a_phone_and_stays_light(browser, site_url, m
         "register": "/account/register/",
         "reset-password": "/account/reset-password/",
         "not-found": "/project/no-such-project/",
+        "error-403": "/_test/denied/",
+        "error-500": "/_test/boom/",
     }
     for name, path in public.items():
         problems += _check(page, axe, site_url + path, name, shots=shots)
@@ -163,6 +193,16 @@ def test_every_page_passes_axe_fits_a_phone_and_stays_light(browser, site_url, m
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Log in").click()
     problems += [p for p in _check_current(page, axe, "login-error")]
+
+    # A form whose CSRF token went missing: the 403 CSRF page.
+    page.goto(f"{site_url}/account/login/")
+    page.evaluate("() => document.querySelector('input[name=csrfmiddlewaretoken]').remove()")
+    page.get_by_label("Username or email").fill("nobody")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    assert page.locator("text=The form expired").count(), "not the CSRF page"
+    problems += _check_current(page, axe, "error-403-csrf", shots=shots)
 
     _log_in(page, site_url, owner, device)
     signed_in = {
@@ -186,11 +226,29 @@ def test_every_page_passes_axe_fits_a_phone_and_stays_light(browser, site_url, m
         "organization-settings": "/manage/organization/acme/settings/",
         "organization-history": "/manage/organization/acme/history/",
         "organization-tokens": "/manage/organization/acme/tokens/",
+        "organization-team-empty": f"/manage/organization/acme/teams/{team.pk + 1}/",
+        "totp-setup": "/manage/account/totp-provision/",
+        "recovery-codes": "/manage/account/recovery-codes/",
+        "token-revoke-confirm": f"/manage/account/token/{owner.api_tokens.get().identifier}/revoke/",
+        "invitation-project": project_invitation.removeprefix(settings.SITE_URL),
+        "invitation-organization": organization_invitation.removeprefix(settings.SITE_URL),
         "organization-projects": "/manage/organization/acme/projects/",
         "project-as-owner": "/project/demo-pkg/",
     }
     for name, path in signed_in.items():
         problems += _check(page, axe, site_url + path, name, shots=shots)
+
+    # Recovery codes generated: the page that shows them once.
+    page.goto(f"{site_url}/manage/account/recovery-codes/")
+    page.get_by_role("button", name="Generate recovery codes").click()
+    page.wait_for_load_state()
+    problems += _check_current(page, axe, "recovery-codes-shown", shots=shots)
+
+    # A sign-in too old for a sensitive page: the re-authentication prompt.
+    fresh_for, settings.REAUTH_MAX_AGE = settings.REAUTH_MAX_AGE, -1
+    problems += _check(page, axe, f"{site_url}/manage/project/demo-pkg/releases/", "reauthenticate", shots=shots)
+    assert page.get_by_role("button", name="Confirm").count() or page.get_by_label("Password").count()
+    settings.REAUTH_MAX_AGE = fresh_for
 
     # A token made: the shown-once page.
     page.goto(f"{site_url}/manage/account/token/")
@@ -209,8 +267,26 @@ def test_every_page_passes_axe_fits_a_phone_and_stays_light(browser, site_url, m
     }
     for name, path in admin.items():
         problems += _check(page, axe, site_url + path, name, admin=True, shots=shots)
+
+    # Too many verification mails asked for: the 429 page (last: it uses up a limit).
+    page.goto(f"{site_url}/manage/account/")
+    resend = page.get_by_role("button", name="Resend verification to second@example.org")
+    for _ in range(6):
+        resend.click()
+        page.wait_for_load_state()
+        if page.locator("text=Too many attempts").count():
+            break
+    assert page.locator("text=Too many attempts").count(), "the resend limit was not reached"
+    problems += _check_current(page, axe, "error-429", shots=shots)
     context.close()
     assert not problems, "\n".join(problems)
+
+
+# On phones tables become cards and each cell shows its column's name from data-label
+# (static/css/site.css); a README's tables keep their columns (.table-scroll).
+UNLABELLED_CELLS = """() => [...document.querySelectorAll("main table td:not([data-label]):not([colspan])")]
+    .filter(td => !td.closest(".table-scroll"))
+    .map(td => "a table cell without data-label: " + td.textContent.trim().slice(0, 40))"""
 
 
 def _check_current(page, axe, name, shots=None):
@@ -224,6 +300,8 @@ def _check_current(page, axe, name, shots=None):
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         if overflow > 0:
             problems.append(f"{name} @{width}: scrolls sideways by {overflow} px")
+        if label == "phone":
+            problems += [f"{name} @{width}: {cell}" for cell in page.evaluate(UNLABELLED_CELLS)]
         if shots is not None:
             page.screenshot(path=str(shots / f"{name}-{label}.png"), full_page=True)
     return problems

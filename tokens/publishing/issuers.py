@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext
 
 
 class IssuerURLError(ValueError):
@@ -34,12 +35,17 @@ def issuer_url_checked(url):
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError:
-        raise IssuerURLError(f"{url!r} is not a URL.") from None
+        raise IssuerURLError(gettext("'%(url)s' is not a URL.") % {"url": url}) from None
     if not host or parts.query or parts.fragment or parts.username or parts.password:
-        raise IssuerURLError(f"{url!r} is not an issuer URL (https://host[/path], no query, no credentials).")
+        raise IssuerURLError(
+            gettext("'%(url)s' is not an issuer URL (https://host[/path], no query, no credentials).") % {"url": url}
+        )
     if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host)):
         return url
-    raise IssuerURLError(f"{url!r} must use https:// (http:// is allowed only on a loopback host such as 127.0.0.1).")
+    raise IssuerURLError(
+        gettext("'%(url)s' must use https:// (http:// is allowed only on a loopback host such as 127.0.0.1).")
+        % {"url": url}
+    )
 
 
 def check_settings():
@@ -90,5 +96,7 @@ def issuer_find(url):
             return Issuer(url=url, kind=kind, enabled=True, name=label)
     row = OIDCIssuer.objects.filter(url=url).first()
     if row is not None:
-        return Issuer(url=row.url, kind=TrustedPublisher.Kind.CUSTOM, enabled=row.enabled, name=row.name, registered=row)
+        return Issuer(
+            url=row.url, kind=TrustedPublisher.Kind.CUSTOM, enabled=row.enabled, name=row.name, registered=row
+        )
     return None

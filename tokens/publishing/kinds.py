@@ -9,6 +9,7 @@ Each kind knows:
 """
 
 import re
+from django.utils.translation import gettext, gettext_lazy
 from urllib.parse import urlsplit
 
 from .errors import PublisherError
@@ -30,9 +31,12 @@ _UNPINNABLE_CLAIMS = {"iss", "aud", "exp", "iat", "nbf", "jti", "sub"}
 def _text(fields, key, label, *, required=True, max_length=255):
     value = (fields.get(key) or "").strip()
     if required and not value:
-        raise PublisherError(f"Enter the {label}.")
+        raise PublisherError(gettext("Enter a value for “%(label)s”.") % {"label": label})
     if len(value) > max_length:
-        raise PublisherError(f"The {label} may be at most {max_length} characters long.")
+        raise PublisherError(
+            gettext("“%(label)s” may be at most %(max_length)d characters long.")
+            % {"label": label, "max_length": max_length}
+        )
     return value
 
 
@@ -46,36 +50,45 @@ class GitHub:
     label = "GitHub Actions"
 
     def clean(self, fields):
-        owner = _text(fields, "repository_owner", "repository owner")
+        owner = _text(fields, "repository_owner", gettext_lazy("repository owner"))
         if not _GITHUB_OWNER.fullmatch(owner):
-            raise PublisherError(f"{owner!r} is not a GitHub user or organization name.")
-        repository = _text(fields, "repository_name", "repository name")
+            raise PublisherError(gettext("'%(owner)s' is not a GitHub user or organization name.") % {"owner": owner})
+        repository = _text(fields, "repository_name", gettext_lazy("repository name"))
         if repository.endswith(".git"):
             repository = repository[:-4]
         if not _GITHUB_REPOSITORY.fullmatch(repository) or repository in (".", ".."):
-            raise PublisherError(f"{repository!r} is not a GitHub repository name.")
-        workflow = _text(fields, "workflow", "workflow file name")
+            raise PublisherError(
+                gettext("'%(repository)s' is not a GitHub repository name.") % {"repository": repository}
+            )
+        workflow = _text(fields, "workflow", gettext_lazy("workflow file name"))
         if "/" in workflow or not workflow.endswith((".yml", ".yaml")):
             raise PublisherError(
-                "Enter the workflow's file name only, ending in .yml or .yaml (e.g. release.yml), "
-                "not its path under .github/workflows/."
+                gettext(
+                    "Enter the workflow's file name only, ending in .yml or .yaml (e.g. release.yml), "
+                    "not its path under .github/workflows/."
+                )
             )
-        owner_id = _text(fields, "repository_owner_id", "owner ID", required=False, max_length=64)
+        owner_id = _text(fields, "repository_owner_id", gettext_lazy("owner ID"), required=False, max_length=64)
         if owner_id and not owner_id.isdigit():
-            raise PublisherError("The owner ID is GitHub's numeric id of the user or organization (e.g. 583231).")
+            raise PublisherError(
+                gettext("The owner ID is GitHub's numeric id of the user or organization (e.g. 583231).")
+            )
         return {
             "repository_owner": owner,
             "repository_owner_id": owner_id,
             "repository_name": repository,
             "workflow": workflow,
-            "environment": _text(fields, "environment", "environment", required=False),
+            "environment": _text(fields, "environment", gettext_lazy("environment"), required=False),
         }
 
     def identity(self, publisher):
         # GitHub names are case-insensitive; an environment is case-insensitive too.
-        return "github:" + "/".join(
-            [publisher.repository_owner, publisher.repository_name, publisher.workflow, publisher.environment]
-        ).lower()
+        return (
+            "github:"
+            + "/".join(
+                [publisher.repository_owner, publisher.repository_name, publisher.workflow, publisher.environment]
+            ).lower()
+        )
 
     def describe(self, publisher):
         text = f"{self.label}: {publisher.repository_owner}/{publisher.repository_name}, workflow {publisher.workflow}"
@@ -123,22 +136,27 @@ class GitLab:
     label = "GitLab CI/CD"
 
     def clean(self, fields):
-        namespace = _text(fields, "repository_owner", "namespace").strip("/")
+        namespace = _text(fields, "repository_owner", gettext_lazy("namespace")).strip("/")
         if not _GITLAB_NAMESPACE.fullmatch(namespace):
-            raise PublisherError(f"{namespace!r} is not a GitLab namespace (a user or group path, e.g. my-group/sub).")
-        project = _text(fields, "repository_name", "project name")
+            raise PublisherError(
+                gettext("'%(namespace)s' is not a GitLab namespace (a user or group path, e.g. my-group/sub).")
+                % {"namespace": namespace}
+            )
+        project = _text(fields, "repository_name", gettext_lazy("project name"))
         if project.endswith(".git"):
             project = project[:-4]
         if not _GITLAB_PROJECT.fullmatch(project):
-            raise PublisherError(f"{project!r} is not a GitLab project path.")
-        workflow = _text(fields, "workflow", "top-level pipeline file path").lstrip("/")
+            raise PublisherError(gettext("'%(project)s' is not a GitLab project path.") % {"project": project})
+        workflow = _text(fields, "workflow", gettext_lazy("top-level pipeline file path")).lstrip("/")
         if not workflow.endswith((".yml", ".yaml")) or ".." in workflow.split("/"):
-            raise PublisherError("Enter the path of the CI file in the repository, ending in .yml (e.g. .gitlab-ci.yml).")
+            raise PublisherError(
+                gettext("Enter the path of the CI file in the repository, ending in .yml (e.g. .gitlab-ci.yml).")
+            )
         return {
             "repository_owner": namespace,
             "repository_name": project,
             "workflow": workflow,
-            "environment": _text(fields, "environment", "environment", required=False),
+            "environment": _text(fields, "environment", gettext_lazy("environment"), required=False),
         }
 
     def identity(self, publisher):
@@ -189,8 +207,8 @@ class Custom:
     def clean(self, fields):
         issuer = fields.get("issuer")
         if issuer is None or not getattr(issuer, "enabled", False):
-            raise PublisherError("Choose one of the issuers registered on this index.")
-        subject = _text(fields, "subject", "subject (`sub` claim)", max_length=512)
+            raise PublisherError(gettext("Choose one of the issuers registered on this index."))
+        subject = _text(fields, "subject", gettext_lazy("subject (`sub` claim)"), max_length=512)
         claims = {}
         for number, line in enumerate((fields.get("claims") or "").splitlines(), start=1):
             if not line.strip():
@@ -198,11 +216,11 @@ class Custom:
             name, sep, value = line.partition("=")
             name, value = name.strip(), value.strip()
             if not sep or not _CLAIM_NAME.fullmatch(name) or not value:
-                raise PublisherError(f"Line {number} of the claims is not “name=value”.")
+                raise PublisherError(gettext("Line %(number)s of the claims is not “name=value”.") % {"number": number})
             if name in _UNPINNABLE_CLAIMS:
-                raise PublisherError(f"The claim {name!r} cannot be pinned here.")
+                raise PublisherError(gettext("The claim '%(name)s' cannot be pinned here.") % {"name": name})
             if name in claims:
-                raise PublisherError(f"The claim {name!r} is given twice.")
+                raise PublisherError(gettext("The claim '%(name)s' is given twice.") % {"name": name})
             claims[name] = value[:512]
         return {"issuer": issuer, "subject": subject, "claims": claims}
 

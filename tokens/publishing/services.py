@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from packaging.utils import InvalidName, canonicalize_name
 
 from accounts.events import EventTag, record_event
@@ -40,7 +41,7 @@ def _project_name(name):
     try:
         return canonicalize_name((name or "").strip(), validate=True)
     except InvalidName:
-        raise PublisherError(f"{name!r} is not a valid project name.") from None
+        raise PublisherError(gettext("'%(name)s' is not a valid project name.") % {"name": name}) from None
 
 
 def _details(publisher, **extra):
@@ -57,7 +58,9 @@ def _create(*, kind, project_name, pending, user, fields):
         with transaction.atomic():
             publisher.save()
     except IntegrityError:
-        raise PublisherError(f"This publisher is already registered for {project_name!r}.") from None
+        raise PublisherError(
+            gettext("This publisher is already registered for '%(project_name)s'.") % {"project_name": project_name}
+        ) from None
     return publisher
 
 
@@ -89,7 +92,7 @@ def publisher_remove(*, request=None, user, publisher):
     """Remove a project's publisher; tokens it minted stop working now."""
     publisher = TrustedPublisher.objects.select_for_update().filter(pk=publisher.pk, pending=False).first()
     if publisher is None:
-        raise PublisherError("That publisher does not exist (any more).")
+        raise PublisherError(gettext("That publisher does not exist (any more)."))
     _revoke_minted(request, publisher)
     record_event(
         tag=EventTag.PROJECT_OIDC_PUBLISHER_REMOVED,
@@ -131,12 +134,17 @@ def pending_publisher_add(*, request=None, user, project_name, kind, fields):
     mine.filter(created__lte=now - PENDING_LIFETIME).delete()
     if mine.count() >= MAX_PENDING_PER_USER:
         raise PublisherError(
-            f"You already have {MAX_PENDING_PER_USER} pending publishers, the most allowed. "
-            "Remove one, or publish with one first."
+            gettext(
+                "You already have %(max)d pending publishers, the most allowed. Remove one, or publish with one first."
+            )
+            % {"max": MAX_PENDING_PER_USER}
         )
     if scopes.existing_project_names([normalized]):
         raise PublisherError(
-            f"A project named {normalized!r} already exists. Its Owners add publishers on the project's publishing page."
+            gettext(
+                "A project named '%(normalized)s' already exists. Its Owners add publishers on the project's publishing page."
+            )
+            % {"normalized": normalized}
         )
     publisher = _create(kind=kind, project_name=normalized, pending=True, user=user, fields=fields)
     record_event(
@@ -155,7 +163,7 @@ def pending_publisher_remove(*, request=None, user, publisher):
         TrustedPublisher.objects.select_for_update().filter(pk=publisher.pk, pending=True, registrant=user).first()
     )
     if publisher is None:
-        raise PublisherError("That pending publisher does not exist (any more).")
+        raise PublisherError(gettext("That pending publisher does not exist (any more)."))
     _revoke_minted(request, publisher)
     record_event(
         tag=EventTag.ACCOUNT_OIDC_PENDING_PUBLISHER_REMOVED,
@@ -250,9 +258,7 @@ def _mint(request, raw_jwt):
                 raise MintRefused(
                     INVALID_REUSE_TOKEN, "This token was already exchanged; request a new one.", project_names=names
                 ) from None
-            UsedJWTIdentifier.objects.filter(
-                expires__lt=now - timedelta(seconds=verification.LEEWAY + 60)
-            ).delete()
+            UsedJWTIdentifier.objects.filter(expires__lt=now - timedelta(seconds=verification.LEEWAY + 60)).delete()
             for publisher in publishers:
                 # GitHub: pin the owner's numeric id on first use, so a renamed-then-reclaimed owner cannot publish.
                 if publisher.kind == TrustedPublisher.Kind.GITHUB and not publisher.repository_owner_id:

@@ -37,8 +37,10 @@ def account_publishing(request):
             else:
                 messages.success(
                     request,
-                    f"Pending publisher added: {publisher.description}. Its first upload creates "
-                    f"{publisher.project_name!r} with you as Owner.",
+                    gettext(
+                        "Pending publisher added: %(description)s. Its first upload creates '%(project_name)s' with you as Owner."
+                    )
+                    % {"description": publisher.description, "project_name": publisher.project_name},
                 )
                 return redirect("tokens:publishing")
         elif form is None:
@@ -54,11 +56,13 @@ def account_publishing(request):
 def account_publishing_remove(request, publisher_id):
     publisher = selectors.user_pending_publisher(request.user, publisher_id)
     if publisher is None:
-        raise Http404("No such pending publisher on your account.")
+        raise Http404(gettext("No such pending publisher on your account."))
     try:
         services.pending_publisher_remove(request=request, user=request.user, publisher=publisher)
     except PublisherError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, gettext("Pending publisher removed: %(description)s.") % {"description": publisher.description})
+        messages.success(
+            request, gettext("Pending publisher removed: %(description)s.") % {"description": publisher.description}
+        )
     return redirect("tokens:publishing")
