@@ -86,10 +86,15 @@ def release_file_upload(*, request=None, user, token=None, data, content):
         names.check_verified_email(user=user, verified=verified)
         names.check_two_factor(user=user, enabled=two_factor)
 
+    # The release this file joins, if it exists: its description was rendered when it was created,
+    # so the further files of a release (the same README) are not rendered again.
+    release = _release_of(project, version) if project is not None else None
     rendered = {}
+    if release is not None:
+        rendered[(release.description, release.description_content_type)] = release.description_html
 
     def render(text, content_type):
-        key = (text, content_type)
+        key = (text or "", content_type or "")
         if key not in rendered:
             rendered[key] = description.render_description(text, content_type)
         return rendered[key]
@@ -124,7 +129,6 @@ def release_file_upload(*, request=None, user, token=None, data, content):
     existing = _filename_check(filename=filename, digest=digest)
     if existing is not None:
         return existing
-    release = _release_of(project, version) if project is not None else None
     files.check_one_sdist(packagetype=dist.packagetype, release_has_sdist=bool(release and release.has_sdist))
 
     if dist.packagetype == File.PackageType.WHEEL:

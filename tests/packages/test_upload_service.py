@@ -12,7 +12,7 @@ from packages.upload import service as upload_service
 from packages import storage
 from packages.upload.service import release_file_upload
 from tests.accounts.factories import UserFactory
-from tests.packages.distributions import make_sdist, make_wheel, upload_form
+from tests.packages.distributions import make_sdist, make_wheel, metadata_text, upload_form
 from tests.tokens.factories import make_token
 
 
@@ -199,3 +199,25 @@ def test_user_without_two_factor_is_refused(media_root, db):
         "Please enable two-factor authentication before attempting to upload."
     )
     assert Project.objects.count() == 0
+
+
+def test_a_release_description_is_rendered_once_not_for_every_file(uploader, token, media_root, monkeypatch):
+    rendered = []
+    real_render = upload_service.description.render_description
+
+    def counting_render(text, content_type):
+        rendered.append(text)
+        return real_render(text, content_type)
+
+    monkeypatch.setattr(upload_service.description, "render_description", counting_render)
+    readme = "# Demo\n\nHello **world**.\n"
+    metadata = metadata_text("demo", "1.0", extra=["Description-Content-Type: text/markdown"]) + b"\n" + readme.encode()
+    form = {"description": readme, "description_content_type": "text/markdown"}
+    upload(make_wheel("demo", "1.0", metadata=metadata), user=uploader, token=token, **form)
+    first = len(rendered)
+    upload(make_sdist("demo", "1.0", metadata=metadata), user=uploader, token=token, **form)
+
+    assert first >= 1
+    assert len(rendered) == first  # the sdist joins the release with the same README: nothing rendered again
+    assert "<strong>world</strong>" in Release.objects.get().description_html
+    assert File.objects.count() == 2
