@@ -216,6 +216,10 @@ if env.str("FILE_STORAGE", default="local") == "s3":
             # Paths are content-addressed: the same name always holds the same bytes.
             "file_overwrite": True,
             "default_acl": None,
+            # Every object is opaque bytes, as /files/ streams them. Left to guess, the backend
+            # marks a .tar.gz "Content-Encoding: gzip" (browsers and HTTP libraries then unpack
+            # it, and its hash no longer matches) and keeps the uploader's own Content-Type.
+            "object_parameters": {"ContentType": "application/octet-stream"},
         },
     }
 

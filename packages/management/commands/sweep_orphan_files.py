@@ -44,7 +44,9 @@ class Command(BaseCommand):
                 continue
             try:
                 modified = default_storage.get_modified_time(name)
-            except (NotImplementedError, OSError):
+            except Exception:  # each storage fails in its own way (OSError, NotImplementedError, botocore's errors)
+                if not default_storage.exists(name):
+                    continue  # removed since the listing (a file removal, another sweep)
                 # An age we cannot read may be an upload in progress: keep it.
                 unknown_age += 1
                 self.stderr.write(f"skipped (age unknown): {name}")
