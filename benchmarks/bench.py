@@ -347,9 +347,14 @@ def main():
                         figures.setdefault((figure, server, c), []).append(wrk(url, c, args.seconds, headers)[0])
             for c in (1, 16):
                 figures.setdefault(("hello", "hello", c), []).append(wrk(hello, c, args.seconds)[0])
-            for server, index in (("ours", ours + "/simple/"), ("devpi", devpi + "/bench/dev/+simple/"),
-                                  ("pypiserver", pypiserver + "/simple/")):
-                figures.setdefault(("uv", server, 0), []).append(uv_install(index, "bench-p0002"))
+            # Installs one after another, the first server of each round in turn (whoever runs right
+            # after the wrk load pays for it), three times each: the median of all is the figure.
+            indexes = [("ours", ours + "/simple/"), ("devpi", devpi + "/bench/dev/+simple/"),
+                       ("pypiserver", pypiserver + "/simple/")]
+            shift = round_ % len(indexes)
+            for _ in range(3):
+                for server, index in indexes[shift:] + indexes[:shift]:
+                    figures.setdefault(("uv", server, 0), []).append(uv_install(index, "bench-p0002"))
         scale = {}
         if args.scale:
             scale = measure_scale(args, ours, env)

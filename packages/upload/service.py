@@ -88,7 +88,7 @@ def release_file_upload(*, request=None, user, token=None, data, content):
 
     # The release this file joins, if it exists: its description was rendered when it was created,
     # so the further files of a release (the same README) are not rendered again.
-    release = _release_of(project, version) if project is not None else None
+    release = _release_of(project, version, sdist=filetype == "sdist") if project is not None else None
     rendered = {}
     if release is not None:
         rendered[(release.description, release.description_content_type)] = release.description_html
@@ -158,6 +158,7 @@ def release_file_upload(*, request=None, user, token=None, data, content):
             file_raw=file_raw,
             file_metadata=file_metadata,
             description_html=description_html,
+            known_release=release,
             # PEP 658 core metadata only for wheels: an sdist's PKG-INFO may
             # differ from what building it produces.
             metadata_bytes=metadata_bytes if dist.packagetype == File.PackageType.WHEEL else None,
@@ -255,14 +256,19 @@ def _existing_file(*, filename, digest):
     return None
 
 
-def _release_of(project, version):
-    """The release of `project` with `version`'s canonical form, with `has_sdist`, or None. One query."""
+def _release_of(project, version, *, sdist):
+    """The release of `project` with `version`'s canonical form, or None. One query.
+
+    For an `sdist` it carries `has_sdist` (a wheel's upload need not ask).
+    """
+    releases = Release.objects.filter(project=project, canonical_version=canonicalize_version(version))
+    if not sdist:
+        release = releases.first()
+        if release is not None:
+            release.has_sdist = False  # not asked: a wheel does not care
+        return release
     sdists = File.objects.filter(release=OuterRef("pk"), packagetype=File.PackageType.SDIST)
-    return (
-        Release.objects.filter(project=project, canonical_version=canonicalize_version(version))
-        .annotate(has_sdist=Exists(sdists))
-        .first()
-    )
+    return releases.annotate(has_sdist=Exists(sdists)).first()
 
 
 def _check_permission(*, user, token, project, normalized_name):
@@ -321,6 +327,7 @@ def _write(
     file_raw,
     file_metadata,
     description_html,
+    known_release,
     metadata_bytes,
 ):
     token_identifier = getattr(token, "identifier", "") or ""
@@ -357,7 +364,16 @@ def _write(
                 )
             # A file that another upload stored meanwhile (same name or bytes), or a filename used
             # before, is refused by the unique columns at insert, and answered by the handler above.
-            release = _release_of(project, file_metadata.version)
+            if created:
+                release = None
+            elif known_release is not None and dist.packagetype == File.PackageType.WHEEL:
+                # Releases are created and removed under this lock: the one read before it still stands
+                # (a removal in between fails the file's insert, answered by the handler above).
+                release = known_release
+            else:
+                # None before the lock (a parallel upload may have created it since), or an sdist,
+                # whose one-per-release rule needs the release's files as they are now.
+                release = _release_of(project, file_metadata.version, sdist=dist.packagetype == File.PackageType.SDIST)
             files.check_one_sdist(packagetype=dist.packagetype, release_has_sdist=bool(release and release.has_sdist))
             journal, events = [], []
             if release is None:

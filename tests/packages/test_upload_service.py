@@ -201,6 +201,21 @@ def test_user_without_two_factor_is_refused(media_root, db):
     assert Project.objects.count() == 0
 
 
+def test_a_security_key_alone_is_two_factor_enough_to_upload_but_an_unconfirmed_one_is_not(media_root, db):
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    user = UserFactory()
+    key = WebAuthnCredential.objects.create(
+        user=user, name="key", credential_id=b"k" * 16, public_key=b"k", confirmed=False
+    )
+    with pytest.raises(UploadForbidden, match="does not have two-factor authentication enabled"):
+        upload(make_wheel("demo", "1.0"), user=user, token=make_token(user)[0])
+
+    key.confirmed = True
+    key.save()
+    assert upload(make_wheel("demo", "1.0"), user=user, token=make_token(user, name="second")[0]).created
+
+
 def test_a_release_description_is_rendered_once_not_for_every_file(uploader, token, media_root, monkeypatch):
     rendered = []
     real_render = upload_service.description.render_description
