@@ -1,17 +1,29 @@
 """``GET /_/oidc/audience`` and ``POST /_/oidc/mint-token``, exactly as REFERENCE §5 (and PyPI) shape them."""
 
+import hashlib
 import json
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+
+from accounts.events import client_ip
+from accounts.ratelimit import RateLimit, RateLimited
+from accounts.services import rate_limit_record
 
 from . import services
 from .errors import INVALID_PAYLOAD, MintRefused
 from .issuers import audience as site_audience
 
 MAX_BODY = 64 * 1024
+# Refused exchanges per client IP (the limit is settings.OIDC_MINT_REFUSAL_RATE_LIMIT an hour). Every
+# attempt is counted before it is judged and a success gives its hit back, so a CI runner's valid
+# exchanges never use it up, while a loop of bad tokens stops filling the history with refusals.
+refused_mints_per_ip = RateLimit("oidc-mint-refused-ip", limit=100, window=3600)
+RATE_LIMITED = "rate-limited"
 
 
 @require_GET
@@ -30,10 +42,35 @@ def _payload_refused(request, description):
     return _refused(INVALID_PAYLOAD, description)
 
 
+def _rate_limited(request, ip, limited):
+    # One event a window for an address that is held back, not one a request.
+    noted = "oidc:mint-limited:" + hashlib.sha256(ip.encode()).hexdigest()[:32]
+    if cache.add(noted, 1, timeout=limited.retry_after):
+        rate_limit_record(request=request, error=limited, details={"endpoint": "mint-token"})
+    response = JsonResponse(
+        {"message": "Token request failed", "errors": [{"code": RATE_LIMITED, "description": limited.wire_message}]},
+        status=429,
+    )
+    response["Retry-After"] = str(limited.retry_after)
+    return response
+
+
 @csrf_exempt
 @never_cache
 @require_POST
 def mint_token(request):
+    ip = client_ip(request) or ""
+    try:
+        refused_mints_per_ip.consume(ip, limit=settings.OIDC_MINT_REFUSAL_RATE_LIMIT)
+    except RateLimited as limited:
+        return _rate_limited(request, ip, limited)
+    response = _exchange(request)
+    if response.status_code == 200:
+        refused_mints_per_ip.refund(ip)
+    return response
+
+
+def _exchange(request):
     body = request.read(MAX_BODY + 1)
     if len(body) > MAX_BODY:
         return _payload_refused(request, "The request body is too large.")

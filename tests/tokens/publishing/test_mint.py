@@ -263,3 +263,50 @@ def test_the_same_jwt_sent_at_once_mints_one_token(oidc_issuer):
     assert APIToken.objects.count() == 2
     if connection.vendor == "postgresql":
         assert sorted(outcomes) == ["invalid-reuse-token"] * 4 + ["minted"]
+
+
+def test_refused_exchanges_from_one_address_are_held_back_and_recorded_once(
+    client, oidc_issuer, github_publisher, settings, rate_limit_clock
+):
+    settings.OIDC_MINT_REFUSAL_RATE_LIMIT = 3
+    wrong_audience = oidc_issuer.sign(oidc_issuer.github_claims(audience="elsewhere.example"))
+    for _ in range(3):
+        assert mint(client, wrong_audience)[0] == 422
+
+    limited = client.post("/_/oidc/mint-token", json.dumps({"token": wrong_audience}), content_type="application/json")
+    good_jwt = oidc_issuer.sign(oidc_issuer.github_claims(audience=AUDIENCE))
+    status, body = mint(client, good_jwt)  # a valid token from this address waits too
+    mint(client, wrong_audience)
+
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    assert refusal_codes(limited.json()) == ["rate-limited"]
+    assert limited.json()["errors"][0]["description"].startswith("Too many attempts")
+    assert status == 429 and refusal_codes(body) == ["rate-limited"]
+    assert SecurityEvent.objects.filter(tag="project:oidc:token-refused").count() == 3
+    assert SecurityEvent.objects.filter(tag="account:rate_limited").count() == 1
+    assert APIToken.objects.count() == 0
+
+
+def test_successful_exchanges_do_not_use_up_the_allowance(client, oidc_issuer, github_publisher, settings, rate_limit_clock):
+    settings.OIDC_MINT_REFUSAL_RATE_LIMIT = 2
+
+    statuses = [mint(client, oidc_issuer.sign(oidc_issuer.github_claims(audience=AUDIENCE)))[0] for _ in range(5)]
+
+    assert statuses == [200] * 5
+    assert mint(client, oidc_issuer.sign(oidc_issuer.github_claims(audience="elsewhere.example")))[0] == 422
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_refused_exchanges_sent_at_once_pass_the_limit_exactly(oidc_issuer, settings, rate_limit_clock):
+    from django.test import Client
+
+    from tests.concurrency import at_once
+
+    settings.OIDC_MINT_REFUSAL_RATE_LIMIT = 5
+    wrong_audience = oidc_issuer.sign(oidc_issuer.github_claims(audience="elsewhere.example"))
+
+    results = at_once(lambda: mint(Client(), wrong_audience)[0], times=12)
+
+    assert sorted(results) == [422] * 5 + [429] * 7, results
+    assert SecurityEvent.objects.filter(tag="project:oidc:token-refused").count() == 5
