@@ -57,6 +57,9 @@ def organization_create(*, request=None, user, name, display_name, url="", descr
     status = Organization.Status.PENDING if settings.ORGANIZATIONS_REQUIRE_APPROVAL else Organization.Status.ACTIVE
     try:
         with transaction.atomic():
+            # The name's claim first, then the organisation's row, in the order a rename takes them:
+            # a creation and a rename to the same name wait for each other instead of deadlocking.
+            names.name_claim_organization(name=name)
             organization = Organization.objects.create(
                 name=name,
                 display_name=display_name,
@@ -65,7 +68,6 @@ def organization_create(*, request=None, user, name, display_name, url="", descr
                 status=status,
                 created_by=user,
             )
-            names.name_claim_organization(name=name)
             OrganizationRole.objects.create(organization=organization, user=user, role=Role.OWNER)
             record(EventTag.ORGANIZATION_CREATE, request=request, actor=user, organization=organization, status=status)
             record(
