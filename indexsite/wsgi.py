@@ -16,7 +16,7 @@ from django.core.handlers.wsgi import WSGIHandler
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "indexsite.settings")
 django.setup(set_prefix=False)
 
-from packages.index.fastpath import IndexFastPath  # noqa: E402 (needs the apps loaded)
+from packages.index.fastpath import IndexFastPath  # after django.setup(): it needs the apps loaded
 
 
 class MachineHandler(WSGIHandler):

@@ -27,7 +27,7 @@ _browser_skipped = []
 def live_server_runs_the_production_application():
     """The live server serves indexsite.wsgi.application, as gunicorn does: the index's fast path in
     front of the machine and site handlers, so browsers and real clients meet what production runs."""
-    import django.test.testcases as testcases
+    from django.test import testcases
 
     from indexsite.wsgi import application
 
