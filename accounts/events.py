@@ -133,19 +133,8 @@ def _check_details(details):
             _check_details(value)
 
 
-def record_event(
-    *,
-    tag,
-    request=None,
-    user=None,
-    target_user=None,
-    project_name="",
-    details=None,
-    ip_address=None,
-    user_agent=None,
-    organization_name="",
-):
-    """Record one security event.
+def record_event(**fields):
+    """Record one security event; the fields are those of `_build` (below), all keyword-only.
 
     `request` supplies the IP address and user agent (and the user, when none
     is given and the request is authenticated). `user` is who acted;
@@ -155,17 +144,7 @@ def record_event(
     object that must never hold a secret: keys that look like one raise
     ValueError so the mistake is caught in tests, not in production.
     """
-    event = _build(
-        tag=tag,
-        request=request,
-        user=user,
-        target_user=target_user,
-        project_name=project_name,
-        details=details,
-        ip_address=ip_address,
-        user_agent=user_agent,
-        organization_name=organization_name,
-    )
+    event = _build(**fields)
     event.save(force_insert=True)
     return event
 

@@ -153,7 +153,8 @@ def unmarked_python_messages(source):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and LETTER.search(node.value):
             return node.value
         if isinstance(node, ast.JoinedStr):
-            return "".join(v.value for v in node.values if isinstance(v, ast.Constant)) or "f-string"
+            words = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            return words if LETTER.search(words) else None  # "[{site}] {subject}" has no words to translate
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mod, ast.Add)):
             return literal(node.left) or literal(node.right)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
@@ -190,6 +191,11 @@ def message_arguments(tree):
         if isinstance(node, ast.Call) and name_of(node.func).startswith(("notify", "_mail")):
             arguments += [k.value for k in node.keywords if k.arg in ("subject", "what", "message")]
         if isinstance(node, ast.Return) and node.value is not None and _is_sentence(node.value):
+            arguments = [node.value]
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id in ("message", "subject", "what") for target in node.targets
+        ):
+            # A mail's text built first and handed over later: message = f"{user} left {project}."
             arguments = [node.value]
         yield from arguments
 

@@ -295,10 +295,16 @@ def role_remove(*, request=None, actor, project, user):
         _record(
             EventTag.PROJECT_ROLE_REMOVE, request=request, actor=actor, target=user, project=project, role=current.role
         )
+        names = {
+            "user": actor.username,
+            "username": user.username,
+            "project": project.name,
+            "role": ProjectRole.Role(current.role).label,
+        }
         if actor.pk == user.pk:
-            message = f"{user.username} left {project.name} (was {current.role})."
+            message = gettext("%(username)s left %(project)s (was %(role)s).") % names
         else:
-            message = f"{actor.username} removed {user.username} ({current.role}) from {project.name}."
+            message = gettext("%(user)s removed %(username)s (%(role)s) from %(project)s.") % names
         notify_collaborators(
             project=project,
             subject=gettext("%(username)s no longer works on %(project)s")

@@ -18,8 +18,6 @@ Range and the date-based conditions. If-None-Match is answered here (304)
 when it names the kept ETag.
 """
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -60,43 +58,7 @@ class _Entry:
 
     @property
     def size(self):
-        return len(self.body) + 512
-
-
-class _Entries:
-    """Least recently used responses of this process, at most `limit` bytes."""
-
-    def __init__(self, limit):
-        self.limit = limit
-        self.size = 0
-        self.entries = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is not None:
-                self.entries.move_to_end(key)
-            return entry
-
-    def put(self, key, entry):
-        if entry.size > self.limit:
-            return
-        with self.lock:
-            old = self.entries.pop(key, None)
-            if old is not None:
-                self.size -= old.size
-            self.entries[key] = entry
-            self.size += entry.size
-            while self.size > self.limit:
-                _, dropped = self.entries.popitem(last=False)
-                self.size -= dropped.size
-
-    def discard(self, key):
-        with self.lock:
-            old = self.entries.pop(key, None)
-            if old is not None:
-                self.size -= old.size
+        return len(self.body) + 512  # the headers and the key, roughly
 
 
 def _origin_headers():
@@ -116,7 +78,7 @@ class IndexFastPath:
     def __init__(self, app, *, prefixes=None, limit=LIMIT_BYTES):
         self.app = app
         self.prefixes = tuple(prefixes or settings.MACHINE_PATH_PREFIXES)
-        self.entries = _Entries(limit)
+        self.entries = rendering.BoundedCache(limit, size=lambda entry: entry.size)
         self.origin = _origin_headers()
 
     def key(self, environ):

@@ -139,36 +139,43 @@ def etag_for(key):
     return f'"{key[:32]}"'
 
 
-class _LocalBodies:
-    """The most recently used documents of this process, at most LOCAL_BYTES of bodies."""
+class BoundedCache:
+    """The most recently used entries of this process, at most `limit` bytes by `size(entry)`. Thread-safe."""
 
-    def __init__(self, limit):
-        self.limit = limit
+    def __init__(self, limit, size):
+        self.limit, self.measure = limit, size
         self.size = 0
         self.entries = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key):
         with self.lock:
-            document = self.entries.get(key)
-            if document is not None:
+            entry = self.entries.get(key)
+            if entry is not None:
                 self.entries.move_to_end(key)
-            return document
+            return entry
 
-    def put(self, key, document):
-        if len(document.body) > self.limit:
+    def put(self, key, entry):
+        if self.measure(entry) > self.limit:
             return
         with self.lock:
-            if key in self.entries:
-                return
-            self.entries[key] = document
-            self.size += len(document.body)
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= self.measure(old)
+            self.entries[key] = entry
+            self.size += self.measure(entry)
             while self.size > self.limit:
-                _, old = self.entries.popitem(last=False)
-                self.size -= len(old.body)
+                _, dropped = self.entries.popitem(last=False)
+                self.size -= self.measure(dropped)
+
+    def discard(self, key):
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= self.measure(old)
 
 
-_local = _LocalBodies(LOCAL_BYTES)
+_local = BoundedCache(LOCAL_BYTES, size=lambda document: len(document.body))
 
 
 def cached(key, build):

@@ -123,18 +123,13 @@ def project_transfer_in(*, request=None, actor, project, organization):
         _record(
             EventTag.ORGANIZATION_PROJECT_ADD, request=request, actor=actor, project=project, organization=organization
         )
-        message = f"{actor.username} moved the project {project.name} into the organisation {organization.name}."
-        notify_collaborators(
+        _notify_move(
+            actor=actor,
             project=project,
-            subject=gettext("%(project)s now belongs to %(organization)s")
-            % {"project": project.name, "organization": organization.name},
-            message=message,
-        )
-        notify_organization(
             organization=organization,
-            subject=gettext("%(project)s added to %(organization)s")
-            % {"project": project.name, "organization": organization.name},
-            message=message,
+            to_collaborators=gettext("%(project)s now belongs to %(organization)s"),
+            to_organization=gettext("%(project)s added to %(organization)s"),
+            message=gettext("%(user)s moved the project %(project)s into the organisation %(organization)s."),
         )
     return project
 
@@ -175,20 +170,23 @@ def project_transfer_out(*, request=None, actor, project):
             project=project,
             organization=organization,
         )
-        message = f"{actor.username} moved the project {project.name} out of the organisation {organization.name}."
-        notify_collaborators(
+        left = gettext("%(project)s left %(organization)s")
+        _notify_move(
+            actor=actor,
             project=project,
-            subject=gettext("%(project)s left %(organization)s")
-            % {"project": project.name, "organization": organization.name},
-            message=message,
-        )
-        notify_organization(
             organization=organization,
-            subject=gettext("%(project)s left %(organization)s")
-            % {"project": project.name, "organization": organization.name},
-            message=message,
+            to_collaborators=left,
+            to_organization=left,
+            message=gettext("%(user)s moved the project %(project)s out of the organisation %(organization)s."),
         )
     return project
+
+
+def _notify_move(*, actor, project, organization, to_collaborators, to_organization, message):
+    """Mail a project's move into or out of an organisation to its collaborators and the organisation's people."""
+    names = {"user": actor.username, "project": project.name, "organization": organization.name}
+    notify_collaborators(project=project, subject=to_collaborators % names, message=message % names)
+    notify_organization(organization=organization, subject=to_organization % names, message=message % names)
 
 
 def _team_and_project(*, actor, team, project, what):
@@ -230,12 +228,17 @@ def team_project_role_set(*, request=None, actor, team, project, role):
             previous_role=previous,
         )
         members = [m.member.user for m in team.members.select_related("member__user")]
-        message = f"{actor.username} made the team {team.name} ({organization.name}) {role} of {project.name}."
+        names = {
+            "user": actor.username,
+            "team": team.name,
+            "organization": organization.name,
+            "role": ProjectRole.Role(role).label,
+            "project": project.name,
+        }
         notify_collaborators(
             project=project,
-            subject=gettext("Team %(team)s is %(role)s of %(project)s")
-            % {"team": team.name, "role": role, "project": project.name},
-            message=message,
+            subject=gettext("Team %(team)s is %(role)s of %(project)s") % names,
+            message=gettext("%(user)s made the team %(team)s (%(organization)s) %(role)s of %(project)s.") % names,
             also=members,
         )
     return project
@@ -262,12 +265,11 @@ def team_project_role_remove(*, request=None, actor, team, project):
             role_name=current.role,
         )
         members = [m.member.user for m in team.members.select_related("member__user")]
-        message = f"{actor.username} removed the role of the team {team.name} ({organization.name}) on {project.name}."
+        names = {"user": actor.username, "team": team.name, "organization": organization.name, "project": project.name}
         notify_collaborators(
             project=project,
-            subject=gettext("Team %(team)s no longer works on %(project)s")
-            % {"team": team.name, "project": project.name},
-            message=message,
+            subject=gettext("Team %(team)s no longer works on %(project)s") % names,
+            message=gettext("%(user)s removed the role of the team %(team)s (%(organization)s) on %(project)s.") % names,
             also=members,
         )
 
