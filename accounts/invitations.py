@@ -16,9 +16,14 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
+
+from .ratelimit import RateLimit, RateLimited
 
 INVITATION_MAX_AGE = timedelta(days=7)
+# Invitations a person may send a day, of every kind together (settings.INVITATION_RATE_LIMIT):
+# each one mails someone else, so a compromised or careless account cannot turn the site into a mailer.
+invitations_sent = RateLimit("invitations-sent", limit=50, window=24 * 3600)
 PENDING, ACCEPTED, DECLINED, REVOKED, EXPIRED = "pending", "accepted", "declined", "revoked", "expired"
 
 
@@ -40,6 +45,18 @@ class InvitationKind:
         The database allows one pending invitation per person and target, so two
         requests at once cannot both create one.
         """
+        limit = settings.INVITATION_RATE_LIMIT
+        try:
+            invitations_sent.consume(f"user:{inviter.pk}", limit=limit)
+        except RateLimited as error:
+            raise self.refused(
+                ngettext(
+                    "You have sent %(limit)d invitation today, the most a day; try again in %(minutes)d minutes.",
+                    "You have sent %(limit)d invitations today, the most a day; try again in %(minutes)d minutes.",
+                    limit,
+                )
+                % {"limit": limit, "minutes": error.minutes}
+            ) from None
         now = timezone.now()
         self.model.objects.filter(
             **{self.target: target}, invitee=invitee, status=PENDING, expires__lte=now

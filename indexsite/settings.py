@@ -193,6 +193,7 @@ PROJECT_CREATION_RATE_LIMIT = env.int("PROJECT_CREATION_RATE_LIMIT", default=20)
 REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=10)  # new accounts an hour, per IP
 # Refused trusted-publishing exchanges (POST /_/oidc/mint-token) an hour, per IP; successes do not count.
 OIDC_MINT_REFUSAL_RATE_LIMIT = env.int("OIDC_MINT_REFUSAL_RATE_LIMIT", default=100)
+INVITATION_RATE_LIMIT = env.int("INVITATION_RATE_LIMIT", default=50)  # invitations a day, per person, every kind
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

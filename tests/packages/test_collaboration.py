@@ -221,3 +221,31 @@ def test_a_refused_change_sends_no_mail(project, owner, django_capture_on_commit
         with pytest.raises(InvalidAction):
             services.role_change(actor=owner, project=project, user=owner, role="Maintainer")
     assert mail.outbox == []
+
+
+def test_a_person_sends_at_most_the_daily_number_of_invitations_of_every_kind(
+    project, owner, settings, rate_limit_clock, django_capture_on_commit_callbacks
+):
+    from organizations import services as organizations
+    from organizations.errors import OrganizationError
+    from tests.organizations.factories import make_organization
+
+    settings.INVITATION_RATE_LIMIT = 2
+    organization = make_organization(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_create(actor=owner, project=project, invitee=UserFactory(), role="Maintainer")
+        organizations.invitation_create(actor=owner, organization=organization, invitee=UserFactory(), role="Member")
+    mails = len(mail.outbox)
+    late = UserFactory()
+
+    with pytest.raises(InvalidAction, match="You have sent 2 invitations today, the most a day; try again in"):
+        services.invitation_create(actor=owner, project=project, invitee=late, role="Maintainer")
+    with pytest.raises(OrganizationError, match="You have sent 2 invitations today"):
+        organizations.invitation_create(actor=owner, organization=organization, invitee=late, role="Member")
+
+    assert not RoleInvitation.objects.filter(invitee=late).exists()
+    assert len(mail.outbox) == mails
+    # Another Owner of the same project still has their own allowance.
+    other = UserFactory()
+    ProjectRole.objects.create(project=project, user=other, role="Owner")
+    assert services.invitation_create(actor=other, project=project, invitee=late, role="Maintainer").invitee == late
