@@ -184,13 +184,20 @@ def _invite(request, form, organization):
 def _change(request, form, organization):
     user, role = _person(form), form.cleaned_data["role"]
     services.role_change(request=request, actor=request.user, organization=organization, user=user, role=role)
-    return f"{user.username} is now {role} of {organization.name}."
+    return gettext("%(username)s is now %(role)s of %(name)s.") % {
+        "username": user.username,
+        "role": OrganizationRole.Role(role).label,
+        "name": organization.name,
+    }
 
 
 def _remove(request, form, organization):
     user = _person(form)
     services.role_remove(request=request, actor=request.user, organization=organization, user=user)
-    return f"{user.username} was removed from {organization.name} and from its projects."
+    return gettext("%(username)s was removed from %(name)s and from its projects.") % {
+        "username": user.username,
+        "name": organization.name,
+    }
 
 
 def _revoke(request, form, organization):
@@ -298,13 +305,13 @@ def _team_member_add(request, form, team):
             gettext("No account is called '%(username)s'.") % {"username": form.cleaned_data["username"]}
         )
     services.team_member_add(request=request, actor=request.user, team=team, user=user)
-    return f"{user.username} added to {team.name}."
+    return gettext("%(username)s added to %(team)s.") % {"username": user.username, "team": team.name}
 
 
 def _team_member_remove(request, form, team):
     user = _person(form)
     services.team_member_remove(request=request, actor=request.user, team=team, user=user)
-    return f"{user.username} removed from {team.name}."
+    return gettext("%(username)s removed from %(team)s.") % {"username": user.username, "team": team.name}
 
 
 def _team_rename(request, form, team):

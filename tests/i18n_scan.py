@@ -172,10 +172,13 @@ def message_arguments(tree):
     """The expressions of `tree` whose text a person reads (see unmarked_python_messages)."""
 
     def _is_sentence(node):
-        # An f-string sentence returned as a page's message: "Team {name} created."
-        return isinstance(node, ast.JoinedStr) and bool(
-            re.match(r"[A-Z][a-z]* ", "".join(v.value for v in node.values[:1] if isinstance(v, ast.Constant)))
-        )
+        # An f-string sentence returned as a page's message: "Team {name} created.", or one that
+        # starts with a name: "{user} is now {role} of {project}." (words, ending in a full stop).
+        if not isinstance(node, ast.JoinedStr):
+            return False
+        words = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        starts_with_word = re.match(r"[A-Z][a-z]* ", "".join(v.value for v in node.values[:1] if isinstance(v, ast.Constant)))
+        return bool(starts_with_word) or (len(re.findall(r"[a-z]{2,}", words)) >= 2 and words.rstrip().endswith("."))
 
     def name_of(func):
         return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")

@@ -18,7 +18,7 @@ from ..errors import PackagesError
 from . import selectors, services
 from .access import managed_project
 from .forms import InvitationRevokeForm, InviteForm, RoleChangeForm, RoleRemoveForm
-from ..models import RoleInvitation
+from ..models import ProjectRole, RoleInvitation
 
 
 def _member(project, form):
@@ -47,13 +47,20 @@ def _change(request, project, form):
     user = _member(project, form)
     role = form.cleaned_data["role"]
     services.role_change(request=request, actor=request.user, project=project, user=user, role=role)
-    return f"{user.username} is now {role} of {project.name}."
+    return gettext("%(username)s is now %(role)s of %(name)s.") % {
+        "username": user.username,
+        "role": ProjectRole.Role(role).label,
+        "name": project.name,
+    }
 
 
 def _remove(request, project, form):
     user = _member(project, form)
     services.role_remove(request=request, actor=request.user, project=project, user=user)
-    return f"{user.username} was removed from {project.name}; their API tokens no longer work on it."
+    return gettext("%(username)s was removed from %(project)s; their API tokens no longer work on it.") % {
+        "username": user.username,
+        "project": project.name,
+    }
 
 
 def _revoke(request, project, form):

@@ -80,14 +80,20 @@ def _transfer_in(request, organization, form):
         raise PackagesError(gettext("That project does not exist (any more)."))
     _confirmed(project, form)
     services.project_transfer_in(request=request, actor=request.user, project=project, organization=organization)
-    return f"{project.name} now belongs to {organization.name}."
+    return gettext("%(project)s now belongs to %(organization)s.") % {
+        "project": project.name,
+        "organization": organization.name,
+    }
 
 
 def _transfer_out(request, organization, form):
     project = _project(organization, form)
     _confirmed(project, form)
     services.project_transfer_out(request=request, actor=request.user, project=project)
-    return f"{project.name} no longer belongs to {organization.name}."
+    return gettext("%(project)s no longer belongs to %(organization)s.") % {
+        "project": project.name,
+        "organization": organization.name,
+    }
 
 
 ACTIONS = {
