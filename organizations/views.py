@@ -106,7 +106,7 @@ def _answer(request, invitation, answer):
         messages.success(
             request,
             gettext("You are now %(role)s of %(name)s.")
-            % {"role": invitation.role, "name": invitation.organization.name},
+            % {"role": OrganizationRole.Role(invitation.role).label, "name": invitation.organization.name},
         )
         return redirect("organizations:people", name=invitation.organization.name)
     services.invitation_decline(request=request, user=request.user, invitation=invitation)
@@ -177,7 +177,7 @@ def _invite(request, form, organization):
     )
     return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {
         "username": invitee.username,
-        "role": role,
+        "role": OrganizationRole.Role(role).label,
     }
 
 

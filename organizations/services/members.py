@@ -113,7 +113,12 @@ def invitation_create(*, request=None, actor, organization, invitee, role):
             subject=gettext("%(username)s invited to %(organization)s")
             % {"username": invitee.username, "organization": organization.name},
             message=gettext("%(actor)s invited %(username)s to %(organization)s as %(role)s.")
-            % {"actor": actor.username, "username": invitee.username, "organization": organization.name, "role": role},
+            % {
+                "actor": actor.username,
+                "username": invitee.username,
+                "organization": organization.name,
+                "role": Role(role).label,
+            },
         )
     return invitation
 
@@ -140,7 +145,7 @@ def invitation_accept(*, request=None, user, invitation):
             subject=gettext("%(username)s joined %(organization)s")
             % {"username": user.username, "organization": organization.name},
             message=gettext("%(username)s accepted the invitation and is now %(role)s of %(organization)s.")
-            % {"username": user.username, "role": invitation.role, "organization": organization.name},
+            % {"username": user.username, "role": Role(invitation.role).label, "organization": organization.name},
             also=[user],
         )
     return invitation
@@ -211,7 +216,7 @@ def role_change(*, request=None, actor, organization, user, role):
         if current.role == role:
             raise InvalidAction(
                 gettext("%(username)s is already %(role)s of %(organization)s.")
-                % {"username": user.username, "role": role, "organization": organization.name}
+                % {"username": user.username, "role": Role(role).label, "organization": organization.name}
             )
         if current.role == Role.OWNER and _owner_count(organization) == 1:
             raise InvalidAction(_last_owner_message(organization, user, "demote"))
@@ -229,9 +234,14 @@ def role_change(*, request=None, actor, organization, user, role):
         notify_organization(
             organization=organization,
             subject=gettext("%(username)s is now %(role)s of %(organization)s")
-            % {"username": user.username, "role": role, "organization": organization.name},
+            % {"username": user.username, "role": Role(role).label, "organization": organization.name},
             message=gettext("%(actor)s changed the role of %(username)s from %(previous)s to %(role)s.")
-            % {"actor": actor.username, "username": user.username, "previous": previous, "role": role},
+            % {
+                "actor": actor.username,
+                "username": user.username,
+                "previous": Role(previous).label,
+                "role": Role(role).label,
+            },
             also=[user],
         )
     return current

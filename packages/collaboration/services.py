@@ -110,7 +110,7 @@ def invitation_create(*, request=None, actor, project, invitee, role):
             subject=gettext("%(username)s invited to %(project)s")
             % {"username": invitee.username, "project": project.name},
             message=gettext("%(actor)s invited %(username)s to work on %(project)s as %(role)s.")
-            % {"actor": actor.username, "username": invitee.username, "project": project.name, "role": role},
+            % {"actor": actor.username, "username": invitee.username, "project": project.name, "role": ProjectRole.Role(role).label},
         )
     return invitation
 
@@ -134,7 +134,7 @@ def invitation_accept(*, request=None, user, invitation):
             project=project,
             subject=gettext("%(username)s joined %(project)s") % {"username": user.username, "project": project.name},
             message=gettext("%(username)s accepted the invitation and now works on %(project)s as %(role)s.")
-            % {"username": user.username, "project": project.name, "role": invitation.role},
+            % {"username": user.username, "project": project.name, "role": ProjectRole.Role(invitation.role).label},
         )
     return invitation
 
@@ -157,7 +157,7 @@ def invitation_decline(*, request=None, user, invitation):
             subject=gettext("%(username)s declined to join %(project)s")
             % {"username": user.username, "project": project.name},
             message=gettext("%(username)s declined the invitation to work on %(project)s as %(role)s.")
-            % {"username": user.username, "project": project.name, "role": invitation.role},
+            % {"username": user.username, "project": project.name, "role": ProjectRole.Role(invitation.role).label},
         )
     return invitation
 
@@ -203,7 +203,7 @@ def role_add(*, request=None, project, user, role, actor=None):
             project=project,
             subject=gettext("%(username)s added to %(project)s") % {"username": user.username, "project": project.name},
             message=gettext("%(username)s gave %(username2)s the role %(role)s on %(project)s.")
-            % {"username": (actor or user).username, "username2": user.username, "role": role, "project": project.name},
+            % {"username": (actor or user).username, "username2": user.username, "role": ProjectRole.Role(role).label, "project": project.name},
         )
     return project_role
 
@@ -239,7 +239,7 @@ def role_change(*, request=None, actor, project, user, role):
         if current.role == role:
             raise InvalidAction(
                 gettext("%(username)s is already %(role)s of %(project)s.")
-                % {"username": user.username, "role": role, "project": project.name}
+                % {"username": user.username, "role": ProjectRole.Role(role).label, "project": project.name}
             )
         if current.role == ProjectRole.Role.OWNER and _owner_count(project) == 1:
             raise InvalidAction(_last_owner_message(project, user, "demote"))
@@ -258,14 +258,14 @@ def role_change(*, request=None, actor, project, user, role):
         notify_collaborators(
             project=project,
             subject=gettext("%(username)s is now %(role)s of %(project)s")
-            % {"username": user.username, "role": role, "project": project.name},
+            % {"username": user.username, "role": ProjectRole.Role(role).label, "project": project.name},
             message=gettext("%(actor)s changed the role of %(username)s on %(project)s from %(previous)s to %(role)s.")
             % {
                 "actor": actor.username,
                 "username": user.username,
                 "project": project.name,
-                "previous": previous,
-                "role": role,
+                "previous": ProjectRole.Role(previous).label,
+                "role": ProjectRole.Role(role).label,
             },
         )
     return current

@@ -39,7 +39,7 @@ def _invite(request, project, form):
     services.invitation_create(request=request, actor=request.user, project=project, invitee=invitee, role=role)
     return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {
         "username": invitee.username,
-        "role": role,
+        "role": ProjectRole.Role(role).label,
     }
 
 
@@ -134,7 +134,7 @@ def _answer(request, invitation, answer):
         messages.success(
             request,
             gettext("You now work on %(name)s as %(role)s.")
-            % {"name": invitation.project.name, "role": invitation.role},
+            % {"name": invitation.project.name, "role": ProjectRole.Role(invitation.role).label},
         )
     else:
         services.invitation_decline(request=request, user=request.user, invitation=invitation)

@@ -213,7 +213,7 @@ def team_project_role_set(*, request=None, actor, team, project, role):
         if current is not None and current.role == role:
             raise InvalidAction(
                 gettext("The team %(team)s is already %(role)s of %(project)s.")
-                % {"team": team.name, "role": role, "project": project.name}
+                % {"team": team.name, "role": ProjectRole.Role(role).label, "project": project.name}
             )
         previous = current.role if current else None
         TeamProjectRole.objects.update_or_create(team=team, project=project, defaults={"role": role})

@@ -11,7 +11,7 @@ from organizations.access import MANAGERS, managed_organization
 from organizations.models import Team
 
 from ..errors import NotAllowed, PackagesError
-from ..models import Project
+from ..models import Project, ProjectRole
 from ..selectors import project_summaries
 from . import selectors, services
 from .forms import ProjectCreateForm, TeamRoleForm, TeamRoleRemoveForm, TransferInForm, TransferOutForm
@@ -60,7 +60,7 @@ def _set_role(request, organization, form):
     services.team_project_role_set(request=request, actor=request.user, team=team, project=project, role=role)
     return gettext("The team %(team)s is now %(role)s of %(project)s.") % {
         "team": team.name,
-        "role": role,
+        "role": ProjectRole.Role(role).label,
         "project": project.name,
     }
 

@@ -249,3 +249,15 @@ def test_a_person_sends_at_most_the_daily_number_of_invitations_of_every_kind(
     other = UserFactory()
     ProjectRole.objects.create(project=project, user=other, role="Owner")
     assert services.invitation_create(actor=other, project=project, invitee=late, role="Maintainer").invitee == late
+
+
+def test_messages_name_the_role_in_the_readers_language(project, owner):
+    from django.utils import translation
+
+    maintainer = UserFactory()
+    ProjectRole.objects.create(project=project, user=maintainer, role="Maintainer")
+
+    with translation.override("es"), pytest.raises(InvalidAction) as error:
+        services.role_change(actor=owner, project=project, user=maintainer, role="Maintainer")
+
+    assert error.value.message == f"{maintainer.username} ya es Mantenedor de Shared-Thing."
