@@ -13,10 +13,10 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.invitation_views import InvitationPages
 from accounts.selectors import organization_security_history, user_by_username_or_primary_email
 from mfa.decorators import reauthentication_required, two_factor_required
 
@@ -116,49 +116,17 @@ def _answer(request, invitation, answer):
     return redirect("organizations:list")
 
 
-@never_cache
-@two_factor_required
-def invitation_respond(request):
-    """The mailed link: the invitation with Accept / Decline; any unusable link gets a clear page."""
-    token = request.POST.get("token") or request.GET.get("token") or ""
-    try:
-        invitation = services.invitation_from_link(token=token, user=request.user)
-        if request.method == "POST":
-            answer = request.POST.get("answer")
-            if answer in ("accept", "decline"):
-                return _answer(request, invitation, answer)
-            messages.error(request, gettext("Choose Accept or Decline."))
-    except OrganizationError as error:
-        response = render(
-            request,
-            "accounts/invitation_refused.html",
-            {
-                "reason": error.message,
-                "pending_url": reverse("organizations:list"),
-                "pending_page": gettext("your organisations page"),
-            },
-            status=400,
-        )
-        response["Cache-Control"] = "no-store"
-        return response
-    return render(request, "organizations/invitation.html", {"invitation": invitation, "token": token})
-
-
-@require_POST
-@two_factor_required
-def invitation_answer(request, invitation_id):
-    """Accept or decline from the organisations page (signed in; no link needed)."""
-    invitation = OrganizationInvitation.objects.filter(pk=invitation_id, invitee=request.user).first()
-    if invitation is None:
-        raise Http404(gettext("No such invitation for you."))
-    answer = request.POST.get("answer")
-    try:
-        if answer in ("accept", "decline"):
-            return _answer(request, invitation, answer)
-        messages.error(request, gettext("Choose Accept or Decline."))
-    except OrganizationError as error:
-        messages.error(request, error.message)
-    return redirect("organizations:list")
+INVITATION_PAGES = InvitationPages(
+    from_link=services.invitation_from_link,
+    answer=_answer,
+    own_invitation=lambda user, pk: OrganizationInvitation.objects.filter(pk=pk, invitee=user).first(),
+    error=OrganizationError,
+    template="organizations/invitation.html",
+    pending_url="organizations:list",
+    pending_page=gettext_lazy("your organisations page"),
+)
+invitation_respond = never_cache(two_factor_required(INVITATION_PAGES.respond))
+invitation_answer = require_POST(two_factor_required(INVITATION_PAGES.answer_signed_in))
 
 
 # --- people ---------------------------------------------------------------------

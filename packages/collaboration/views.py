@@ -5,12 +5,12 @@ Thin views: bind the form, call a service in collaboration.services, render.
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.utils.translation import gettext, gettext_lazy
 
+from accounts.invitation_views import InvitationPages
 from accounts.selectors import user_by_username_or_primary_email
 from mfa.decorators import reauthentication_required, two_factor_required
 
@@ -144,45 +144,15 @@ def _answer(request, invitation, answer):
     return redirect("packages:manage-projects")
 
 
-@never_cache
-@two_factor_required
-def invitation_respond(request):
-    """The mailed link: show the invitation and Accept / Decline; refuse any unusable link with a clear page."""
-    token = request.POST.get("token") or request.GET.get("token") or ""
-    try:
-        invitation = services.invitation_from_link(token=token, user=request.user)
-        if request.method == "POST":
-            answer = request.POST.get("answer")
-            if answer in ("accept", "decline"):
-                return _answer(request, invitation, answer)
-            messages.error(request, gettext("Choose Accept or Decline."))
-    except PackagesError as error:
-        response = render(
-            request,
-            "accounts/invitation_refused.html",
-            {
-                "reason": error.message,
-                "pending_url": reverse("packages:manage-projects"),
-                "pending_page": gettext("your projects page"),
-            },
-            status=400,
-        )
-        response["Cache-Control"] = "no-store"
-        return response
-    return render(request, "packages/collaboration/invitation.html", {"invitation": invitation, "token": token})
+INVITATION_PAGES = InvitationPages(
+    from_link=services.invitation_from_link,
+    answer=_answer,
+    own_invitation=lambda user, pk: RoleInvitation.objects.filter(pk=pk, invitee=user).first(),
+    error=PackagesError,
+    template="packages/collaboration/invitation.html",
+    pending_url="packages:manage-projects",
+    pending_page=gettext_lazy("your projects page"),
+)
+invitation_respond = never_cache(two_factor_required(INVITATION_PAGES.respond))
+invitation_answer = require_POST(two_factor_required(INVITATION_PAGES.answer_signed_in))
 
-
-@require_POST
-@two_factor_required
-def invitation_answer(request, invitation_id):
-    """Accept or decline from the projects page (the invitee is signed in; no link needed)."""
-    invitation = get_object_or_404(RoleInvitation, pk=invitation_id, invitee=request.user)
-    answer = request.POST.get("answer")
-    if answer not in ("accept", "decline"):
-        messages.error(request, gettext("Choose Accept or Decline."))
-        return redirect("packages:manage-projects")
-    try:
-        return _answer(request, invitation, answer)
-    except PackagesError as error:
-        messages.error(request, error.message)
-        return redirect("packages:manage-projects")
