@@ -133,3 +133,31 @@ def test_a_release_removed_while_a_file_uploads_to_it_leaves_no_orphan_and_a_rig
     assert Project.objects.get().total_size == 0
     assert set(FilenameRegistry.objects.values_list("filename", flat=True)) == {base.filename, late.filename}
     assert stored_files(media_root) == []
+
+
+def test_ten_wheels_of_one_new_release_at_once_join_one_release(media_root):
+    """Each upload finds no release before the lock; under it, all but the first join the one just made."""
+    user, auth = _uploader()
+    Client().post("/legacy/", {**upload_form(first := make_wheel("multi", "0.1")), "content": first.upload()}, HTTP_AUTHORIZATION=auth)
+    tags = [f"cp3{n}-cp3{n}-manylinux_2_17_x86_64" for n in range(8, 18)]
+    wheels = [make_wheel("multi", "1.0", tag=tag) for tag in tags]
+
+    results = at_once(*[_post(w, auth) for w in wheels])
+
+    assert [status for status, _ in results] == [200] * 10, results
+    release = Release.objects.get(project__normalized_name="multi", version="1.0")
+    assert release.files.count() == 10
+
+
+def test_the_same_file_sent_ten_times_at_once_is_stored_once_and_every_sender_hears_success(media_root):
+    """The unique columns refuse the duplicates under the lock; the handler answers them as the identical file."""
+    user, auth = _uploader()
+    Client().post("/legacy/", {**upload_form(first := make_wheel("again", "0.1")), "content": first.upload()}, HTTP_AUTHORIZATION=auth)
+    wheel = make_wheel("again", "1.0")
+
+    results = at_once(*[_post(wheel, auth) for _ in range(10)])
+
+    assert [status for status, _ in results] == [200] * 10, results
+    assert File.objects.filter(filename=wheel.filename).count() == 1
+    assert FilenameRegistry.objects.filter(filename=wheel.filename).count() == 1
+    assert Project.objects.get(normalized_name="again").total_size == len(first.data) + len(wheel.data)
