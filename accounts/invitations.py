@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from .ratelimit import RateLimit, RateLimited
+from .services import rate_limit_record
 
 INVITATION_MAX_AGE = timedelta(days=7)
 # Invitations a person may send a day, of every kind together (settings.INVITATION_RATE_LIMIT):
@@ -39,16 +40,15 @@ class InvitationKind:
     refused: type  # raised when an Owner's action no longer applies
     gone_message: str  # (lazily translated) the link names an invitation that was deleted
 
-    def open(self, *, target, invitee, inviter, role):
-        """A new pending invitation valid 7 days; stale pending ones expire first (call in a transaction).
-
-        The database allows one pending invitation per person and target, so two
-        requests at once cannot both create one.
-        """
+    def count_sent(self, *, request=None, inviter):
+        """Count one invitation against `inviter`'s daily allowance (settings.INVITATION_RATE_LIMIT, every kind
+        together); over it, record the refusal and raise `refused`. Call before the inviting transaction, so the
+        count and the refusal's event stand whatever that transaction does."""
         limit = settings.INVITATION_RATE_LIMIT
         try:
             invitations_sent.consume(f"user:{inviter.pk}", limit=limit)
         except RateLimited as error:
+            rate_limit_record(request=request, error=error, user=inviter)
             raise self.refused(
                 ngettext(
                     "You have sent %(limit)d invitation today, the most a day; try again in %(minutes)d minutes.",
@@ -57,6 +57,13 @@ class InvitationKind:
                 )
                 % {"limit": limit, "minutes": error.minutes}
             ) from None
+
+    def open(self, *, target, invitee, inviter, role):
+        """A new pending invitation valid 7 days; stale pending ones expire first (call in a transaction).
+
+        The database allows one pending invitation per person and target, so two
+        requests at once cannot both create one.
+        """
         now = timezone.now()
         self.model.objects.filter(
             **{self.target: target}, invitee=invitee, status=PENDING, expires__lte=now

@@ -74,6 +74,7 @@ invitation_link = INVITATIONS.link
 def invitation_create(*, request=None, actor, organization, invitee, role):
     """An Owner invites `invitee` as `role`: a pending invitation and a mailed single-use link (7 days)."""
     _check_role_name(role)
+    INVITATIONS.count_sent(request=request, inviter=actor)
     with transaction.atomic():
         organization = locked(organization)
         require_owner(user=actor, organization=organization, what=gettext_lazy("invite people"))

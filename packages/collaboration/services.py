@@ -80,6 +80,7 @@ invitation_link = INVITATIONS.link
 def invitation_create(*, request=None, actor, project, invitee, role):
     """Invite `invitee` to `project` as `role`: a pending invitation and a mailed single-use link (7 days)."""
     _check_role_name(role)
+    INVITATIONS.count_sent(request=request, inviter=actor)
     with transaction.atomic():
         project = _locked(project)
         require_owner(user=actor, project=project)

@@ -245,6 +245,8 @@ def test_a_person_sends_at_most_the_daily_number_of_invitations_of_every_kind(
 
     assert not RoleInvitation.objects.filter(invitee=late).exists()
     assert len(mail.outbox) == mails
+    limited = SecurityEvent.objects.filter(tag="account:rate_limited", user=owner)
+    assert [event.details["limit"] for event in limited] == ["invitations-sent"] * 2
     # Another Owner of the same project still has their own allowance.
     other = UserFactory()
     ProjectRole.objects.create(project=project, user=other, role="Owner")
@@ -261,3 +263,26 @@ def test_messages_name_the_role_in_the_readers_language(project, owner):
         services.role_change(actor=owner, project=project, user=maintainer, role="Maintainer")
 
     assert error.value.message == f"{maintainer.username} ya es Mantenedor de Shared-Thing."
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_invitations_sent_at_once_pass_the_daily_limit_exactly(settings, rate_limit_clock):
+    from tests.concurrency import at_once
+
+    settings.INVITATION_RATE_LIMIT = 3
+    owner = UserFactory()
+    project = ProjectFactory(name="busy")
+    ProjectRole.objects.create(project=project, user=owner, role="Owner")
+    invitees = [UserFactory() for _ in range(8)]
+
+    results = at_once(
+        *[
+            (lambda person: lambda: services.invitation_create(actor=owner, project=project, invitee=person, role="Maintainer"))(p)
+            for p in invitees
+        ]
+    )
+
+    refused = [r for r in results if isinstance(r, InvalidAction)]
+    assert RoleInvitation.objects.filter(project=project).count() == 3, results
+    assert len(refused) == 5 and all("You have sent 3 invitations today" in r.message for r in refused), results
