@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from accounts.events import EventTag
 from accounts.invitations import INVITATION_MAX_AGE, InvitationKind  # noqa: F401 (re-exported)
 from accounts.mail import send_user_mail
+from accounts.membership import last_owner_message
 from accounts.selectors import user_has_verified_primary_email
 
 from ..errors import InvalidAction, InvitationLinkError, NotAllowed
@@ -47,22 +48,6 @@ def _role_of(organization, user):
 
 def _owner_count(organization):
     return OrganizationRole.objects.filter(organization=organization, role=Role.OWNER).count()
-
-
-def _last_owner_message(organization, user, doing):
-    """Why the last Owner cannot `doing` ("demote", "leave" or "remove")."""
-    messages = {
-        "demote": gettext(
-            "%(username)s is the last Owner of %(name)s and cannot be demoted. Make someone else an Owner first."
-        ),
-        "leave": gettext(
-            "%(username)s is the last Owner of %(name)s and cannot leave. Make someone else an Owner first."
-        ),
-        "remove": gettext(
-            "%(username)s is the last Owner of %(name)s and cannot be removed. Make someone else an Owner first."
-        ),
-    }
-    return messages[doing] % {"username": user.username, "name": organization.name}
 
 
 # --- invitations ---------------------------------------------------------------
@@ -220,7 +205,7 @@ def role_change(*, request=None, actor, organization, user, role):
                 % {"username": user.username, "role": Role(role).label, "organization": organization.name}
             )
         if current.role == Role.OWNER and _owner_count(organization) == 1:
-            raise InvalidAction(_last_owner_message(organization, user, "demote"))
+            raise InvalidAction(last_owner_message(user=user, name=organization.name, doing="demote"))
         previous, current.role = current.role, role
         current.save(update_fields=["role"])
         record(
@@ -272,7 +257,7 @@ def role_remove(*, request=None, actor, organization, user):
                 % {"username": user.username, "organization": organization.name}
             )
         if current.role == Role.OWNER and _owner_count(organization) == 1:
-            raise InvalidAction(_last_owner_message(organization, user, "leave" if leaving else "remove"))
+            raise InvalidAction(last_owner_message(user=user, name=organization.name, doing="leave" if leaving else "remove"))
         current.delete()  # and, by cascade, their team memberships
         record(
             EventTag.ORGANIZATION_ROLE_REMOVE,

@@ -14,11 +14,11 @@ from django.utils.translation import gettext, gettext_lazy
 from accounts.events import EventTag, record_event
 from accounts.invitations import InvitationKind
 from accounts.mail import send_user_mail
+from accounts.membership import last_owner_message
 from accounts.selectors import user_has_verified_primary_email
 
 from ..errors import InvalidAction, NotAllowed
-from ..models import Project, ProjectRole
-from ..models import RoleInvitation
+from ..models import Project, ProjectRole, RoleInvitation
 from .notify import notify_collaborators
 from .selectors import require_owner
 
@@ -209,22 +209,6 @@ def role_add(*, request=None, project, user, role, actor=None):
     return project_role
 
 
-def _last_owner_message(project, user, doing):
-    """Why the last Owner cannot `doing` ("demote", "leave" or "remove")."""
-    messages = {
-        "demote": gettext(
-            "%(username)s is the last Owner of %(name)s and cannot be demoted. Make someone else an Owner first."
-        ),
-        "leave": gettext(
-            "%(username)s is the last Owner of %(name)s and cannot leave. Make someone else an Owner first."
-        ),
-        "remove": gettext(
-            "%(username)s is the last Owner of %(name)s and cannot be removed. Make someone else an Owner first."
-        ),
-    }
-    return messages[doing] % {"username": user.username, "name": project.name}
-
-
 def role_change(*, request=None, actor, project, user, role):
     """An Owner changes `user`'s role; the last Owner cannot be demoted."""
     _check_role_name(role)
@@ -243,7 +227,7 @@ def role_change(*, request=None, actor, project, user, role):
                 % {"username": user.username, "role": ProjectRole.Role(role).label, "project": project.name}
             )
         if current.role == ProjectRole.Role.OWNER and _owner_count(project) == 1:
-            raise InvalidAction(_last_owner_message(project, user, "demote"))
+            raise InvalidAction(last_owner_message(user=user, name=project.name, doing="demote"))
         previous = current.role
         current.role = role
         current.save(update_fields=["role"])
@@ -291,7 +275,7 @@ def role_remove(*, request=None, actor, project, user):
                 % {"username": user.username, "project": project.name}
             )
         if current.role == ProjectRole.Role.OWNER and _owner_count(project) == 1:
-            raise InvalidAction(_last_owner_message(project, user, "leave" if actor.pk == user.pk else "remove"))
+            raise InvalidAction(last_owner_message(user=user, name=project.name, doing="leave" if actor.pk == user.pk else "remove"))
         current.delete()
         _record(
             EventTag.PROJECT_ROLE_REMOVE, request=request, actor=actor, target=user, project=project, role=current.role
