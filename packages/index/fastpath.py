@@ -26,7 +26,7 @@ from django.utils.http import parse_etags
 from . import rendering
 
 # Bodies kept per process; a file's entry holds its path, not its bytes.
-LIMIT_BYTES = getattr(settings, "INDEX_FASTPATH_BYTES", 64 * 1024 * 1024)
+LIMIT_BYTES = settings.INDEX_FASTPATH_BYTES
 FILE_CHUNK = 64 * 1024
 _DROPPED_ON_304 = {"content-type", "content-length"}
 # Conditions Django answers itself (dates, ranges): a request carrying one is not replayed.
