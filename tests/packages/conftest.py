@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.accounts.factories import UserFactory
+from tests.tokens.factories import basic_auth_header, make_token
 
 BUCKET = "indexsite-files"
 PREFIX = "dists"
@@ -135,3 +139,17 @@ def s3_storage(s3_server, settings, media_root):
     s3_server.empty()
     yield s3_server
     s3_server.empty()
+
+
+@pytest.fixture
+def uploader(db):
+    """A person who may upload: two-factor on (and, from the factory, a verified primary email)."""
+    user = UserFactory()
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user
+
+
+@pytest.fixture
+def auth(uploader):
+    """The uploader's Basic auth header with an account-wide token, as twine sends it."""
+    return basic_auth_header(make_token(uploader)[1])

@@ -15,29 +15,15 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.db import OperationalError, connection, transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from packages.models import DeprecationNotice, File, Project, Release
 from packages.services import file_remove
 from packages.upload import notices
 from tests.accounts.factories import UserFactory
 from tests.packages.distributions import make_sdist, make_wheel, upload_form
-from tests.tokens.factories import basic_auth_header, make_token
 
 ROOT = Path(__file__).resolve().parents[2]
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
-
-
-@pytest.fixture
-def uploader(db):
-    user = UserFactory()
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    return user
-
-
-@pytest.fixture
-def auth(uploader):
-    return basic_auth_header(make_token(uploader)[1])
 
 
 def post(client, dist, auth, path="/legacy/", **overrides):

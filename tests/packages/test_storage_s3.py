@@ -10,33 +10,17 @@ from datetime import timedelta
 from io import StringIO
 from urllib.parse import urlsplit
 
-import pytest
 from botocore.exceptions import ClientError
 from django.core.management import call_command
 from django.db import OperationalError
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from storages.backends.s3 import S3Storage
 
 from packages import services, storage
 from packages.models import File
-from tests.accounts.factories import UserFactory
 from tests.packages.conftest import fetch
 from tests.packages.distributions import make_sdist, make_wheel, upload_form
-from tests.tokens.factories import basic_auth_header, make_token
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
-
-
-@pytest.fixture
-def uploader(db):
-    user = UserFactory()
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    return user
-
-
-@pytest.fixture
-def auth(uploader):
-    return basic_auth_header(make_token(uploader)[1])
 
 
 def upload(client, dist, auth, content_type="application/octet-stream", **overrides):

@@ -1,28 +1,13 @@
 """The /legacy/ endpoint as upload clients use it: multipart posts, Basic auth, reason phrases."""
 
-import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from packages.models import File, FilenameRegistry, JournalEntry, Project, Release
-from tests.accounts.factories import UserFactory
 from tests.packages.distributions import make_sdist, make_wheel, upload_form
-from tests.tokens.factories import basic_auth_header, make_token
+from tests.tokens.factories import basic_auth_header
 
 PASSWORD_REFUSED = (
     "Username/Password authentication is no longer supported. Migrate to API Tokens or Trusted Publishers instead."
 )
-
-
-@pytest.fixture
-def uploader(db):
-    user = UserFactory()
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    return user
-
-
-@pytest.fixture
-def auth(uploader):
-    return basic_auth_header(make_token(uploader)[1])
 
 
 def post(client, dist, auth, form=None, content=None, **overrides):

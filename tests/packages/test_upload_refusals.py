@@ -11,9 +11,21 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Email, SecurityEvent
-from packages.models import File, FilenameRegistry, JournalEntry, ProhibitedProjectName, Project, ProjectRole, Release
-from tests.accounts.factories import UserFactory
-from tests.packages.distributions import make_sdist, make_wheel, metadata_text, upload_form
+from packages.models import (
+    File,
+    FilenameRegistry,
+    JournalEntry,
+    ProhibitedProjectName,
+    Project,
+    ProjectRole,
+    Release,
+)
+from tests.packages.distributions import (
+    make_sdist,
+    make_wheel,
+    metadata_text,
+    upload_form,
+)
 from tests.packages.factories import ProjectFactory
 from tests.tokens.factories import basic_auth_header, make_token
 
@@ -22,13 +34,6 @@ REUSE_ADVICE = (
     "A filename can never be reused: bump the version, or publish a post-release such as 1.0.post1. "
     "See {site}/help/#file-name-reuse for more information."
 )
-
-@pytest.fixture
-def uploader(db):
-    user = UserFactory()
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    return user
-
 
 def state(root):
     return (

@@ -6,13 +6,25 @@ from django.http import QueryDict
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SecurityEvent
-from packages.errors import InvalidUpload, UploadFailed, UploadForbidden
-from packages.models import File, FilenameRegistry, JournalEntry, Project, ProjectRole, Release
-from packages.upload import service as upload_service
 from packages import storage
+from packages.errors import InvalidUpload, UploadFailed, UploadForbidden
+from packages.models import (
+    File,
+    FilenameRegistry,
+    JournalEntry,
+    Project,
+    ProjectRole,
+    Release,
+)
+from packages.upload import service as upload_service
 from packages.upload.service import release_file_upload
 from tests.accounts.factories import UserFactory
-from tests.packages.distributions import make_sdist, make_wheel, metadata_text, upload_form
+from tests.packages.distributions import (
+    make_sdist,
+    make_wheel,
+    metadata_text,
+    upload_form,
+)
 from tests.tokens.factories import make_token
 
 
@@ -24,13 +36,6 @@ def as_querydict(form):
         else:
             data[key] = value
     return data
-
-
-@pytest.fixture
-def uploader(db):
-    user = UserFactory()
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    return user
 
 
 @pytest.fixture

@@ -6,24 +6,15 @@ quarantine entered after them must still stop the upload.
 
 import pytest
 from django.db import IntegrityError
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from packages import services
 from packages.errors import InvalidUpload, UploadForbidden
 from packages.models import File, Project, ProjectRole
 from packages.upload.checks import archives
-from tests.accounts.factories import UserFactory
 from tests.packages.distributions import make_wheel
 from tests.packages.factories import ProjectFactory
 from tests.packages.test_upload_service import upload
 from tests.tokens.factories import make_token
-
-
-@pytest.fixture
-def uploader(db):
-    user = UserFactory()
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    return user
 
 
 @pytest.fixture
