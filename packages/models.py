@@ -192,7 +192,7 @@ class RoleInvitation(models.Model):
     inviter = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    role = models.CharField(max_length=20)
+    role = models.CharField(max_length=20, choices=ProjectRole.Role.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     created = models.DateTimeField(default=timezone.now)
     expires = models.DateTimeField()

@@ -197,3 +197,15 @@ def test_project_page_shows_maintainers_with_initials_and_owner_links(client, ow
     sign_in(client, owner)
     page = client.get("/project/team-lib/").content.decode()
     assert "/manage/project/team-lib/history/" in page and "You are Owner of this project" in page
+
+
+def test_role_names_on_the_pages_are_in_the_readers_language(client, owner, invitee, project):
+    services.invitation_create(actor=owner, project=project, invitee=invitee, role="Maintainer")
+    sign_in(client, owner)
+
+    yours = client.get("/manage/projects/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    team = client.get("/manage/project/team-lib/collaboration/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert ">Propietario</td>" in yours  # your own role on the project
+    assert ">Propietario</td>" in team  # the collaborators' table
+    assert ">Mantenedor</td>" in team  # the pending invitation's role
