@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import ngettext
 
 from . import services
+from .events import EventTag
 from .models import Email, SecurityEvent, User
 
 
@@ -78,12 +79,25 @@ class UserAdmin(DjangoUserAdmin):
         self._set_frozen(request, queryset, False)
 
 
+class EventTagFilter(admin.SimpleListFilter):
+    """The history's tags in words (the column keeps no `choices`, so each app adds tags freely)."""
+
+    title = "tag"
+    parameter_name = "tag"
+
+    def lookups(self, request, model_admin):
+        return EventTag.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(tag=self.value()) if self.value() else queryset
+
+
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(admin.ModelAdmin):
     """The security history is evidence: staff can read it, never change it."""
 
     list_display = ("time", "tag", "user", "project_name", "ip_address")
-    list_filter = ("tag",)
+    list_filter = (EventTagFilter,)
     search_fields = ("user__username", "project_name", "ip_address")
     date_hierarchy = "time"
     list_select_related = ("user",)

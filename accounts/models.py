@@ -165,7 +165,8 @@ class Email(models.Model):
 class SecurityEvent(models.Model):
     """One sensitive action. Written only through `accounts.events.record_event`."""
 
-    tag = models.CharField(max_length=64, choices=EventTag.choices, db_index=True)
+    # No `choices`: a new tag is a line in EventTag, not a migration (record_event validates it).
+    tag = models.CharField(max_length=64, db_index=True)
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
     )
@@ -189,3 +190,10 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.tag} {self.time:%Y-%m-%d %H:%M:%S}"
+
+    def get_tag_display(self):
+        """The tag in words, in the reader's language (the tag itself for one no longer listed)."""
+        try:
+            return EventTag(self.tag).label
+        except ValueError:
+            return self.tag

@@ -29,6 +29,12 @@ class Organization(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     # Policy: managing the organisation's projects needs a WebAuthn security key.
     require_security_key = models.BooleanField(default=False)
+    # Reading (private packages): every member may read every project of the organisation,
+    # private ones included; and the organisation's new projects start private.
+    members_read_all = models.BooleanField(
+        gettext_lazy("Members may read all our projects"), default=False
+    )
+    private_by_default = models.BooleanField(gettext_lazy("New projects are private"), default=False)
     created = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -32,6 +32,8 @@ class Project(models.Model):
     # project whose folded name matches an existing one is refused, and the
     # unique constraint holds that even for two first uploads at once.
     confusable_name = models.CharField(max_length=255, editable=False, default="")
+    # A private project exists only for those who may read it (packages/access.py).
+    private = models.BooleanField(default=False, help_text=gettext_lazy("Readable only by its people."))
     # The organisation that owns the project, if any (its Owners, and its teams' roles, count on it).
     organization = models.ForeignKey(
         "organizations.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="projects"

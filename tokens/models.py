@@ -48,6 +48,10 @@ class APIToken(models.Model):
     # account_wide=False allows nothing: a lost scope fails closed.
     account_wide = models.BooleanField(default=False)
     projects = models.JSONField(default=list, blank=True)
+    # What the token may do within its scope. Uploading implies reading the projects
+    # in scope (uploaders probe for files already there); a read token only installs.
+    can_upload = models.BooleanField(default=True)
+    can_read = models.BooleanField(default=False)
     created = models.DateTimeField(default=timezone.now)
     expires = models.DateTimeField(null=True, blank=True)
     last_used = models.DateTimeField(null=True, blank=True)
