@@ -98,6 +98,11 @@ class APIToken(models.Model):
             return True
         return normalized_project_name in self.projects
 
+    def scope_allows_read(self, normalized_project_name):
+        """Whether this token may read (install from) the project: a read or an upload token whose scope
+        covers it. Only the token's own scope: its holder must still be allowed to read the project."""
+        return (self.can_read or self.can_upload) and self.scope_allows(normalized_project_name)
+
     @property
     def is_from_publisher(self):
         """True for a token a trusted publisher minted (see tokens.publishing.selectors.token_publisher)."""
