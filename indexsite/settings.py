@@ -194,6 +194,8 @@ REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=10)  # new 
 # Refused trusted-publishing exchanges (POST /_/oidc/mint-token) an hour, per IP; successes do not count.
 OIDC_MINT_REFUSAL_RATE_LIMIT = env.int("OIDC_MINT_REFUSAL_RATE_LIMIT", default=100)
 INVITATION_RATE_LIMIT = env.int("INVITATION_RATE_LIMIT", default=50)  # invitations a day, per person, every kind
+# Private reading (packages/reading): on, every read needs a signed-in person or a read token.
+PRIVATE_INDEX = env.bool("PRIVATE_INDEX", default=False)
 # Bytes of machine responses each process keeps to replay without Django (packages/index/fastpath.py).
 INDEX_FASTPATH_BYTES = env.int("INDEX_FASTPATH_BYTES", default=64 * 1024 * 1024)
 STORAGES = {

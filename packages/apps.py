@@ -19,3 +19,8 @@ class PackagesConfig(AppConfig):
         from .organization_projects.services import member_projects_revoke
 
         member_removed.connect(member_projects_revoke, dispatch_uid="packages.member_projects_revoke")
+
+        # Every change that can change what someone may read moves the access generation.
+        from .reading import access
+
+        access.connect()

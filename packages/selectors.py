@@ -32,15 +32,13 @@ def project_get_visible(*, name):
     return Project.objects.filter(VISIBLE, normalized_name=canonicalize_name(name)).first()
 
 
-def index_fingerprint():
-    """(highest serial, number of projects) over visible projects: changes whenever /simple/ does."""
-    row = Project.objects.filter(VISIBLE).aggregate(serial=Max("last_serial"), count=Count("id"))
-    return row["serial"] or 0, row["count"]
+def index_projects(projects=None):
+    """(name, normalized_name, last_serial) of `projects` (default: every visible one), by normalized name.
 
-
-def index_projects():
-    """(name, normalized_name) of every visible project, by normalized name. One query."""
-    return list(Project.objects.filter(VISIBLE).order_by("normalized_name").values_list("name", "normalized_name"))
+    One query.
+    """
+    projects = Project.objects.filter(VISIBLE) if projects is None else projects
+    return list(projects.order_by("normalized_name").values_list("name", "normalized_name", "last_serial"))
 
 
 def project_files(*, project, release=None):
@@ -146,6 +144,7 @@ def file_get_visible(*, path):
             "release__id",
             "release__project__id",
             "release__project__normalized_name",
+            "release__project__private",
         )
     )
     file = visible_files.filter(path=path).first()
@@ -195,19 +194,19 @@ def project_latest_releases(projects):
     return {pid: release_latest(versions_sorted_releases(rs)) for pid, rs in by_project.items()}
 
 
-def index_counts():
-    """Numbers for the home page: visible projects, their releases and files."""
+def index_counts(projects):
+    """Numbers for the home page: the projects `projects` (those the reader may read), their releases and files."""
     return {
-        "projects": Project.objects.filter(VISIBLE).count(),
-        "releases": Release.objects.filter(project__in=Project.objects.filter(VISIBLE)).count(),
-        "files": File.objects.filter(release__project__in=Project.objects.filter(VISIBLE)).count(),
+        "projects": projects.count(),
+        "releases": Release.objects.filter(project__in=projects).count(),
+        "files": File.objects.filter(release__project__in=projects).count(),
     }
 
 
-def projects_recently_updated(*, limit=10):
-    """Visible projects with their newest release first, as (project, latest release) pairs."""
+def projects_recently_updated(projects, *, limit=10):
+    """Of `projects`, those with the newest release first, as (project, latest release) pairs."""
     projects = list(
-        Project.objects.filter(VISIBLE)
+        projects
         .annotate(updated=Max("releases__created"))
         .filter(updated__isnull=False)
         .order_by("-updated")[:limit]
@@ -216,14 +215,14 @@ def projects_recently_updated(*, limit=10):
     return [(project, latest.get(project.id)) for project in projects]
 
 
-def project_search(*, query, limit=50):
-    """Visible projects whose name or a release summary contains `query`; exact name match first."""
+def project_search(projects, *, query, limit=50):
+    """Of `projects`, those whose name or a release summary contains `query`; exact name match first."""
     query = query.strip()
     if not query:
         return []
     normalized = canonicalize_name(query)
     matches = (
-        Project.objects.filter(VISIBLE)
+        projects
         .filter(
             Q(normalized_name__contains=normalized)
             | Q(name__icontains=query)

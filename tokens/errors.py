@@ -18,6 +18,11 @@ class InvalidToken(TokenError):
         super().__init__(message)
 
 
+class RevokedToken(InvalidToken):
+    """A revoked token presented with its real secret. Upload clients read the same words as for any
+    invalid token; the read side (packages.reading) names the cause to whoever holds the secret."""
+
+
 class ExpiredToken(TokenError):
     def __init__(self, message="The API token has expired. Create a new token on your account page."):
         super().__init__(message)

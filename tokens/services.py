@@ -17,7 +17,7 @@ from accounts.mail import send_user_mail
 from accounts.models import User
 
 from . import organization, secret
-from .errors import DuplicateTokenName, ExpiredToken, InvalidToken, TokenError
+from .errors import DuplicateTokenName, ExpiredToken, InvalidToken, RevokedToken, TokenError
 from .models import APIToken
 
 NAME_MAX_LENGTH = 100
@@ -275,7 +275,11 @@ def token_authenticate(*, request=None, raw):
         raise InvalidToken()
     token = APIToken.objects.select_related("owner", "organization").filter(identifier=parts.identifier).first()
     match = secret.matches(parts, token.digest if token else "0" * 64)
-    if token is None or match is None or token.revoked is not None or not _holder_active(token):
+    if token is None or match is None:
+        raise InvalidToken()
+    if token.revoked is not None:
+        raise RevokedToken()
+    if not _holder_active(token):
         raise InvalidToken()
     now = timezone.now()
     if token.is_expired(now):

@@ -18,11 +18,12 @@ Range and the date-based conditions. If-None-Match is answered here (304)
 when it names the kept ETag.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.utils.http import parse_etags
 
+from ..reading import access, readers
 from . import rendering
 
 # Bodies kept per process; a file's entry holds its path, not its bytes.
@@ -35,11 +36,16 @@ _PASS_THROUGH = ("HTTP_RANGE", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_
 
 @dataclass(frozen=True)
 class Mark:
-    """What a response shows: project `name` (or rendering.INDEX) at `generation`; `file` for a stored file."""
+    """What a response shows: project `name` (or rendering.INDEX) at `generation`; `file` for a stored file;
+    `view`: the reader it was answered to (packages.reading; empty for anonymous requests)."""
 
     name: str
     generation: int
     file: str | None = None
+    view: str = ""
+
+    def for_view(self, view):
+        return replace(self, view=view)
 
 
 def mark(response, name, generation, *, file=None):
@@ -80,6 +86,7 @@ class IndexFastPath:
         self.prefixes = tuple(prefixes or settings.MACHINE_PATH_PREFIXES)
         self.entries = rendering.BoundedCache(limit, size=lambda entry: entry.size)
         self.origin = _origin_headers()
+        self.session_cookie = settings.SESSION_COOKIE_NAME + "="
 
     def key(self, environ):
         return (
@@ -98,12 +105,24 @@ class IndexFastPath:
         if any(name in environ for name in _PASS_THROUGH):
             return self.app(environ, start_response)
         key = self.key(environ)
-        entry = self.entries.get(key)
+        credentials = environ.get("HTTP_AUTHORIZATION")
+        if credentials:
+            # Replayed only to a reader resolved at the current access generation (so a revoked token or a
+            # removed member misses here and meets Django), under that reader's view.
+            reader = readers.cached(credentials, access.generation())
+            if reader is None:
+                return self.answer_and_keep(key, environ, start_response)
+            view = reader.view
+        elif self.session_cookie in environ.get("HTTP_COOKIE", ""):
+            return self.app(environ, start_response)  # a browser session: Django decides, nothing is kept
+        else:
+            view = ""
+        entry = self.entries.get((*key, view))
         if entry is not None and rendering.generation(entry.mark.name) == entry.mark.generation:
             answer = self.replay(entry, environ, start_response)
             if answer is not None:
                 return answer
-            self.entries.discard(key)
+            self.entries.discard((*key, view))
         return self.answer_and_keep(key, environ, start_response)
 
     def replay(self, entry, environ, start_response):
@@ -142,7 +161,7 @@ class IndexFastPath:
             if not any(name.lower() == "set-cookie" for name, _ in headers):
                 etag = next((value for name, value in headers if name.lower() == "etag"), None)
                 body = b"" if response_mark.file else result.content
-                self.entries.put(key, _Entry(response_mark, status, headers, body, etag))
+                self.entries.put((*key, response_mark.view), _Entry(response_mark, status, headers, body, etag))
         return result
 
 

@@ -36,7 +36,7 @@ from django.urls import reverse
 from . import edge
 
 # Bump when the output format changes, so a deploy never serves old renderings.
-RENDER_VERSION = 4
+RENDER_VERSION = 5
 # Entries never go stale (the key changes instead); the timeout only lets the
 # cache forget documents nobody asks for.
 CACHE_TIMEOUT = 60 * 60 * 24
@@ -52,12 +52,17 @@ _GENERATION = "packages:gen:"
 
 @dataclass
 class Document:
-    """A cached answer: status, body and the headers that go with it (serial, redirect target)."""
+    """A cached answer: status, body and the headers that go with it (serial, redirect target).
+
+    `private`: whether the project it shows is private (None when it shows no project, e.g. a 404):
+    the view asks the reading rule before answering with it (packages.reading).
+    """
 
     status: int
     body: bytes
     serial: int | None = None
     headers: dict = field(default_factory=dict)
+    private: bool | None = None
 
 
 def origin(request):
@@ -108,7 +113,7 @@ def generation(name):
     return value
 
 
-def _bump(names):
+def bump(names):
     for name in names:
         try:
             cache.incr(_GENERATION + name)
@@ -122,8 +127,8 @@ def project_changed(*, name, index=False):
     Called inside the transaction of the change and run again after it commits.
     """
     names = [name, INDEX] if index else [name]
-    _bump(names)
-    transaction.on_commit(lambda: _bump(names))
+    bump(names)
+    transaction.on_commit(lambda: bump(names))
     edge.purge_after_commit(edge.keys_for(name, index=index))
 
 

@@ -104,9 +104,8 @@ def _json_document(document):
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def index_document(request, representation):
-    """/simple/: every visible project."""
-    projects = selectors.index_projects()
+def index_document(request, representation, projects):
+    """/simple/: the (name, normalized name) pairs `projects`, those the reader may read."""
     base = rendering.origin(request) + "/simple/"
     if representation == JSON:
         return _json_document(

@@ -6,6 +6,7 @@ of queries and, once a project's page is built, no rendering until it changes.
 """
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,6 +27,8 @@ from packaging.utils import (
 from packaging.version import InvalidVersion
 
 from .. import selectors
+from ..reading import rules as reading
+from ..reading.views import machine_read
 from . import edge, fastpath, jsonapi, rendering, simple
 
 logger = logging.getLogger(__name__)
@@ -67,30 +70,30 @@ def _canonical_redirect(request, url):
     return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
-def _answer(request, *, name, variant, build, content_type, vary=True, keys=None):
+def _answer(request, *, name, variant, build, content_type, vary=True, keys=None, hidden=None):
     """The cached Document of `name`/`variant` as a response: ETag, conditional GET, cache headers.
 
-    A hit costs no database query; `build()` runs only when the project changed.
+    A hit costs no database query; `build()` runs only when the project changed. A document of a
+    project the reader may not read is answered as `hidden()`: exactly what a name nobody has gets.
     """
     current = rendering.generation(name)
     key = rendering.document_key(request, name, variant, current)
-    etag = rendering.etag_for(key)
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
-        document = rendering.cached(key, build)
-        if document.status == 200:
+    document = rendering.cached(key, build)
+    if document.private is not None and not request.reader.may_read(name=name, private=document.private):
+        document = hidden()
+    response = None
+    if document.status == 200:
+        etag = rendering.etag_for(key)
+        response = get_conditional_response(request, etag=etag)
+        if response is None:
             response = HttpResponse(document.body, content_type=content_type)
-            response.headers["ETag"] = etag
             if document.serial is not None:
                 response.headers["X-PyPI-Last-Serial"] = str(document.serial)
             fastpath.mark(response, name, current)
-        else:
-            response = HttpResponse(
-                document.body, status=document.status, content_type="text/plain; charset=utf-8"
-            )
-        _set_headers(response, document.headers)
-    else:
         response.headers["ETag"] = etag
+    else:
+        response = HttpResponse(document.body, status=document.status, content_type="text/plain; charset=utf-8")
+    _set_headers(response, document.headers)
     response.headers["Cache-Control"] = SIMPLE_CACHE_CONTROL
     if vary:
         response.headers["Vary"] = "Accept"
@@ -115,20 +118,25 @@ def _not_acceptable():
 
 
 @require_safe
+@machine_read
 def simple_index(request):
     try:
         representation = simple.negotiate(request)
     except simple.NotAcceptable:
         return _not_acceptable()
+    reader = request.reader
 
     def build():
-        serial, _ = selectors.index_fingerprint()
-        return rendering.Document(200, simple.index_document(request, representation), serial)
+        projects = selectors.index_projects(reading.readable(reader))
+        serial = max((serial for _, _, serial in projects), default=0)
+        listed = [(name, normalized) for name, normalized, _ in projects]
+        return rendering.Document(200, simple.index_document(request, representation, listed), serial)
 
     return _answer(
         request,
         name=rendering.INDEX,
-        variant=representation,
+        # What the root index lists depends on who reads it.
+        variant=f"{representation}:{reader.view}",
         build=build,
         content_type=simple.CONTENT_TYPES[representation],
         keys=[edge.ALL_PROJECTS],
@@ -136,6 +144,7 @@ def simple_index(request):
 
 
 @require_safe
+@machine_read
 def simple_detail(request, name, canonical_view="packages:simple-detail"):
     """A project's file list; `canonical_view` names the URL other spellings are redirected to."""
     normalized = canonicalize_name(name)
@@ -146,12 +155,15 @@ def simple_detail(request, name, canonical_view="packages:simple-detail"):
     except simple.NotAcceptable:
         return _not_acceptable()
 
+    def missing():
+        return _missing(f"no project named {name!r}.")
+
     def build():
         project = selectors.project_get_visible(name=normalized)
         if project is None:
-            return _missing(f"no project named {name!r}.")
+            return missing()
         body = simple.project_document(request, project, representation)
-        return rendering.Document(200, body, project.last_serial)
+        return rendering.Document(200, body, project.last_serial, private=project.private)
 
     return _answer(
         request,
@@ -159,59 +171,72 @@ def simple_detail(request, name, canonical_view="packages:simple-detail"):
         variant=representation,
         build=build,
         content_type=simple.CONTENT_TYPES[representation],
+        hidden=missing,
     )
 
 
 # -- JSON API -----------------------------------------------------------------
 
 
-def _json_answer(request, name, variant, build):
-    response = _answer(request, name=name, variant=variant, build=build, content_type="application/json", vary=False)
+def _json_answer(request, name, variant, build, hidden):
+    response = _answer(
+        request, name=name, variant=variant, build=build, content_type="application/json", vary=False, hidden=hidden
+    )
     if response.status_code in (200, 304):
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
 @require_safe
+@machine_read
 def json_project(request, name):
     normalized = canonicalize_name(name)
     if name != normalized:
         project = selectors.project_get_visible(name=name)
-        if project is None:
+        if project is None or not request.reader.may_read(name=normalized, private=project.private):
             return _not_found(f"no project named {name!r}.")
         return _canonical_redirect(request, reverse("packages:json-project", args=[project.normalized_name]))
+
+    def missing():
+        return _missing(f"no project named {name!r}.")
 
     def build():
         project = selectors.project_get_visible(name=normalized)
         if project is None:
-            return _missing(f"no project named {name!r}.")
+            return missing()
         body = jsonapi.project_document(request, project)
         if body is None:
             # A project whose releases were all removed has no JSON document (404, as on PyPI).
-            return _missing(f"project {project.name!r} has no releases.")
-        return rendering.Document(200, body, project.last_serial)
+            return replace(_missing(f"project {project.name!r} has no releases."), private=project.private)
+        return rendering.Document(200, body, project.last_serial, private=project.private)
 
-    return _json_answer(request, normalized, "json-api", build)
+    return _json_answer(request, normalized, "json-api", build, missing)
 
 
 @require_safe
+@machine_read
 def json_release(request, name, version):
     normalized = canonicalize_name(name)
+
+    def missing():
+        return _missing(f"no project named {name!r}.")
 
     def build():
         project = selectors.project_get_visible(name=name)
         if project is None:
-            return _missing(f"no project named {name!r}.")
+            return missing()
+        private = project.private
         release = selectors.release_get(project=project, version=version)
         if release is None:
-            return _missing(f"project {project.name!r} has no release {version!r}.")
+            return replace(_missing(f"project {project.name!r} has no release {version!r}."), private=private)
         if name != project.normalized_name or version != release.version:
-            return _moved(reverse("packages:json-release", args=[project.normalized_name, release.version]))
+            url = reverse("packages:json-release", args=[project.normalized_name, release.version])
+            return replace(_moved(url), private=private)
         body = jsonapi.release_document(request, project, release)
-        return rendering.Document(200, body, project.last_serial)
+        return rendering.Document(200, body, project.last_serial, private=private)
 
     # The spelling is part of the variant: another spelling may be a redirect.
-    response = _json_answer(request, normalized, f"json-api:{name}:{version}", build)
+    response = _json_answer(request, normalized, f"json-api:{name}:{version}", build, missing)
     if response.status_code == 301 and request.GET:
         response.headers["Location"] += "?" + request.GET.urlencode()
     return response
@@ -282,13 +307,16 @@ def _local_files():
 
 
 @require_safe
+@machine_read
 def file_download(request, path):
     """A distribution file or its PEP 658 metadata, with HEAD, ETag and single byte ranges."""
     # Read before the database (see rendering): the project a file belongs to is named by its filename.
     project_name = _project_named_by(path)
     current = rendering.generation(project_name) if project_name else None
     file, is_metadata = selectors.file_get_visible(path=path)
-    if file is None:
+    if file is None or not request.reader.may_read(
+        name=file.release.project.normalized_name, private=file.release.project.private
+    ):
         return _not_found("no such file.")
     etag = f'"{file.metadata_sha256 if is_metadata else file.sha256_digest}"'
     keys = [edge.project_key(file.release.project.normalized_name)]

@@ -12,19 +12,22 @@ from organizations.models import Team
 
 from ..errors import NotAllowed, PackagesError
 from ..models import Project, ProjectRole
+from ..reading.rules import readable
+from ..reading.views import page_read
 from ..selectors import project_summaries
 from . import selectors, services
 from .forms import ProjectCreateForm, TeamRoleForm, TeamRoleRemoveForm, TransferInForm, TransferOutForm
 
 
+@page_read
 def organization_page(request, name):
-    """Public: the organisation, its visible projects and the members who chose to be listed."""
+    """Public: the organisation, the projects the reader may read and the members who chose to be listed."""
     organization = organizations.organization_get_public(name=name)
     if organization is None:
         raise Http404(gettext("No such organisation."))
     if organization.name != name:
         return redirect("packages:organization", name=organization.name)
-    projects = list(selectors.organization_projects(organization=organization, visible_only=True))
+    projects = list(readable(request.reader, selectors.organization_projects(organization=organization, visible_only=True)))
     summaries = project_summaries(projects)
     context = {
         "organization": organization,

@@ -8,13 +8,16 @@ from django.utils.translation import gettext
 
 from .. import selectors
 from ..collaboration.selectors import user_project_role
+from ..reading.rules import readable
+from ..reading.views import page_read
 from .readme import description_accessible
 
 
 
-def _project_or_404(name):
+def _project_or_404(request, name):
+    """The project, or the same 404 as for a name nobody has when the reader may not read it."""
     project = selectors.project_get_visible(name=name)
-    if project is None:
+    if project is None or not request.reader.may_read(name=project.normalized_name, private=project.private):
         raise Http404(gettext("No such project."))
     return project
 
@@ -48,8 +51,9 @@ def initials(user):
 
 
 @require_safe
+@page_read
 def project_page(request, name, version=None):
-    project = _project_or_404(name)
+    project = _project_or_404(request, name)
     releases = selectors.project_releases(project=project)
     if version is None:
         release = selectors.release_latest(releases)
@@ -98,13 +102,14 @@ def upload_url_release(request, name, version):
 
 
 @require_safe
+@page_read
 def user_page(request, username):
     user = selectors.user_get_public(username=username)
     if user is None:
         raise Http404(gettext("No such user."))
     if username != user.username:
         return redirect("packages:user", user.username, permanent=True)
-    projects = list(selectors.user_projects(user=user))
+    projects = list(readable(request.reader, selectors.user_projects(user=user)))
     summaries = selectors.project_summaries(projects)
     return render(
         request,
@@ -117,18 +122,25 @@ SEARCH_PAGE_SIZE = 20
 
 
 @require_safe
+@page_read
 def home(request):
+    projects = readable(request.reader)
     return render(
         request,
         "home.html",
-        {"counts": selectors.index_counts(), "recent": selectors.projects_recently_updated(limit=10)},
+        {
+            "counts": selectors.index_counts(projects),
+            "recent": selectors.projects_recently_updated(projects, limit=10),
+        },
     )
 
 
 @require_safe
+@page_read
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
-    page = Paginator(selectors.project_search(query=query, limit=500), SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    found = selectors.project_search(readable(request.reader), query=query, limit=500)
+    page = Paginator(found, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     latest = selectors.project_latest_releases(page.object_list)
     return render(
         request,
