@@ -6,10 +6,14 @@ view answers a document or a file with 200 it marks the response with the
 project it shows and the generation it read *before* reading the database
 (`mark`). This layer keeps such a response, exactly as Django sent it
 (status, every header, the body or, for a local file, its path), under the
-request's key: path, query, Accept and what decides the origin (scheme and
-host headers). The next identical request is answered from it while the
-project's generation is unchanged: one generation read, no URL resolution,
-no middleware, no query. Only a response Django has already answered for
+request's key: the path, the representation a simple page negotiates to (not
+the raw Accept header or query string), what decides the origin (scheme and
+host headers) and the reader's view (packages/reading: empty for anonymous
+requests; a request with credentials is replayed only under the reader its
+token resolved to at the current access generation, and a browser session's
+requests are never replayed). The next request with the same key is answered
+from it while the project's generation is unchanged: one generation read, no
+URL resolution, no middleware, no query. Only a response Django has already answered for
 that same key is ever replayed, so host validation and negotiation stay
 Django's.
 
@@ -19,12 +23,16 @@ when it names the kept ETag.
 """
 
 from dataclasses import dataclass, replace
+from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.utils.http import parse_etags
 
 from ..reading import access, readers
-from . import rendering
+from . import rendering, simple
+
+# Paths whose answer is negotiated (PEP 691): their key holds the representation chosen.
+NEGOTIATED = ("/simple/", "/legacy/+simple/")
 
 # Bodies kept per process; a file's entry holds its path, not its bytes.
 LIMIT_BYTES = settings.INDEX_FASTPATH_BYTES
@@ -54,17 +62,25 @@ def mark(response, name, generation, *, file=None):
     return response
 
 
+# What an entry costs beyond the bytes counted: the objects holding key, headers and body.
+ENTRY_OVERHEAD = 1024
+
+
 @dataclass
 class _Entry:
+    key: tuple
     mark: Mark
     status: str
     headers: list
     body: bytes
     etag: str | None
+    size: int = 0
 
-    @property
-    def size(self):
-        return len(self.body) + 512  # the headers and the key, roughly
+    def __post_init__(self):
+        # The budget counts everything an entry holds: key, status, every header, body.
+        counted = len(self.body) + len(self.status) + sum(len(part) for part in self.key if isinstance(part, str))
+        counted += sum(len(name) + len(value) for name, value in self.headers)
+        self.size = counted + ENTRY_OVERHEAD
 
 
 def _origin_headers():
@@ -89,10 +105,21 @@ class IndexFastPath:
         self.session_cookie = settings.SESSION_COOKIE_NAME + "="
 
     def key(self, environ):
+        """What the answer depends on, after negotiation: the path, the representation a simple page
+        negotiates to (never the raw Accept or query string, which a client may vary without end) and
+        the origin. None when negotiation fails (Django answers 406)."""
+        path = environ.get("PATH_INFO", "")
+        variant = ""
+        if path.startswith(NEGOTIATED):
+            query = environ.get("QUERY_STRING", "")
+            requested = parse_qs(query).get("format", [""])[-1] if "format" in query else ""
+            try:
+                variant = simple.representation(environ.get("HTTP_ACCEPT", ""), requested)
+            except simple.NotAcceptable:
+                return None
         return (
-            environ.get("PATH_INFO", ""),
-            environ.get("QUERY_STRING", ""),
-            environ.get("HTTP_ACCEPT", ""),
+            path,
+            variant,
             environ.get("wsgi.url_scheme", "http"),
             *(environ.get(name, "") for name in self.origin),
             environ.get("SERVER_NAME", ""),
@@ -105,6 +132,8 @@ class IndexFastPath:
         if any(name in environ for name in _PASS_THROUGH):
             return self.app(environ, start_response)
         key = self.key(environ)
+        if key is None:
+            return self.app(environ, start_response)
         credentials = environ.get("HTTP_AUTHORIZATION")
         if credentials:
             # Replayed only to a reader resolved at the current access generation (so a revoked token or a
@@ -161,7 +190,8 @@ class IndexFastPath:
             if not any(name.lower() == "set-cookie" for name, _ in headers):
                 etag = next((value for name, value in headers if name.lower() == "etag"), None)
                 body = b"" if response_mark.file else result.content
-                self.entries.put((*key, response_mark.view), _Entry(response_mark, status, headers, body, etag))
+                kept = (*key, response_mark.view)
+                self.entries.put(kept, _Entry(kept, response_mark, status, headers, body, etag))
         return result
 
 

@@ -74,13 +74,18 @@ def negotiate(request):
 
     A ``?format=<type>`` query parameter (PEP 691) overrides the Accept header.
     """
-    requested = request.GET.get("format", "").strip().lower()
+    return representation(request.headers.get("Accept", ""), request.GET.get("format", ""))
+
+
+def representation(accept, requested=""):
+    """`negotiate` on the raw values: the Accept header and the ``format`` query parameter (empty if absent)."""
+    requested = requested.strip().lower()
     if requested:
         requested = ALIASES.get(requested, requested)
         if requested in OFFERS:
             return requested
         raise NotAcceptable
-    header = request.headers.get("Accept", "").strip()
+    header = accept.strip()
     if not header:
         return TEXT_HTML
     ranges = _parse_accept(header)

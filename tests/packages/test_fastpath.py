@@ -193,6 +193,29 @@ def test_memory_is_bounded(settings, stored):
     assert small.entries.size <= 4096
 
 
+def test_random_query_strings_and_accept_headers_keep_one_entry_per_representation(site, stored):
+    """Clients choose the query string and Accept without end; the key holds only what negotiation makes of them."""
+    for n in range(200):
+        assert get(site, "/simple/demo/", QUERY_STRING=f"cachebuster={n}", HTTP_ACCEPT=f"text/html, x/{n}").status == 200
+        assert get(site, "/simple/demo/", QUERY_STRING=f"n={n}", HTTP_ACCEPT=f"{PIP_ACCEPT}, y/{n}").status == 200
+        assert get(site, f"/files/{stored.path}", QUERY_STRING=f"n={n}").status == 200
+    assert len(site.entries.entries) == 3
+    json_by_format = get(site, "/simple/demo/", QUERY_STRING="format=application/vnd.pypi.simple.v1%2Bjson")
+    assert json_by_format.headers["content-type"] == "application/vnd.pypi.simple.v1+json"
+    assert get(site, "/simple/demo/", HTTP_ACCEPT="image/png").status == 406
+
+
+def test_the_budget_counts_headers_and_keys_not_only_bodies(site, db, media_root):
+    """A long name is in the key and three headers (surrogate keys): all of it is booked."""
+    name = "long-" + "n" * 200
+    FileFactory(release__project__name=name, release__version="1.0", content=b"x", stored=True)
+    assert get(site, f"/simple/{name}/").status == 200
+    (entry,) = site.entries.entries.values()
+    header_bytes = sum(len(header) + len(value) for header, value in entry.headers)
+    assert entry.size >= len(entry.body) + header_bytes + len(f"/simple/{name}/")
+    assert site.entries.size == entry.size
+
+
 @pytest.fixture
 def redis_cache(settings):
     """The production cache: Redis (database 13 of the machine's server, which CI has too), emptied around the test."""
