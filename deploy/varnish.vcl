@@ -15,6 +15,8 @@ backend default {
     .port = "8000";
 }
 
+# Who may PURGE: the addresses the site sends its purges from (CACHE_PURGE_URLS, README "Layout with an
+# edge cache"). Add the app servers' addresses here when they run on other hosts; nobody else.
 acl purgers {
     "127.0.0.1";
     "::1";
@@ -38,16 +40,32 @@ sub vcl_recv {
     if (req.url !~ "^/(simple|files|pypi)/") {
         return (pass);
     }
-    # Machine answers never depend on cookies or credentials.
-    unset req.http.Cookie;
-    if (req.http.Authorization) {
+    # Credentials (a read token, a browser's session) can open private projects: such requests are
+    # never answered from the cache, and their answers (Cache-Control: private) are never kept.
+    if (req.http.Authorization || req.http.Cookie ~ "(^|;\s*)sessionid=") {
         return (pass);
+    }
+    # Anonymous machine answers depend on no cookie.
+    unset req.http.Cookie;
+    # One Accept per representation the site can choose (PEP 691), so clients cannot make variants
+    # without end; files and the JSON API do not negotiate at all.
+    if (req.url ~ "^/simple/") {
+        if (req.http.Accept ~ "application/vnd\.pypi\.simple\.(v1|latest)\+json") {
+            set req.http.Accept = "application/vnd.pypi.simple.v1+json";
+        } elsif (req.http.Accept ~ "application/vnd\.pypi\.simple\.(v1|latest)\+html") {
+            set req.http.Accept = "application/vnd.pypi.simple.v1+html";
+        } else {
+            set req.http.Accept = "text/html";
+        }
+    } else {
+        unset req.http.Accept;
     }
     return (hash);
 }
 
 sub vcl_backend_response {
-    if (!beresp.http.xkey) {
+    # Private answers, refusals of credentials and anything the site asks not to store are never kept.
+    if (!beresp.http.xkey || beresp.status == 401 || beresp.http.Cache-Control ~ "(private|no-store)") {
         set beresp.uncacheable = true;
         set beresp.ttl = 0s;
         return (deliver);

@@ -102,3 +102,48 @@ def test_varnish_caches_and_every_change_shows_through_it_at_once(varnish, serve
     assert requests.get(f"{varnish}/pypi/e2e-alpha/json").status_code == 404
     assert requests.get(file_url).status_code == 404
     assert "e2e-alpha" not in requests.get(f"{varnish}/simple/").text
+
+
+def test_varnish_never_answers_one_reader_with_what_only_another_may_see(varnish, server, dists, env, uploader, settings):
+    from packages.index.rendering import project_changed
+    from tokens.models import APIToken
+    from tokens.services import token_create, token_revoke
+
+    token = make_token(uploader, "e2e-alpha")
+    assert clients.twine_upload(server, dists.alpha_1, password=token, env=env).returncode == 0
+    project = Project.objects.get(normalized_name="e2e-alpha")
+    project.private = True
+    project.save()
+    project_changed(name="e2e-alpha", index=True)
+    _, reader = token_create(user=uploader, name="reader", projects=["e2e-alpha"])
+    stranger = make_token(type(uploader).objects.create_user("stranger-e2e", password="x" * 20))
+    page = f"{varnish}/simple/e2e-alpha/"
+    file_url = f"{varnish}/files/{project.releases.get().files.first().path}"
+
+    for _ in range(3):
+        answer = requests.get(page, auth=("__token__", reader))
+        assert answer.status_code == 200 and answer.headers["X-Cache"] == "MISS"
+        assert answer.headers["Cache-Control"].startswith("private")
+        assert requests.get(file_url, auth=("__token__", reader)).status_code == 200
+    accept = {"Accept": answer.request.headers.get("Accept", "*/*")}
+    assert requests.get(page, headers=accept, auth=("__token__", stranger)).status_code == 404
+    assert requests.get(page, headers=accept).status_code == 404
+    assert requests.get(file_url).status_code == 404
+    assert requests.get(file_url, auth=("__token__", stranger)).status_code == 404
+
+    token_revoke(token=APIToken.objects.get(name="reader"))
+    revoked = requests.get(page, auth=("__token__", reader))
+    assert revoked.status_code == 401
+    assert revoked.text == "Unauthorized: the API token has been revoked. Create a new token on your account page.\n"
+
+    # A private index: anonymous answers are 401s, and a 401 is never kept.
+    settings.PRIVATE_INDEX = True
+    project.private = False
+    project.save()
+    project_changed(name="e2e-alpha", index=True)
+    for _ in range(2):
+        refused = requests.get(page)
+        assert refused.status_code == 401 and refused.headers["X-Cache"] == "MISS"
+        assert refused.headers["WWW-Authenticate"] == 'Basic realm="indexsite"'
+    settings.PRIVATE_INDEX = False
+    assert requests.get(page).status_code == 200
