@@ -21,6 +21,8 @@ import statistics
 import subprocess
 import sys
 import time
+import base64
+import urllib.error
 import urllib.request
 import zipfile
 from datetime import datetime, timezone
@@ -39,6 +41,8 @@ PG = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/11"
 PASSWORD = "bench-password-1"
 JSON_ACCEPT = "application/vnd.pypi.simple.v1+json"
+# Read with a token: this project is private in ours, and pypiserver's second instance asks for a password.
+PRIVATE_PROJECT = "bench-p0003"
 started = []
 
 
@@ -170,10 +174,26 @@ def setup_ours(port):
         "Email.objects.create(user=u, email='bench@example.com', primary=True, verified=True)\n"
         "TOTPDevice.objects.create(user=u, name='app', confirmed=True)\n"
         "print(token_create(user=u, name='bench')[1])\n"
+        # A read-only token for the private project's figures (made private after the uploads).
+        f"read, raw = token_create(user=u, name='bench-read', projects=[{PRIVATE_PROJECT!r}])\n"
+        "read.can_read, read.can_upload = True, False\n"
+        "read.save()\n"
+        "print(raw)\n"
     )
     out = run(str(VENV_BIN / "python"), "manage.py", "shell", "-c", script, cwd=ROOT, env=env,
               capture_output=True, text=True)
-    return out.stdout.strip().splitlines()[-1]
+    upload_token, read_token = out.stdout.strip().splitlines()[-2:]
+    return upload_token, read_token
+
+
+def make_private(env, name):
+    script = (
+        "from packages.models import Project\n"
+        "from packages.index import rendering\n"
+        f"p = Project.objects.get(normalized_name={name!r}); p.private = True; p.save()\n"
+        f"rendering.project_changed(name={name!r}, index=True)\n"
+    )
+    run(str(VENV_BIN / "python"), "manage.py", "shell", "-c", script, cwd=ROOT, env=env)
 
 
 def gunicorn(name, port, app, env=None):
@@ -192,8 +212,6 @@ def start_devpi(port):
     wait_http(base + "/+api")
     _json(base + "/bench", "PUT", {"password": PASSWORD, "email": "bench@example.com"})
     login = _json(base + "/+login", "POST", {"user": "bench", "password": PASSWORD})
-    import base64
-
     auth = base64.b64encode(f"bench:{login['result']['password']}".encode()).decode()
     _json(base + "/bench/dev", "PUT", {"type": "stage", "bases": [], "volatile": True}, {"X-Devpi-Auth": auth})
     # An upload token, as a CI job would hold one (devpi-tokens, created with devpi-client).
@@ -225,6 +243,30 @@ def start_pypiserver(port):
     start("pypiserver", [str(VAR / "pypiserver" / "bin" / "pypi-server"), "run", "-i", "127.0.0.1", "-p", str(port),
                          "-a", ".", "-P", ".", str(packages)])
     wait_http(f"http://127.0.0.1:{port}/simple/")
+
+
+def start_pypiserver_private(port):
+    """pypiserver's read authentication: the same packages, listing and downloads behind an htpasswd file."""
+    htpasswd = VAR / "pypiserver-htpasswd"
+    python = str(VAR / "pypiserver" / "bin" / "python")
+    run(python, "-c", "import sys; from passlib.apache import HtpasswdFile; "
+        "h = HtpasswdFile(sys.argv[1], new=True, default_scheme='apr_md5_crypt'); h.set_password('bench', sys.argv[2]); "
+        "h.save()", str(htpasswd), PASSWORD)
+    start("pypiserver-private", [str(VAR / "pypiserver" / "bin" / "pypi-server"), "run", "-i", "127.0.0.1",
+                                 "-p", str(port), "-a", "list,download,update", "-P", str(htpasswd),
+                                 str(VAR / "pypiserver-packages")])
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/simple/", timeout=2)
+            raise SystemExit("pypiserver with -a list,download answered without a password")
+        except urllib.error.HTTPError as error:
+            if error.code == 401:
+                return
+        except OSError:
+            if time.time() > deadline:
+                raise SystemExit(f"pypiserver-private did not answer (see {VAR}/pypiserver-private.log)")
+            time.sleep(0.3)
 
 
 def start_varnish(backend_port, port):
@@ -296,9 +338,9 @@ def main():
     VAR.mkdir(parents=True, exist_ok=True)
     install()
     files = corpus(args.projects, args.versions)
-    ports = {name: free_port() for name in ("ours", "devpi", "pypiserver", "hello", "varnish")}
+    ports = {name: free_port() for name in ("ours", "devpi", "pypiserver", "pypiserver-private", "hello", "varnish")}
     try:
-        token = setup_ours(ports["ours"])
+        token, read_token = setup_ours(ports["ours"])
         env = site_env(ports["ours"])
         env["CACHE_PURGE_URLS"] = f"http://127.0.0.1:{ports['varnish']}/"
         gunicorn("ours", ports["ours"], "indexsite.wsgi:application", env)
@@ -325,6 +367,14 @@ def main():
             uploads["devpi-basic"].append(twine_upload(batch[:tenth], devpi + "/bench/dev/", "bench", PASSWORD))
             uploads["pypiserver"].append(twine_upload(batch, pypiserver + "/", "bench", PASSWORD))
 
+        make_private(env, PRIVATE_PROJECT)
+        start_pypiserver_private(ports["pypiserver-private"])
+        private_pypiserver = f"http://127.0.0.1:{ports['pypiserver-private']}"
+        read_headers = {
+            "ours": "Authorization: Basic " + base64.b64encode(f"__token__:{read_token}".encode()).decode(),
+            "pypiserver": "Authorization: Basic " + base64.b64encode(f"bench:{PASSWORD}".encode()).decode(),
+        }
+
         project = "bench-p0001"
         urls = {
             "page": {"ours": f"{ours}/simple/{project}/", "devpi": f"{devpi}/bench/dev/+simple/{project}/",
@@ -334,15 +384,21 @@ def main():
         }
         urls["json"] = {k: v for k, v in urls["page"].items() if k != "pypiserver"}
         urls["file"] = {k: first_link(v) for k, v in urls["page"].items() if k != "varnish"}
-        for figure in urls.values():
-            for url in figure.values():
-                urllib.request.urlopen(url, timeout=60).read()  # warm every cache once
+        urls["private"] = {"ours": f"{ours}/simple/{PRIVATE_PROJECT}/",
+                           "pypiserver": f"{private_pypiserver}/simple/{PRIVATE_PROJECT}/"}
+        for name, figure in urls.items():
+            for server, url in figure.items():
+                headers = {"Authorization": read_headers[server].split(": ", 1)[1]} if name == "private" else {}
+                # Warm every cache once (and check the private page answers its reader).
+                urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60).read()
         figures = {}
         for round_ in range(args.rounds):
             log(f"round {round_ + 1}/{args.rounds}")
             for figure, by_server in urls.items():
-                headers = [f"Accept: {JSON_ACCEPT}"] if figure == "json" else []
                 for server, url in by_server.items():
+                    headers = [f"Accept: {JSON_ACCEPT}"] if figure == "json" else []
+                    if figure == "private":
+                        headers = [read_headers[server]]
                     for c in (1, 16):
                         figures.setdefault((figure, server, c), []).append(wrk(url, c, args.seconds, headers)[0])
             for c in (1, 16):
@@ -426,6 +482,11 @@ def print_table(args, figures, uploads, scale):
     for figure in ("page", "json"):
         print(f"| {names[figure].split(',')[0]} as share of the ceiling | "
               f"{med(figure, 'ours', 1) / h1:.0%} / {med(figure, 'ours', 16) / h16:.0%} | | | | | |")
+    print(f"| private `/simple/<project>/` with a read token (Basic; pypiserver: `-a list,download` and htpasswd), "
+          f"req/s | {pair('private', 'ours')} | | {pair('private', 'pypiserver')} | | "
+          f"{ratio('private', 'pypiserver')} | |")
+    print(f"| same as share of the ceiling | "
+          f"{med('private', 'ours', 1) / h1:.0%} / {med('private', 'ours', 16) / h16:.0%} | | | | | |")
     if scale:
         print(f"\nroot `/simple/` at {scale['projects']:,} projects: {scale[1]:.0f} req/s (c=1), {scale[16]:.0f} "
               f"(c=16); 304 median {scale['304_ms']:.2f} ms; first build {scale['cold_s']:.2f} s")

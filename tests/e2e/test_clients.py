@@ -501,11 +501,7 @@ def test_pip_download(server, published, tmp_path, home, note):
     note("pip download with an extra's dependencies")
 
 
-def test_poetry_lock(server, published, tmp_path, home, note):
-    client = matrix.CLIENTS["poetry-2.5.1"]
-    env = env_of(client, home)
-    env.update(POETRY_NO_INTERACTION="1", POETRY_VIRTUALENVS_CREATE="false")
-    project = tmp_path / "app"
+def poetry_app(project, server):
     project.mkdir()
     (project / "pyproject.toml").write_text(
         textwrap.dedent(
@@ -527,6 +523,14 @@ def test_poetry_lock(server, published, tmp_path, home, note):
             """
         )
     )
+    return project
+
+
+def test_poetry_lock(server, published, tmp_path, home, note):
+    client = matrix.CLIENTS["poetry-2.5.1"]
+    env = env_of(client, home)
+    env.update(POETRY_NO_INTERACTION="1", POETRY_VIRTUALENVS_CREATE="false")
+    project = poetry_app(tmp_path / "app", server)
     result = clients.run([client.bin / "poetry", "--no-ansi", "lock"], env=env, cwd=project)
     assert result.returncode == 0, result
     assert "Writing lock file" in result.text, result
@@ -536,3 +540,31 @@ def test_poetry_lock(server, published, tmp_path, home, note):
     for path in files_of(published, ["ct-setuptools", "ct-poetry"]):
         assert hashlib.sha256(path.read_bytes()).hexdigest() in lock
     note("poetry lock resolves from the simple API, hashes included")
+
+
+def test_poetry_reads_private_projects_with_http_basic(server, published, tmp_path, home, uploader, note):
+    from packages.index.rendering import project_changed
+    from packages.models import Project
+    from tokens.services import token_create
+
+    for name in ("ct-setuptools", "ct-flit", "ct-poetry"):
+        Project.objects.filter(normalized_name=name).update(private=True)
+        project_changed(name=name, index=True)
+    token, raw = token_create(user=uploader, name="poetry read", projects=["ct-setuptools", "ct-flit", "ct-poetry"])
+    token.can_read, token.can_upload = True, False
+    token.save()
+    client = matrix.CLIENTS["poetry-2.5.1"]
+    env = env_of(client, home)
+    env.update(POETRY_NO_INTERACTION="1", POETRY_VIRTUALENVS_CREATE="false")
+    project = poetry_app(tmp_path / "app", server)
+
+    anonymous = clients.run([client.bin / "poetry", "--no-ansi", "lock"], env=env, cwd=project)
+    assert anonymous.returncode != 0, anonymous
+
+    env.update(POETRY_HTTP_BASIC_CTINDEX_USERNAME="__token__", POETRY_HTTP_BASIC_CTINDEX_PASSWORD=raw)
+    result = clients.run([client.bin / "poetry", "--no-ansi", "lock"], env=env, cwd=project)
+    assert result.returncode == 0, result
+    lock = (project / "poetry.lock").read_text()
+    for path in files_of(published, ["ct-setuptools", "ct-poetry"]):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in lock
+    note("private projects: poetry lock with POETRY_HTTP_BASIC_* and a read token")
