@@ -4,8 +4,8 @@ Each project name (and the root index) has a *generation* in the shared cache:
 a number that every write changing what installers see increments
 (`project_changed`). A document is cached under a key made of the name, its
 generation, the representation and the site's origin, so a hit costs one cache
-read for the generation and no database query; the same key gives the ETag,
-so a conditional request is answered from the generation alone.
+read for the generation and no database query. A document's ETag is the digest
+of its bytes, computed once when it is built.
 
 Why this stays correct under concurrency: a reader reads the generation
 *before* it reads the database, and a writer increments it inside its
@@ -63,6 +63,7 @@ class Document:
     serial: int | None = None
     headers: dict = field(default_factory=dict)
     private: bool | None = None
+    etag: str | None = None
 
 
 def origin(request):
@@ -140,8 +141,10 @@ def document_key(request, name, variant, current=None):
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def etag_for(key):
-    return f'"{key[:32]}"'
+def etag_for(body):
+    """A document's ETag names its bytes: a change that leaves the document as it was (another project's
+    upload moving the root index's generation, say) keeps it, so a validator tells nobody anything."""
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
 class BoundedCache:
@@ -192,6 +195,8 @@ def cached(key, build):
     document = cache.get(cache_key)
     if document is None:
         document = build()
+        if document.status == 200:
+            document.etag = etag_for(document.body)
         cache.set(cache_key, document, timeout=CACHE_TIMEOUT)
     _local.put(key, document)
     return document

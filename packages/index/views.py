@@ -83,7 +83,7 @@ def _answer(request, *, name, variant, build, content_type, vary=True, keys=None
         document = hidden()
     response = None
     if document.status == 200:
-        etag = rendering.etag_for(key)
+        etag = document.etag
         response = get_conditional_response(request, etag=etag)
         if response is None:
             response = HttpResponse(document.body, content_type=content_type)

@@ -395,3 +395,17 @@ def test_a_file_of_a_private_project_is_the_same_404_as_no_file(world):
     nothing = anonymous.get("/files/ab/cd/" + hashlib.sha256(b"x").hexdigest() + "/secret-1.0-py3-none-any.whl")
     assert hidden.status_code == nothing.status_code == 404
     assert hidden.content == nothing.content == b"Not Found: no such file.\n"
+
+
+def test_the_public_root_index_keeps_its_etag_when_a_private_project_appears(world):
+    from packages.index.rendering import project_changed
+
+    before = Client().get("/simple/")
+    hidden = ReleaseFactory(project__name="hidden-new", version="1.0").project
+    hidden.private = True
+    hidden.save()
+    project_changed(name="hidden-new", index=True)
+    after = Client().get("/simple/")
+    assert after.content == before.content
+    assert after["ETag"] == before["ETag"]
+    assert Client().get("/simple/", HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
