@@ -409,3 +409,20 @@ def test_the_public_root_index_keeps_its_etag_when_a_private_project_appears(wor
     assert after.content == before.content
     assert after["ETag"] == before["ETag"]
     assert Client().get("/simple/", HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+
+
+def test_uploading_to_a_private_projects_name_is_refused_like_any_taken_name(world, uploader, auth, media_root):
+    from tests.packages.distributions import make_wheel
+    from tests.packages.test_upload_refusals import post
+
+    client = Client()
+    anonymous = post(client, make_wheel("secret", "2.0"), "")
+    stranger_private = post(client, make_wheel("secret", "2.0"), auth)
+    stranger_public = post(client, make_wheel("open", "3.0"), auth)
+    assert anonymous.status_code == 403
+    assert b"secret" not in anonymous.content
+    assert stranger_private.status_code == stranger_public.status_code == 403
+    assert stranger_private.content.replace(b"secret", b"open") == stranger_public.content
+    assert f"The user '{uploader.username}' isn't allowed to upload to project 'secret'.".encode() in (
+        stranger_private.content
+    )
