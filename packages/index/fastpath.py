@@ -103,6 +103,8 @@ class IndexFastPath:
         self.entries = rendering.BoundedCache(limit, size=lambda entry: entry.size)
         self.origin = _origin_headers()
         self.session_cookie = settings.SESSION_COOKIE_NAME + "="
+        # The access generation this process last read (packages.reading.access); checked before each replay.
+        self.access_seen = None
 
     def key(self, environ):
         """What the answer depends on, after negotiation: the path, the representation a simple page
@@ -136,22 +138,39 @@ class IndexFastPath:
             return self.app(environ, start_response)
         credentials = environ.get("HTTP_AUTHORIZATION")
         if credentials:
-            # Replayed only to a reader resolved at the current access generation (so a revoked token or a
-            # removed member misses here and meets Django), under that reader's view.
-            reader = readers.cached(credentials, access.generation())
-            if reader is None:
-                return self.answer_and_keep(key, environ, start_response)
-            view = reader.view
-        elif self.session_cookie in environ.get("HTTP_COOKIE", ""):
+            return self.replay_to_reader(key, credentials, environ, start_response)
+        if self.session_cookie in environ.get("HTTP_COOKIE", ""):
             return self.app(environ, start_response)  # a browser session: Django decides, nothing is kept
-        else:
-            view = ""
-        entry = self.entries.get((*key, view))
+        entry = self.entries.get((*key, ""))
         if entry is not None and rendering.generation(entry.mark.name) == entry.mark.generation:
             answer = self.replay(entry, environ, start_response)
             if answer is not None:
                 return answer
-            self.entries.discard((*key, view))
+            self.entries.discard((*key, ""))
+        return self.answer_and_keep(key, environ, start_response)
+
+    def replay_to_reader(self, key, credentials, environ, start_response):
+        """Replayed only to a reader resolved at the current access generation (so a revoked token or a
+        removed member misses here and meets Django), under that reader's view. The access generation
+        last seen by this process finds the reader and the entry; it is then read together with the
+        project's generation, in one round trip, and the answer is replayed only if it has not moved."""
+        seen = self.access_seen
+        reader = readers.cached(credentials, seen) if seen is not None else None
+        if reader is None:
+            self.access_seen = access.generation()
+            return self.answer_and_keep(key, environ, start_response)
+        entry = self.entries.get((*key, reader.view))
+        if entry is None:
+            return self.answer_and_keep(key, environ, start_response)
+        project, current_access = rendering.generations(entry.mark.name, access.ACCESS)
+        if current_access != seen:
+            self.access_seen = current_access
+            return self.answer_and_keep(key, environ, start_response)
+        if project == entry.mark.generation:
+            answer = self.replay(entry, environ, start_response)
+            if answer is not None:
+                return answer
+        self.entries.discard((*key, reader.view))
         return self.answer_and_keep(key, environ, start_response)
 
     def replay(self, entry, environ, start_response):

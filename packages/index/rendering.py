@@ -88,7 +88,7 @@ class _RedisGenerations:
     def enabled(self):
         return settings.CACHES["default"]["BACKEND"] == self.BACKEND
 
-    def get(self, key):
+    def _client(self):
         location = settings.CACHES["default"]["LOCATION"]
         if location != self.location:
             import redis
@@ -96,8 +96,15 @@ class _RedisGenerations:
             # The first server takes the writes (Django's rule), so it is the one that is current.
             url = location[0] if isinstance(location, (list, tuple)) else re.split("[;,]", location)[0]
             self.location, self.client = location, redis.Redis.from_url(url)
-        value = self.client.get(cache.make_key(key))
+        return self.client
+
+    def get(self, key):
+        value = self._client().get(cache.make_key(key))
         return None if value is None else int(value)
+
+    def get_many(self, keys):
+        values = self._client().mget([cache.make_key(key) for key in keys])
+        return [None if value is None else int(value) for value in values]
 
 
 _redis = _RedisGenerations()
@@ -112,6 +119,17 @@ def generation(name):
         if not cache.add(key, value, timeout=None):
             value = cache.get(key)  # another process started it first
     return value
+
+
+def generations(*names):
+    """The current generations of `names`, read in one round trip."""
+    keys = [_GENERATION + name for name in names]
+    if _redis.enabled():
+        values = _redis.get_many(keys)
+    else:
+        found = cache.get_many(keys)
+        values = [found.get(key) for key in keys]
+    return [generation(name) if value is None else value for name, value in zip(names, values)]
 
 
 def bump(names):

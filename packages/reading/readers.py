@@ -15,6 +15,7 @@ expiry time.
 """
 
 import copy
+import functools
 import hashlib
 import hmac
 import time
@@ -91,9 +92,14 @@ REVOKED = "Unauthorized: the API token has been revoked. Create a new token on y
 PASSWORD = "Unauthorized: " + PASSWORD_REFUSED
 
 
+@functools.cache
+def _digest_key(secret_key):
+    return hashlib.sha256(b"indexsite-reader:" + secret_key.encode()).digest()
+
+
 def _header_digest(header):
-    key = hashlib.sha256(b"indexsite-reader:" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, header.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
+    """A keyed digest of the Authorization header: what the process keeps instead of the credential."""
+    return hmac.new(_digest_key(settings.SECRET_KEY), header.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
 
 
 _readers = rendering.BoundedCache(READERS_BYTES, size=lambda entry: 512 + 64 * len(entry[1].private_names))
