@@ -147,3 +147,44 @@ def test_varnish_never_answers_one_reader_with_what_only_another_may_see(varnish
         assert refused.headers["WWW-Authenticate"] == 'Basic realm="indexsite"'
     settings.PRIVATE_INDEX = False
     assert requests.get(page).status_code == 200
+
+
+def test_varnish_keeps_one_variant_per_representation_whatever_accept_says(varnish, server, dists, env, uploader):
+    token = make_token(uploader, "e2e-alpha")
+    assert clients.twine_upload(server, dists.alpha_1, password=token, env=env).returncode == 0
+    page = f"{varnish}/simple/e2e-alpha/"
+    first = requests.get(page, headers={"Accept": "text/html, x/1"})
+    assert first.status_code == 200 and first.headers["X-Cache"] == "MISS"
+    for n in range(2, 6):
+        again = requests.get(page, headers={"Accept": f"text/html, x/{n}"})
+        assert again.headers["X-Cache"] == "HIT", n
+        assert again.text == first.text
+    pip = requests.get(page, headers={"Accept": "application/vnd.pypi.simple.v1+json, text/html; q=0.01"})
+    assert pip.headers["Content-Type"] == "application/vnd.pypi.simple.v1+json"
+    assert requests.get(page, headers={"Accept": "application/vnd.pypi.simple.latest+json"}).headers["X-Cache"] == "HIT"
+
+
+def test_behind_a_tls_proxy_and_varnish_two_proxies_give_the_client_address(varnish, server, settings):
+    """README's layout: TLS proxy -> Varnish -> gunicorn with NUM_PROXIES=2 records the real client."""
+    from accounts.models import SecurityEvent
+
+    settings.NUM_PROXIES = 2
+    # What the TLS proxy sends on: the client's address in X-Forwarded-For; Varnish appends its own peer's.
+    headers = {"X-Forwarded-For": "203.0.113.9", "Authorization": "Bearer pypi-0000000000000000_" + "x" * 43}
+    assert requests.get(f"{varnish}/simple/e2e-alpha/", headers=headers).status_code == 401
+    event = SecurityEvent.objects.get(tag="account:api_token:invalid_use")
+    assert event.ip_address == "203.0.113.9"
+
+
+def test_varnish_refuses_purges_from_addresses_outside_its_acl(varnish):
+    import http.client
+
+    port = int(varnish.rsplit(":", 1)[1])
+    outsider = http.client.HTTPConnection("127.0.0.1", port, timeout=5, source_address=("127.0.0.2", 0))
+    outsider.request("PURGE", "/", headers={"xkey-purge": "all-projects"})
+    assert outsider.getresponse().status == 403
+    outsider.close()
+    allowed = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    allowed.request("PURGE", "/", headers={"xkey-purge": "all-projects"})
+    assert allowed.getresponse().status == 200
+    allowed.close()
