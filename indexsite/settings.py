@@ -5,7 +5,9 @@ production default: without DEBUG, SECRET_KEY must be set.
 """
 
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 import environ
 
@@ -194,6 +196,24 @@ REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=10)  # new 
 # Refused trusted-publishing exchanges (POST /_/oidc/mint-token) an hour, per IP; successes do not count.
 OIDC_MINT_REFUSAL_RATE_LIMIT = env.int("OIDC_MINT_REFUSAL_RATE_LIMIT", default=100)
 INVITATION_RATE_LIMIT = env.int("INVITATION_RATE_LIMIT", default=50)  # invitations a day, per person, every kind
+# The upstream index served through this one (packages/upstream); empty: off.
+UPSTREAM_INDEX_URL = env.str("UPSTREAM_INDEX_URL", default="")
+if UPSTREAM_INDEX_URL and not UPSTREAM_INDEX_URL.endswith("/"):
+    UPSTREAM_INDEX_URL += "/"
+_upstream = urlsplit(UPSTREAM_INDEX_URL) if UPSTREAM_INDEX_URL else None
+if _upstream is not None and not (
+    _upstream.scheme == "https"
+    or (_upstream.scheme == "http" and _upstream.hostname in ("localhost", "127.0.0.1", "::1"))
+):
+    raise ImproperlyConfigured("UPSTREAM_INDEX_URL must be https:// (http:// only on a loopback host)")
+# Hosts the upstream's file links may point to (pypi.org's files are on files.pythonhosted.org).
+UPSTREAM_FILE_HOSTS = env.list("UPSTREAM_FILE_HOSTS", default=[_upstream.netloc] if _upstream else [])
+UPSTREAM_CACHE_SECONDS = env.int("UPSTREAM_CACHE_SECONDS", default=600)
+UPSTREAM_PAGE_TIMEOUT = env.float("UPSTREAM_PAGE_TIMEOUT", default=10.0)  # seconds for a whole page fetch
+UPSTREAM_PAGE_LIMIT = env.int("UPSTREAM_PAGE_LIMIT", default=20 * 1024 * 1024)  # bytes of one page
+UPSTREAM_FILE_TIMEOUT = env.float("UPSTREAM_FILE_TIMEOUT", default=600.0)  # seconds for a whole file fetch
+# The largest upstream file fetched; the upload limit unless staff raise it for upstream files.
+UPSTREAM_FILE_LIMIT = env.int("UPSTREAM_FILE_LIMIT", default=FILE_UPLOAD_LIMIT)
 # Private reading (packages/reading): on, every read needs a signed-in person or a read token.
 PRIVATE_INDEX = env.bool("PRIVATE_INDEX", default=False)
 # Bytes of machine responses each process keeps to replay without Django (packages/index/fastpath.py).

@@ -142,3 +142,30 @@ class TeamMember(models.Model):
 
     def __str__(self):
         return f"{self.member.user} in {self.team}"
+
+
+class NameReservation(models.Model):
+    """A project name, or a prefix of names, that only this organisation may create here, and that this
+    index never fetches from an upstream index (dependency confusion: packages/upstream/names.py).
+
+    `name` is normalized (PEP 503); with `prefix`, every name that starts with it is reserved, so `acme-`
+    covers acme-tools, acme_tools and acme.tools alike.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="reservations")
+    name = models.CharField(max_length=255)
+    prefix = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name", "prefix"], name="organizations_reservation_unique")]
+
+    def __str__(self):
+        return f"{self.name}*" if self.prefix else self.name
+
+    def covers(self, normalized_name):
+        return normalized_name.startswith(self.name) if self.prefix else normalized_name == self.name

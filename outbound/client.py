@@ -140,7 +140,7 @@ def _shut(connection, expired):
             pass
 
 
-def _get_once(url, *, deadline, max_bytes, headers):
+def _get_once(url, *, deadline, max_bytes, headers, sink=None):
     scheme, host, port, path, netloc, loopback = _target(url)
     addresses = _checked_addresses(host, port, loopback=loopback)
     connection = _connect(scheme, host, port, addresses, deadline, url)
@@ -161,11 +161,17 @@ def _get_once(url, *, deadline, max_bytes, headers):
         if length.isdigit() and int(length) > max_bytes:
             raise OutboundError(f"{url} answered with {int(length):,} bytes; at most {max_bytes:,} are read")
         body, size = [], 0
+        streaming = sink is not None and response.status == 200
         while chunk := response.read(_CHUNK):
             size += len(chunk)
             if size > max_bytes:
                 raise OutboundError(f"{url} answered with more than {max_bytes:,} bytes")
-            body.append(chunk)
+            if streaming:
+                sink(chunk)
+            else:
+                body.append(chunk)
+        if length.isdigit() and size != int(length):
+            raise OutboundError(f"{url} ended after {size:,} of {int(length):,} bytes")
         if expired.is_set():
             raise OutboundError(f"{url} did not answer within {deadline.seconds:g} seconds")
         return Response(url=url, status=response.status, headers=dict(response.headers), body=b"".join(body))
@@ -182,15 +188,19 @@ def _get_once(url, *, deadline, max_bytes, headers):
         connection.close()
 
 
-def fetch(url, *, deadline, max_bytes, accept="application/json"):
+def fetch(url, *, deadline, max_bytes, accept="application/json", headers=None, sink=None):
     """GET `url` under the rules above; returns a Response (any status) or raises OutboundError.
 
     `deadline` is the most seconds the whole fetch may take, redirects included;
-    `max_bytes` the largest body read.
+    `max_bytes` the largest body read; `headers` further request headers (a conditional
+    request's validators). With `sink`, a 200's body is not kept but handed to `sink(chunk)`
+    as it arrives (a large file streamed to storage); other answers' bodies are kept as usual.
     """
     clock = _Deadline(deadline)
     for _ in range(REDIRECTS_MAX + 1):
-        response = _get_once(url, deadline=clock, max_bytes=max_bytes, headers={"Accept": accept})
+        response = _get_once(
+            url, deadline=clock, max_bytes=max_bytes, headers={"Accept": accept, **(headers or {})}, sink=sink
+        )
         if response.status not in _REDIRECTS:
             return response
         location = response.headers.get("Location") or response.headers.get("location")

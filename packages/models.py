@@ -244,3 +244,7 @@ class DeprecationNotice(models.Model):
 
     def __str__(self):
         return f"{self.kind}: {self.filename}"
+
+
+# What is kept of the upstream index (packages/upstream).
+from .upstream.models import UpstreamFile, UpstreamProject  # noqa: E402, F401

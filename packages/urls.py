@@ -50,6 +50,9 @@ urlpatterns = [
     path("simple/<str:name>", index.simple_detail, name="simple-detail-noslash"),
     path("pypi/<str:name>/json", index.json_project, name="json-project"),
     path("pypi/<str:name>/<str:version>/json", index.json_release, name="json-release"),
+    path(
+        "files/+upstream/<str:name>/<str:sha256>/<str:filename>", index.upstream_file, name="upstream-file"
+    ),
     path("files/<path:path>", index.file_download, name="file"),
     # Public pages.
     path("project/<str:name>/", pages.project_page, name="project"),

@@ -22,6 +22,7 @@ Range and the date-based conditions. If-None-Match is answered here (304)
 when it names the kept ETag.
 """
 
+import time
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs
 
@@ -51,14 +52,16 @@ class Mark:
     generation: int
     file: str | None = None
     view: str = ""
+    # Past this time (an upstream page's copy is due to be asked again), the entry is not replayed.
+    expires: float | None = None
 
     def for_view(self, view):
         return replace(self, view=view)
 
 
-def mark(response, name, generation, *, file=None):
-    """Let the front layer replay `response` while `name` stays at `generation`."""
-    response.index_mark = Mark(name, generation, file)
+def mark(response, name, generation, *, file=None, expires=None):
+    """Let the front layer replay `response` while `name` stays at `generation` (and until `expires`)."""
+    response.index_mark = Mark(name, generation, file, expires=expires)
     return response
 
 
@@ -174,6 +177,8 @@ class IndexFastPath:
         return self.answer_and_keep(key, environ, start_response)
 
     def replay(self, entry, environ, start_response):
+        if entry.mark.expires is not None and entry.mark.expires <= time.time():
+            return None
         condition = environ.get("HTTP_IF_NONE_MATCH")
         if condition is not None and entry.etag is not None:
             etags = parse_etags(condition)

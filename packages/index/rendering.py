@@ -23,6 +23,7 @@ import hashlib
 import re
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import timezone
@@ -64,6 +65,11 @@ class Document:
     headers: dict = field(default_factory=dict)
     private: bool | None = None
     etag: str | None = None
+    # A document of something this index does not decide (an upstream page): built again once past this time.
+    expires: float | None = None
+
+    def expired(self):
+        return self.expires is not None and self.expires <= time.time()
 
 
 def origin(request):
@@ -207,11 +213,11 @@ _local = BoundedCache(LOCAL_BYTES, size=lambda document: len(document.body))
 def cached(key, build):
     """The Document cached under `key`, built by `build()` on a miss."""
     document = _local.get(key)
-    if document is not None:
+    if document is not None and not document.expired():
         return document
     cache_key = f"packages:doc:{key}"
     document = cache.get(cache_key)
-    if document is None:
+    if document is None or document.expired():
         document = build()
         if document.status == 200:
             document.etag = etag_for(document.body)

@@ -6,6 +6,7 @@ of queries and, once a project's page is built, no rendering until it changes.
 """
 
 import logging
+import time
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
@@ -28,6 +29,10 @@ from packaging.version import InvalidVersion
 
 from .. import selectors
 from ..reading import rules as reading
+from ..upstream import files as upstream_files
+from ..upstream import names as upstream_names
+from ..upstream import pages as upstream_pages
+from ..upstream.models import UpstreamFile
 from ..reading.views import machine_read
 from . import edge, fastpath, jsonapi, rendering, simple
 
@@ -89,7 +94,7 @@ def _answer(request, *, name, variant, build, content_type, vary=True, keys=None
             response = HttpResponse(document.body, content_type=content_type)
             if document.serial is not None:
                 response.headers["X-PyPI-Last-Serial"] = str(document.serial)
-            fastpath.mark(response, name, current)
+            fastpath.mark(response, name, current, expires=document.expires)
         response.headers["ETag"] = etag
     else:
         response = HttpResponse(document.body, status=document.status, content_type="text/plain; charset=utf-8")
@@ -97,7 +102,11 @@ def _answer(request, *, name, variant, build, content_type, vary=True, keys=None
     response.headers["Cache-Control"] = SIMPLE_CACHE_CONTROL
     if vary:
         response.headers["Vary"] = "Accept"
-    edge.set_headers(response, keys or edge.keys_for(name))
+    if document.expires is not None:
+        # An upstream page: the edge keeps it no longer than this index keeps its copy.
+        edge.set_headers(response, keys or edge.keys_for(name), edge_max_age=max(int(document.expires - time.time()), 0))
+    else:
+        edge.set_headers(response, keys or edge.keys_for(name))
     return response
 
 
@@ -161,18 +170,42 @@ def simple_detail(request, name, canonical_view="packages:simple-detail"):
     def build():
         project = selectors.project_get_visible(name=normalized)
         if project is None:
+            if settings.UPSTREAM_INDEX_URL:
+                return upstream_document(request, normalized, representation, missing)
             return missing()
         body = simple.project_document(request, project, representation)
         return rendering.Document(200, body, project.last_serial, private=project.private)
 
-    return _answer(
-        request,
-        name=normalized,
-        variant=representation,
-        build=build,
-        content_type=simple.CONTENT_TYPES[representation],
-        hidden=missing,
-    )
+    try:
+        return _answer(
+            request,
+            name=normalized,
+            variant=representation,
+            build=build,
+            content_type=simple.CONTENT_TYPES[representation],
+            hidden=missing,
+        )
+    except upstream_pages.Unavailable as unavailable:
+        return _text(unavailable.status, unavailable.message, {"Cache-Control": "no-store"})
+
+
+def upstream_document(request, normalized, representation, missing):
+    """The page of a name not hosted here: the upstream's files, unless the name is ours (then a 404)."""
+    ours = upstream_names.ours(normalized)
+    expires = time.time() + settings.UPSTREAM_CACHE_SECONDS
+    if ours == upstream_names.RESERVED:
+        return replace(
+            _missing(f"{normalized!r} is reserved on this index and is not fetched from the upstream index."),
+            expires=expires,
+        )
+    if ours is not None:
+        return missing()  # a name of ours that is not readable here: never the upstream's
+    copy = upstream_pages.copy_of(normalized)
+    if copy.missing:
+        return replace(missing(), expires=expires)
+    expires = copy.checked.timestamp() + settings.UPSTREAM_CACHE_SECONDS
+    body = upstream_pages.document(request, copy, representation)
+    return rendering.Document(200, body, None, private=False, expires=max(expires, time.time() + 1))
 
 
 # -- JSON API -----------------------------------------------------------------
@@ -375,3 +408,48 @@ def file_download(request, path):
     if byte_range:
         response.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     return edge.set_headers(response, keys)
+
+
+@require_safe
+@machine_read
+def upstream_file(request, name, sha256, filename):
+    """A file (or `.metadata`) of an upstream project, fetched on its first download and kept in storage."""
+    current = rendering.generation(name)  # before the database, as every marked answer (see rendering)
+    metadata = filename.endswith(".metadata")
+    base = filename.removesuffix(".metadata") if metadata else filename
+    row = (
+        UpstreamFile.objects.filter(project__normalized_name=name, sha256_digest=sha256, filename=base)
+        .select_related("project")
+        .first()
+    )
+    if (
+        row is None
+        or (metadata and not row.metadata_sha256)
+        or upstream_names.ours(name) is not None
+        or not request.reader.may_read(name=name, private=False)
+    ):
+        return _not_found("no such file.")
+    try:
+        path = upstream_files.stored(row, metadata=metadata)
+    except upstream_pages.Unavailable as unavailable:
+        return _text(unavailable.status, unavailable.message, {"Cache-Control": "no-store"})
+    etag = f'"{row.metadata_sha256 if metadata else row.sha256_digest}"'
+    headers = {"ETag": etag, "Cache-Control": FILE_CACHE_CONTROL}
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        try:
+            handle = default_storage.open(path, "rb")
+        except FileNotFoundError:
+            logger.error("stored upstream file missing: %s", path)
+            return _not_found("no such file.")
+        size = handle.size
+        if request.method == "HEAD":
+            handle.close()
+            response = HttpResponse(content_type="application/octet-stream")
+        else:
+            response = StreamingHttpResponse(_stream(handle, 0, size), content_type="application/octet-stream")
+            if _local_files():
+                fastpath.mark(response, name, current, file=default_storage.path(path))
+        response.headers["Content-Length"] = str(size)
+    _set_headers(response, headers)
+    return edge.set_headers(response, edge.keys_for(name))
