@@ -109,6 +109,9 @@ class EventTag(models.TextChoices):
     ORGANIZATION_API_TOKEN_REMOVED = "organization:api_token:removed", gettext_lazy("Organisation API token revoked")
     ORGANIZATION_API_TOKEN_ROTATED = "organization:api_token:rotated", gettext_lazy("Organisation API token rotated")
     ORGANIZATION_API_TOKEN_USED = "organization:api_token:used", gettext_lazy("Organisation API token used")
+    # packages: the upstream index
+    ORGANIZATION_RESERVATION_ADD = "organization:reservation:add", gettext_lazy("Name reserved for the organisation")
+    ORGANIZATION_RESERVATION_REMOVE = "organization:reservation:remove", gettext_lazy("Name reservation removed")
 
 
 def client_ip(request):

@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy
 
+from organizations.models import NameReservation
+
 from . import services
 from .errors import PackagesError
 from .models import (
@@ -15,6 +17,7 @@ from .models import (
     ProjectRole,
     Release,
     RoleInvitation,
+    UpstreamProject,
 )
 
 
@@ -168,3 +171,32 @@ class DeprecationNoticeAdmin(ReadOnlyAdmin):
     list_display = ["filename", "kind", "project", "canonical_version", "user", "created"]
     list_filter = ["kind"]
     search_fields = ["filename", "project__normalized_name"]
+
+
+@admin.register(UpstreamProject)
+class UpstreamProjectAdmin(admin.ModelAdmin):
+    """What this index keeps of the upstream index: read-only (the site refreshes it)."""
+
+    list_display = ("normalized_name", "fetched", "checked", "missing")
+    search_fields = ("normalized_name",)
+    readonly_fields = ("normalized_name", "name", "files", "versions", "fetched", "checked", "etag", "last_modified", "missing")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NameReservation)
+class NameReservationAdmin(admin.ModelAdmin):
+    """Organisations' reserved names (made on their pages, which check for overlaps); staff can see and remove."""
+
+    list_display = ("__str__", "organization", "created", "created_by")
+    search_fields = ("name", "organization__name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

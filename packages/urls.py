@@ -6,6 +6,7 @@ from .manage import views as manage
 from .organization_projects import views as organization_projects
 from .pages import views as pages
 from .upload.api import LegacyUploadView
+from .upstream import views as upstream
 
 app_name = "packages"
 
@@ -43,6 +44,11 @@ urlpatterns = [
         "manage/organization/<str:name>/projects/",
         organization_projects.organization_projects,
         name="organization-projects",
+    ),
+    path(
+        "manage/organization/<str:name>/reservations/",
+        upstream.organization_reservations,
+        name="organization-reservations",
     ),
     # The index machines read: simple API, JSON API, files.
     path("simple/", index.simple_index, name="simple-index"),

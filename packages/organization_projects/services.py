@@ -47,12 +47,12 @@ def _require_org_role(*, user, organization, roles, what):
         raise NotAllowed(only_role_message(roles=roles, organization=organization, what=what))
 
 
-def _check_new_name(name):
+def _check_new_name(name, *, organization):
     """A first upload's name rules, and no project of that name yet (creating by name never adds to one)."""
     names.check_name_valid(name)
     existing = Project.objects.filter(normalized_name=canonicalize_name(name)).values_list("name", flat=True).first()
     names.check_name_unused(name, existing=existing)
-    new_project_name_check(name)
+    new_project_name_check(name, organization_id=organization.pk)
 
 
 def organization_project_create(*, request=None, actor, organization, name):
@@ -64,7 +64,7 @@ def organization_project_create(*, request=None, actor, organization, name):
     """
     name = (name or "").strip()
     _require_org_role(user=actor, organization=organization, roles=organizations.MANAGERS, what=gettext_lazy("create projects"))
-    _check_new_name(name)
+    _check_new_name(name, organization=organization)
     # The organisation's daily allowance of new projects, shared with its token's first uploads.
     project_creation_count(request=request, key=f"organization:{organization.pk}", person=actor)
     with transaction.atomic():
@@ -80,7 +80,8 @@ def organization_project_create(*, request=None, actor, organization, name):
             with transaction.atomic():
                 project = packages.project_create(request=request, user=actor, name=name, organization=organization)
         except IntegrityError:
-            _check_new_name(name)  # a parallel request has just taken it (or a look-alike): say which
+            # A parallel request has just taken it (or a look-alike): say which.
+            _check_new_name(name, organization=organization)
             raise InvalidAction(gettext("The project %(name)s could not be created; try again.") % {"name": name}) from None
         notify_organization(
             organization=organization,

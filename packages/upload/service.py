@@ -21,6 +21,8 @@ from ..collaboration import selectors as collaboration
 from ..errors import InvalidUpload, UploadFailed, UploadRateLimited
 from ..models import File, FilenameRegistry, ProhibitedProjectName, Project, Release, confusable_name
 from .. import storage
+from ..upstream.names import reservation_for
+from ..upstream.reservations import RESERVED_MESSAGE
 from . import description, notices
 from .checks import archives, files, form, metadata, names, publishers
 
@@ -76,7 +78,7 @@ def release_file_upload(*, request=None, user, token=None, data, content):
     normalized = canonicalize_name(name)
     project = Project.objects.filter(normalized_name=normalized).first()
     if project is None:
-        new_project_name_check(name)
+        new_project_name_check(name, organization_id=getattr(token, "organization_id", None))
 
     names.check_token_scope(token, normalized_name=normalized)
     publisher = _check_permission(user=user, token=token, project=project, normalized_name=normalized)
@@ -178,15 +180,19 @@ def release_file_upload(*, request=None, user, token=None, data, content):
         raise UploadFailed(f"{filename} could not be stored because of a server error; nothing was kept. Try again.") from None
 
 
-def new_project_name_check(name):
+def new_project_name_check(name, *, organization_id=None):
     """The rules for the name of a new project, however it is created: raise InvalidUpload unless `name` may be used.
 
-    Not prohibited by staff, not a look-alike of an existing project, not a
-    standard library module. (A project of exactly this name is the caller's
-    business: an upload adds to it, creating by name refuses it.)
+    Not prohibited by staff, not reserved by an organisation other than `organization_id` (the
+    organisation creating it, if any), not a look-alike of an existing project, not a standard library
+    module. (A project of exactly this name is the caller's business: an upload adds to it, creating
+    by name refuses it.)
     """
     normalized = canonicalize_name(name)
     names.check_name_not_prohibited(name, prohibited=ProhibitedProjectName.objects.filter(name=normalized).exists())
+    reservation = reservation_for(normalized)
+    if reservation is not None and reservation.organization_id != organization_id:
+        raise InvalidUpload(str(RESERVED_MESSAGE % {"name": name, "organization": reservation.organization.name}))
     # A parallel first upload may have just created this very project: that is not a look-alike.
     similar = (
         Project.objects.filter(confusable_name=confusable_name(name))
