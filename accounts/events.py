@@ -112,6 +112,9 @@ class EventTag(models.TextChoices):
     # packages: the upstream index
     ORGANIZATION_RESERVATION_ADD = "organization:reservation:add", gettext_lazy("Name reserved for the organisation")
     ORGANIZATION_RESERVATION_REMOVE = "organization:reservation:remove", gettext_lazy("Name reservation removed")
+    PROJECT_UPSTREAM_BLOCK = "project:upstream:block", gettext_lazy("Upstream project or version blocked by staff")
+    PROJECT_UPSTREAM_UNBLOCK = "project:upstream:unblock", gettext_lazy("Upstream block lifted by staff")
+    PROJECT_UPSTREAM_TRACK = "project:upstream:track", gettext_lazy("Upstream files of the same name served or not")
 
 
 def client_ip(request):

@@ -17,8 +17,10 @@ from .models import (
     ProjectRole,
     Release,
     RoleInvitation,
+    UpstreamBlock,
     UpstreamProject,
 )
+from .upstream import blocks as upstream_blocks
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -200,3 +202,28 @@ class NameReservationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(UpstreamBlock)
+class UpstreamBlockAdmin(admin.ModelAdmin):
+    """Upstream projects or versions kept out of this index; adding or removing one is recorded and purges its pages."""
+
+    list_display = ("normalized_name", "version", "reason", "created", "created_by")
+    search_fields = ("normalized_name",)
+    fields = ("normalized_name", "version", "reason")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def save_model(self, request, obj, form, change):
+        block = upstream_blocks.block_add(
+            request=request, actor=request.user, name=obj.normalized_name, version=obj.version, reason=obj.reason
+        )
+        obj.pk = block.pk
+
+    def delete_model(self, request, obj):
+        upstream_blocks.block_remove(request=request, actor=request.user, block=obj)
+
+    def delete_queryset(self, request, queryset):
+        for block in queryset:
+            upstream_blocks.block_remove(request=request, actor=request.user, block=block)

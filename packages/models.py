@@ -32,7 +32,9 @@ class Project(models.Model):
     # project whose folded name matches an existing one is refused, and the
     # unique constraint holds that even for two first uploads at once.
     confusable_name = models.CharField(max_length=255, editable=False, default="")
-    # A private project exists only for those who may read it (packages/access.py).
+    # An Owner's choice to serve the upstream's files of the same name beside ours (packages/upstream).
+    track_upstream = models.BooleanField(default=False, help_text=gettext_lazy("Also serve the upstream's files."))
+    # A private project exists only for those who may read it (packages/reading).
     private = models.BooleanField(default=False, help_text=gettext_lazy("Readable only by its people."))
     # The organisation that owns the project, if any (its Owners, and its teams' roles, count on it).
     organization = models.ForeignKey(
@@ -247,4 +249,4 @@ class DeprecationNotice(models.Model):
 
 
 # What is kept of the upstream index (packages/upstream).
-from .upstream.models import UpstreamFile, UpstreamProject  # noqa: E402, F401
+from .upstream.models import UpstreamBlock, UpstreamFile, UpstreamProject  # noqa: E402, F401

@@ -40,6 +40,7 @@ urlpatterns = [
     path("manage/projects/invitations/<int:invitation_id>/", collaboration.invitation_answer, name="invitation-answer"),
     path("account/verify-project-role/", collaboration.invitation_respond, name="invitation-respond"),
     path("manage/project/<str:name>/publishing/", manage.publishing_page, name="manage-publishing"),
+    path("manage/project/<str:name>/upstream/", upstream.project_upstream, name="manage-upstream"),
     path(
         "manage/organization/<str:name>/projects/",
         organization_projects.organization_projects,

@@ -29,6 +29,7 @@ from packaging.version import InvalidVersion
 
 from .. import selectors
 from ..reading import rules as reading
+from ..upstream import blocks as upstream_blocks
 from ..upstream import files as upstream_files
 from ..upstream import names as upstream_names
 from ..upstream import pages as upstream_pages
@@ -173,6 +174,8 @@ def simple_detail(request, name, canonical_view="packages:simple-detail"):
             if settings.UPSTREAM_INDEX_URL:
                 return upstream_document(request, normalized, representation, missing)
             return missing()
+        if project.track_upstream and settings.UPSTREAM_INDEX_URL:
+            return tracked_document(request, project, representation)
         body = simple.project_document(request, project, representation)
         return rendering.Document(200, body, project.last_serial, private=project.private)
 
@@ -187,6 +190,20 @@ def simple_detail(request, name, canonical_view="packages:simple-detail"):
         )
     except upstream_pages.Unavailable as unavailable:
         return _text(unavailable.status, unavailable.message, {"Cache-Control": "no-store"})
+
+
+def tracked_document(request, project, representation):
+    """A project of ours that tracks the upstream's of the same name: both sets of files, ours first. When the
+    upstream cannot be asked and no copy is kept, ours alone, asked again a minute later."""
+    try:
+        copy = upstream_pages.copy_of(project.normalized_name)
+        expires = copy.checked.timestamp() + settings.UPSTREAM_CACHE_SECONDS
+    except upstream_pages.Unavailable:
+        copy, expires = None, time.time() + upstream_pages.RETRY_AFTER_FAILURE.total_seconds()
+    body = upstream_pages.tracked_document(request, project, copy, representation)
+    return rendering.Document(
+        200, body, project.last_serial, private=project.private, expires=max(expires, time.time() + 1)
+    )
 
 
 def upstream_document(request, normalized, representation, missing):
@@ -422,13 +439,14 @@ def upstream_file(request, name, sha256, filename):
         .select_related("project")
         .first()
     )
-    if (
-        row is None
-        or (metadata and not row.metadata_sha256)
-        or upstream_names.ours(name) is not None
-        or not request.reader.may_read(name=name, private=False)
-    ):
+    if row is None or (metadata and not row.metadata_sha256) or not request.reader.may_read(name=name, private=False):
         return _not_found("no such file.")
+    ours = selectors.project_get_visible(name=name)
+    if upstream_names.ours(name) is not None and not (ours is not None and ours.track_upstream):
+        return _not_found("no such file.")
+    reason = upstream_blocks.blocked(upstream_blocks.blocks_of(name), base)
+    if reason is not None:
+        return _text(404, f"Not Found: {base!r} is blocked on this index: {reason}")
     try:
         path = upstream_files.stored(row, metadata=metadata)
     except upstream_pages.Unavailable as unavailable:

@@ -1,5 +1,6 @@
 """What this index keeps of the upstream: each project's last file list, and the files fetched."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -46,3 +47,26 @@ class UpstreamFile(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class UpstreamBlock(models.Model):
+    """Staff keep an upstream project, or one of its versions, out of this index (malware, legal)."""
+
+    normalized_name = models.CharField(max_length=255, db_index=True)
+    version = models.CharField(
+        max_length=255, blank=True, help_text=gettext_lazy("Empty: every version. Otherwise one version, as the upstream writes it.")
+    )
+    reason = models.CharField(max_length=500)
+    created = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["normalized_name", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["normalized_name", "version"], name="packages_upstream_block_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.normalized_name} {self.version}".strip()

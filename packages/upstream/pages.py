@@ -31,6 +31,7 @@ from packaging.version import InvalidVersion
 from outbound.client import OutboundError, fetch
 
 from ..index import rendering, simple
+from .blocks import blocked, blocks_of
 from .models import UpstreamFile, UpstreamProject
 
 logger = logging.getLogger(__name__)
@@ -296,10 +297,16 @@ def file_url(request, normalized_name, entry, *, base=None):
     return f"{base}{quote(normalized_name)}/{entry['sha256']}/{quote(entry['filename'])}"
 
 
+def served_entries(copy, *, exclude=()):
+    """The entries of `copy` this index serves: none blocked by staff, none named like a file of ours."""
+    blocks = blocks_of(copy.normalized_name)
+    return [e for e in copy.files if e["filename"] not in exclude and blocked(blocks, e["filename"]) is None]
+
+
 def document(request, copy, representation):
     """The simple page (HTML or PEP 691 JSON) of the upstream project `copy`, with links to this site."""
     base = request.build_absolute_uri("/files/+upstream/")
-    files = copy.files
+    files = served_entries(copy)
     if representation == simple.JSON:
         return simple._json_document(
             {
@@ -340,3 +347,33 @@ def _html_entry(entry, url):
         attrs.append(f'data-dist-info-metadata="sha256={entry["metadata_sha256"]}"')
         attrs.append(f'data-core-metadata="sha256={entry["metadata_sha256"]}"')
     return f"    <a {' '.join(attrs)}>{escape(entry['filename'])}</a><br>\n"
+
+
+def tracked_document(request, project, copy, representation):
+    """The page of a project of ours whose Owner chose to track the upstream project of the same name:
+    our files first, then the upstream's (none named like ours, none blocked), and PEP 708's `tracks`."""
+    from .. import selectors
+
+    local = selectors.project_files(project=project)
+    url = rendering.FileURLs(request)
+    base = request.build_absolute_uri("/files/+upstream/")
+    theirs = served_entries(copy, exclude={f.filename for f in local}) if copy is not None and not copy.missing else []
+    tracks = page_url(project.normalized_name)
+    if representation == simple.JSON:
+        versions = selectors.project_versions(project=project)
+        upstream_versions = [v for v in (copy.versions if copy is not None else []) if v not in versions]
+        return simple._json_document(
+            {
+                "meta": {"api-version": "1.2", "_last-serial": project.last_serial, "tracks": [tracks]},
+                "name": project.normalized_name,
+                "versions": versions + upstream_versions,
+                "files": [simple._json_file(f, url(f)) for f in local]
+                + [_json_entry(e, file_url(request, project.normalized_name, e, base=base)) for e in theirs],
+            }
+        )
+    links = [simple._html_link(f, url(f)) for f in local] + [
+        _html_entry(e, file_url(request, project.normalized_name, e, base=base)) for e in theirs
+    ]
+    page = simple._html_page(f"Links for {project.name}", links).decode()
+    meta = f'    <meta name="pypi:tracks" content="{escape(tracks)}">\n'
+    return page.replace("  </head>", meta + "  </head>", 1).encode()

@@ -9,8 +9,9 @@ from mfa.decorators import reauthentication_required, two_factor_required
 from organizations.access import managed_organization
 from organizations.models import NameReservation
 
+from ..collaboration.access import managed_project
 from ..errors import PackagesError
-from . import reservations
+from . import reservations, tracking
 
 
 class ReservationForm(forms.Form):
@@ -65,3 +66,24 @@ def organization_reservations(request, organization, role):
         "form": form,
     }
     return render(request, "packages/organization_reservations.html", context, status=status)
+
+
+@two_factor_required
+@reauthentication_required
+@managed_project(what=gettext_lazy("choose whether it tracks the upstream index"))
+def project_upstream(request, project, role):
+    """An Owner chooses whether the upstream's files of the same name are served beside the project's own."""
+    if request.method == "POST":
+        track = request.POST.get("track") == "on"
+        try:
+            tracking.project_tracking_set(request=request, actor=request.user, project=project, track=track)
+        except PackagesError as error:
+            messages.error(request, error.message)
+        else:
+            if track:
+                message = gettext("The upstream's files of %(name)s are served beside yours.")
+            else:
+                message = gettext("Only your files of %(name)s are served.")
+            messages.success(request, message % {"name": project.name})
+            return redirect("packages:manage-upstream", name=project.normalized_name)
+    return render(request, "packages/manage/upstream.html", {"project": project})

@@ -279,3 +279,56 @@ def test_a_quarantined_project_of_ours_is_never_the_upstreams(upstream):
     upstream.publish("ourname", {"ourname-99.0-py3-none-any.whl": WHEEL})
     assert Client().get("/simple/ourname/").status_code == 404
     assert upstream.log == []
+
+
+# -- staff blocks and tracking ------------------------------------------------------------------------------
+
+
+def test_a_blocked_version_disappears_from_the_page_at_once_and_its_download_says_why(upstream):
+    from packages.upstream.blocks import block_add
+
+    upstream.publish(
+        "requests", {"requests-2.0-py3-none-any.whl": WHEEL, "requests-2.1-py3-none-any.whl": WHEEL + b"2"}
+    )
+    client = Client()
+    _, page = simple_json(client, "requests")
+    bad = next(f for f in page["files"] if f["filename"] == "requests-2.1-py3-none-any.whl")
+    staff = UserFactory(is_staff=True)
+    block_add(actor=staff, name="Requests", version="2.1", reason="malware, see ticket 42")
+    _, page = simple_json(client, "requests")
+    assert [f["filename"] for f in page["files"]] == ["requests-2.0-py3-none-any.whl"]
+    refused = client.get(bad["url"].removeprefix("http://testserver"))
+    assert refused.status_code == 404
+    assert refused.content == b"Not Found: 'requests-2.1-py3-none-any.whl' is blocked on this index: malware, see ticket 42\n"
+    assert not [p for _, p, _ in upstream.log if p.startswith("/files/")]
+    from accounts.models import SecurityEvent
+
+    event = SecurityEvent.objects.get(tag="project:upstream:block")
+    assert event.project_name == "requests" and event.details == {"version": "2.1", "reason": "malware, see ticket 42"}
+
+
+def test_an_owner_who_tracks_the_upstream_serves_both_sets_ours_first(upstream):
+    from packages.models import ProjectRole
+    from packages.upstream.tracking import project_tracking_set
+
+    local = FileFactory(release__project__name="forked", release__version="0.1")
+    project = local.release.project
+    owner = UserFactory()
+    ProjectRole.objects.create(project=project, user=owner, role="Owner")
+    upstream.publish("forked", {"forked-5.0-py3-none-any.whl": WHEEL, local.filename: b"same name, other bytes"})
+    client = Client()
+    assert [f["filename"] for f in simple_json(client, "forked")[1]["files"]] == [local.filename]
+    assert upstream.log == []
+
+    project_tracking_set(actor=owner, project=project, track=True)
+    _, page = simple_json(client, "forked")
+    assert [f["filename"] for f in page["files"]] == [local.filename, "forked-5.0-py3-none-any.whl"]
+    assert page["meta"]["tracks"] == [f"{upstream.base}/simple/forked/"]
+    html = client.get("/simple/forked/").content.decode()
+    assert f'<meta name="pypi:tracks" content="{upstream.base}/simple/forked/">' in html
+    theirs = page["files"][1]["url"].removeprefix("http://testserver")
+    assert b"".join(client.get(theirs).streaming_content) == WHEEL
+
+    project_tracking_set(actor=owner, project=project, track=False)
+    assert [f["filename"] for f in simple_json(client, "forked")[1]["files"]] == [local.filename]
+    assert client.get(theirs).status_code == 404
