@@ -85,7 +85,7 @@ ACTIONS = {
     "create project": ("post", "projects/", lambda w: {"action": "create-project", "name": "spaceship"}, MANAGERS, "organization:project:add"),
     "move project out": ("post", "projects/", lambda w: {"action": "transfer-out", "project": w["project"].pk, "confirm": "rocket"}, OWNER, "organization:project:remove"),
     "tokens page": ("get", "tokens/", lambda w: {}, MANAGERS, None),
-    "create token": ("post", "tokens/", lambda w: {"name": "deploy", "scope": "account", "expiry": "30"}, MANAGERS, "organization:api_token:added"),
+    "create token": ("post", "tokens/", lambda w: {"name": "deploy", "permissions": ["upload"], "scope": "account", "expiry": "30"}, MANAGERS, "organization:api_token:added"),
     "revoke token": ("post", "tokens/{token}/revoke/", lambda w: {}, MANAGERS, "organization:api_token:removed"),
     "rotate token": ("post", "tokens/{token}/rotate/", lambda w: {}, MANAGERS, "organization:api_token:rotated"),
     "settings page": ("get", "settings/", lambda w: {}, OWNER, None),
