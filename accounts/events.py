@@ -110,6 +110,9 @@ class EventTag(models.TextChoices):
     ORGANIZATION_API_TOKEN_ROTATED = "organization:api_token:rotated", gettext_lazy("Organisation API token rotated")
     ORGANIZATION_API_TOKEN_USED = "organization:api_token:used", gettext_lazy("Organisation API token used")
 
+    # private reading: who may read a project (visibility, organisations' reading policy, invitations)
+    PROJECT_VISIBILITY_CHANGE = "project:visibility:change", gettext_lazy("Project visibility changed")
+
 
 def client_ip(request):
     """The client's IP address, trusting only `NUM_PROXIES` reverse proxies."""
