@@ -112,6 +112,7 @@ class EventTag(models.TextChoices):
 
     # private reading: who may read a project (visibility, organisations' reading policy, invitations)
     PROJECT_VISIBILITY_CHANGE = "project:visibility:change", gettext_lazy("Project visibility changed")
+    ORGANIZATION_READING_CHANGE = "organization:reading:change", gettext_lazy("Organisation's reading settings changed")
 
 
 def client_ip(request):

@@ -19,3 +19,10 @@ class PackagesConfig(AppConfig):
         from .organization_projects.services import member_projects_revoke
 
         member_removed.connect(member_projects_revoke, dispatch_uid="packages.member_projects_revoke")
+
+        # Whether an organisation's members read all its projects changes who reads its private ones.
+        from organizations.signals import reading_changed
+
+        from .organization_projects.services import organization_reading_changed
+
+        reading_changed.connect(organization_reading_changed, dispatch_uid="packages.organization_reading_changed")

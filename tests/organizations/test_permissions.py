@@ -91,6 +91,7 @@ ACTIONS = {
     "settings page": ("get", "settings/", lambda w: {}, OWNER, None),
     "change details": ("post", "settings/", lambda w: {"action": "details", "display_name": "Acme Inc.", "url": "", "description": ""}, OWNER, "organization:settings:change"),
     "security-key policy": ("post", "settings/", lambda w: {"action": "policy", "require_security_key": "on"}, OWNER, "organization:policy:change"),
+    "reading settings": ("post", "settings/", lambda w: {"action": "reading", "members_read_all": "on"}, OWNER, "organization:reading:change"),
     "rename organisation": ("post", "settings/", lambda w: {"action": "rename", "name": "acme-labs"}, OWNER, "organization:rename"),
     "delete organisation": ("post", "settings/", lambda w: {"action": "delete", "confirm": NAME}, OWNER, "organization:delete"),
     "history": ("get", "history/", lambda w: {}, MANAGERS, None),
