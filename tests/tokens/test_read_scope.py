@@ -100,6 +100,8 @@ def test_rotation_keeps_what_the_token_may_do(user, can_read, can_upload):
 
 def test_rotating_through_the_page_keeps_a_read_token_a_read_token(two_factor_client, two_factor_user):
     token, _ = make_token(two_factor_user, name="ci", can_read=True, can_upload=False)
+    confirm = two_factor_client.get(f"{URL}{token.identifier}/rotate/").content.decode()
+    assert "<dt>May</dt><dd>Read (install)</dd>" in confirm and "same name, scope, permissions and lifetime" in confirm
     response = two_factor_client.post(f"{URL}{token.identifier}/rotate/", follow=True)
     new, _ = shown_token(response)
     assert (new.can_read, new.can_upload) == (True, False)
