@@ -188,3 +188,15 @@ def test_two_owners_at_once_make_one_change():
     assert sum(isinstance(r, Project) for r in results) == 1
     assert all(isinstance(r, (Project, InvalidAction)) for r in results), results
     assert SecurityEvent.objects.filter(tag="project:visibility:change").count() == 1
+
+
+def test_the_settings_page_says_what_the_organisation_lets_its_members_read(two_factor_client, two_factor_user):
+    from organizations.services import organization_reading_set
+
+    org = make_organization(two_factor_user, name="acme")
+    ProjectFactory(name="Demo", organization=org)
+    page = two_factor_client.get(URL).content.decode()
+    assert "Its organisation, acme, does not let every member read all its projects" in page
+    organization_reading_set(actor=two_factor_user, organization=org, members_read_all=True, private_by_default=False)
+    page = two_factor_client.get(URL).content.decode()
+    assert "Its organisation, acme, lets every member read all its projects." in page
