@@ -110,6 +110,12 @@ class EventTag(models.TextChoices):
     ORGANIZATION_API_TOKEN_ROTATED = "organization:api_token:rotated", gettext_lazy("Organisation API token rotated")
     ORGANIZATION_API_TOKEN_USED = "organization:api_token:used", gettext_lazy("Organisation API token used")
 
+    # private reading: who may read a project (visibility, organisations' reading policy, invitations)
+    PROJECT_VISIBILITY_CHANGE = "project:visibility:change", gettext_lazy("Project visibility changed")
+    ORGANIZATION_READING_CHANGE = "organization:reading:change", gettext_lazy("Organisation's reading settings changed")
+    ACCOUNT_INVITATION_SENT = "account:invitation:sent", gettext_lazy("Invitation to create an account sent by staff")
+    ACCOUNT_CREATE_INVITED = "account:create:invited", gettext_lazy("Account created from a staff invitation")
+
 
 def client_ip(request):
     """The client's IP address, trusting only `NUM_PROXIES` reverse proxies."""
