@@ -1,11 +1,18 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.utils.translation import ngettext
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext, ngettext
+from django.views.decorators.cache import never_cache
 
 from . import services
+from .account_invitations.forms import InviteForm
+from .account_invitations.services import account_invitation_send
+from .errors import AccountError
 from .events import EventTag
-from .models import Email, SecurityEvent, User
+from .models import AccountInvitation, Email, SecurityEvent, User
 
 
 class EmailInline(admin.TabularInline):
@@ -23,6 +30,7 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("username",)
     inlines = [EmailInline]
     actions = ["freeze", "unfreeze"]
+    change_list_template = "accounts/admin/user_change_list.html"
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("name",)}),
@@ -61,6 +69,35 @@ class UserAdmin(DjangoUserAdmin):
             what = "password set" if user.has_usable_password() else "password login disabled"
             services.user_staff_change_record(request=request, user=user, changes={"credential": what})
         return response
+
+    def get_urls(self):
+        invite = path("invite/", self.admin_site.admin_view(never_cache(self.invite_view)), name="accounts_user_invite")
+        return [invite, *super().get_urls()]
+
+    def invite_view(self, request):
+        """Invite a person by email: they get a single-use link to create their account (whatever REGISTRATION_OPEN says)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = InviteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                invitation = account_invitation_send(request=request, staff=request.user, email=form.cleaned_data["email"])
+            except AccountError as error:
+                form.add_error("email", str(error))
+            else:
+                self.message_user(
+                    request,
+                    gettext("Invitation sent to %(email)s; its link works once, for 7 days.") % {"email": invitation.email},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:accounts_user_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Invite a person by email"),
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return render(request, "accounts/admin/invite.html", context, status=400 if form.errors else 200)
 
     def _set_frozen(self, request, queryset, frozen):
         changed = sum(services.user_freeze(request=request, user=user, frozen=frozen) for user in queryset)
@@ -109,4 +146,20 @@ class SecurityEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccountInvitation)
+class AccountInvitationAdmin(admin.ModelAdmin):
+    """Invitations to create an account: sent from the users' list ("Invite a person by email"), read-only here."""
+
+    list_display = ("email", "invited_by", "created", "expires", "accepted", "user")
+    list_filter = (("accepted", admin.EmptyFieldListFilter),)
+    search_fields = ("email", "invited_by__username", "user__username")
+    readonly_fields = ("email", "invited_by", "created", "expires", "accepted", "user")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

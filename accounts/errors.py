@@ -4,3 +4,7 @@ class AccountError(Exception):
 
 class EmailVerificationError(AccountError):
     pass
+
+
+class InvitationLinkError(AccountError):
+    """An invitation to create an account that cannot be used (invalid, expired, used)."""

@@ -116,6 +116,12 @@ class EventTag(models.TextChoices):
     PROJECT_UPSTREAM_UNBLOCK = "project:upstream:unblock", gettext_lazy("Upstream block lifted by staff")
     PROJECT_UPSTREAM_TRACK = "project:upstream:track", gettext_lazy("Upstream files of the same name served or not")
 
+    # private reading: who may read a project (visibility, organisations' reading policy, invitations)
+    PROJECT_VISIBILITY_CHANGE = "project:visibility:change", gettext_lazy("Project visibility changed")
+    ORGANIZATION_READING_CHANGE = "organization:reading:change", gettext_lazy("Organisation's reading settings changed")
+    ACCOUNT_INVITATION_SENT = "account:invitation:sent", gettext_lazy("Invitation to create an account sent by staff")
+    ACCOUNT_CREATE_INVITED = "account:create:invited", gettext_lazy("Account created from a staff invitation")
+
 
 def client_ip(request):
     """The client's IP address, trusting only `NUM_PROXIES` reverse proxies."""

@@ -197,3 +197,7 @@ class SecurityEvent(models.Model):
             return EventTag(self.tag).label
         except ValueError:
             return self.tag
+
+
+# Invitations to create an account belong to this app (accounts/account_invitations/models.py).
+from .account_invitations.models import AccountInvitation  # noqa: E402, F401

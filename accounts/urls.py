@@ -1,11 +1,13 @@
 from django.urls import path
 
 from . import views
+from .account_invitations import views as invitation_views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("account/register/", views.register, name="register"),
+    path("account/join/<str:token>/", invitation_views.invitation_accept, name="join"),
     path("account/login/", views.login, name="login"),
     path("account/logout/", views.LogoutView.as_view(), name="logout"),
     path("account/verify-email/", views.verify_email, name="verify-email"),

@@ -37,6 +37,9 @@ def safe_next(request, default="accounts:manage"):
 
 
 def register(request):
+    if not settings.REGISTRATION_OPEN:
+        # Closed: nothing is read from the request and nothing is created; staff invite people instead.
+        return render(request, "accounts/registration_closed.html", status=403)
     if request.user.is_authenticated:
         return redirect("accounts:manage")
     form = RegistrationForm(request.POST or None)

@@ -187,6 +187,8 @@ MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "files"))
 FILE_UPLOAD_LIMIT = env.int("FILE_UPLOAD_LIMIT", default=100 * 1024 * 1024)
 PROJECT_SIZE_LIMIT = env.int("PROJECT_SIZE_LIMIT", default=10 * 1024 * 1024 * 1024)
 
+# Off: nobody registers on their own; staff invite people by email from the admin (accounts/account_invitations).
+REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
 # New organisations wait in the admin for a staff member's approval.
 ORGANIZATIONS_REQUIRE_APPROVAL = env.bool("ORGANIZATIONS_REQUIRE_APPROVAL", default=False)
 # Rate limits on resources (the ones on guessing secrets are fixed in code).

@@ -40,6 +40,25 @@ class PolicyForm(forms.Form):
     )
 
 
+class ReadingForm(forms.Form):
+    members_read_all = forms.BooleanField(
+        label=gettext_lazy("Members may read all our projects"),
+        required=False,
+        help_text=gettext_lazy(
+            "Every member of the organisation may read and install all its projects, private ones included. "
+            "Otherwise a member reads a private project only with a role on it, their own or their team's."
+        ),
+    )
+    private_by_default = forms.BooleanField(
+        label=gettext_lazy("New projects are private"),
+        required=False,
+        help_text=gettext_lazy(
+            "Projects created in the organisation from now on (on its pages or by a first upload) start private. "
+            "Existing projects keep their visibility; each Owner can change it on the project's settings page."
+        ),
+    )
+
+
 class RenameForm(forms.Form):
     name = forms.CharField(
         label=gettext_lazy("New organisation name"),

@@ -31,6 +31,7 @@ from .forms import (
     OrganizationCreateForm,
     OrganizationDetailsForm,
     PolicyForm,
+    ReadingForm,
     RenameForm,
     RoleChangeForm,
     TeamMemberForm,
@@ -339,6 +340,9 @@ def team(request, organization, role, team_id):
 def organization_settings(request, organization, role):
     details_form = OrganizationDetailsForm(instance=organization)
     policy_form = PolicyForm(initial={"require_security_key": organization.require_security_key})
+    reading_form = ReadingForm(
+        initial={"members_read_all": organization.members_read_all, "private_by_default": organization.private_by_default}
+    )
     rename_form, delete_form = RenameForm(), DeleteForm()
     status = 200
     if request.method == "POST":
@@ -397,6 +401,14 @@ def organization_settings(request, organization, role):
                         else "Members no longer need a security key to manage the organisation's projects.",
                     )
                     return redirect("organizations:settings", name=organization.name)
+            elif action == "reading":
+                reading_form = ReadingForm(request.POST)
+                if reading_form.is_valid():
+                    services.organization_reading_set(
+                        request=request, actor=request.user, organization=organization, **reading_form.cleaned_data
+                    )
+                    messages.success(request, gettext("Who reads the organisation's projects was saved."))
+                    return redirect("organizations:settings", name=organization.name)
             else:
                 messages.error(request, INCOMPLETE)
         except OrganizationError as error:
@@ -406,6 +418,7 @@ def organization_settings(request, organization, role):
         "organization": organization,
         "details_form": details_form,
         "policy_form": policy_form,
+        "reading_form": reading_form,
         "rename_form": rename_form,
         "delete_form": delete_form,
     }

@@ -7,6 +7,7 @@ from organizations.models import NameReservation
 
 from . import services
 from .errors import PackagesError
+from .visibility.services import project_visibility_set
 from .models import (
     DeprecationNotice,
     File,
@@ -56,10 +57,11 @@ class RoleInvitationInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "created", "total_size", "upload_limit", "total_size_limit", "last_serial"]
-    list_filter = ["status"]
+    list_display = ["name", "status", "private", "created", "total_size", "upload_limit", "total_size_limit",
+                    "last_serial"]
+    list_filter = ["status", "private"]
     search_fields = ["name", "normalized_name"]
-    fields = ["name", "normalized_name", "status", "created", "total_size", "last_serial", "upload_limit",
+    fields = ["name", "normalized_name", "status", "private", "created", "total_size", "last_serial", "upload_limit",
               "total_size_limit"]
     readonly_fields = ["name", "normalized_name", "status", "created", "total_size", "last_serial"]
     inlines = [ProjectRoleInline, RoleInvitationInline]
@@ -69,6 +71,12 @@ class ProjectAdmin(admin.ModelAdmin):
         return False  # projects are created by their first upload
 
     def save_model(self, request, obj, form, change):
+        # Each change goes through its service (locked, recorded); the form's object itself is never saved.
+        if "private" in form.changed_data:
+            try:
+                project_visibility_set(request=request, actor=request.user, project=obj, private=obj.private, staff=True)
+            except PackagesError as error:
+                self.message_user(request, error.message, level=messages.WARNING)
         if {"upload_limit", "total_size_limit"} & set(form.changed_data):
             services.project_limits_set(
                 request=request,

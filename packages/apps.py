@@ -24,3 +24,10 @@ class PackagesConfig(AppConfig):
         from .reading import access
 
         access.connect()
+
+        # Whether an organisation's members read all its projects changes who reads its private ones.
+        from organizations.signals import reading_changed
+
+        from .organization_projects.services import organization_reading_changed
+
+        reading_changed.connect(organization_reading_changed, dispatch_uid="packages.organization_reading_changed")

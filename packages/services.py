@@ -73,17 +73,25 @@ def _lock_project(project):
 def project_create(*, request=None, user, name, token_identifier="", organization=None):
     """Create a project with `user` as its Owner, or owned by `organization` (then `user` may be None).
 
-    The name checks (valid, not prohibited, not confusable, not a stdlib module)
-    are the upload pipeline's; this service only writes.
+    An organisation's project starts private when the organisation says "New
+    projects are private" (read from its row now: the caller's copy may be as
+    old as the token that authenticated the upload). The name checks (valid,
+    not prohibited, not confusable, not a stdlib module) are the upload
+    pipeline's; this service only writes.
     """
+    private = organization is not None and bool(
+        type(organization).objects.filter(pk=organization.pk).values_list("private_by_default", flat=True).first()
+    )
     with transaction.atomic():
         project = Project.objects.create(
-            name=name, normalized_name=canonicalize_name(name), organization=organization
+            name=name, normalized_name=canonicalize_name(name), organization=organization, private=private
         )
         if organization is None:
             ProjectRole.objects.create(project=project, user=user, role=ProjectRole.Role.OWNER)
         journal_record(project=project, action="create", user=user, index=True)
         details = {"created_by": user.username if user else f"organisation {organization.name}"}
+        if private:
+            details["private"] = True
         if token_identifier:
             details["token_id"] = token_identifier
         record_event(

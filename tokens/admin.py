@@ -34,21 +34,50 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PermissionFilter(admin.SimpleListFilter):
+    title = gettext_lazy("what the token may do")
+    parameter_name = "may"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("read", gettext_lazy("Read (install)")),
+            ("upload", gettext_lazy("Upload")),
+            ("read-only", gettext_lazy("Read (install) only")),
+            ("upload-only", gettext_lazy("Upload only")),
+        ]
+
+    def queryset(self, request, queryset):
+        return {
+            "read": lambda: queryset.filter(can_read=True),
+            "upload": lambda: queryset.filter(can_upload=True),
+            "read-only": lambda: queryset.filter(can_read=True, can_upload=False),
+            "upload-only": lambda: queryset.filter(can_read=False, can_upload=True),
+        }.get(self.value(), lambda: queryset)()
+
+
 @admin.register(APIToken)
 class APITokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "owner", "identifier", "scope_display", "created", "last_used", "expires", "revoked")
-    list_filter = (StateFilter, "account_wide", "revoked_reason")
+    list_display = (
+        "name", "owner", "identifier", "scope_display", "permissions_display", "created", "last_used", "expires",
+        "revoked",
+    )
+    list_filter = (StateFilter, PermissionFilter, "account_wide", "revoked_reason")
     search_fields = ("identifier", "name", "owner__username")
     list_select_related = ("owner",)
     date_hierarchy = "created"
     # Every field but the digest; none can be edited (tokens are made and changed by their owners' services).
     fields = (
-        "owner", "name", "identifier", "account_wide", "projects", "created", "expires",
+        "owner", "organization", "name", "identifier", "account_wide", "projects", "can_read", "can_upload",
+        "created", "expires",
         "last_used", "last_used_ip", "revoked", "revoked_reason",
     )
     readonly_fields = fields
     actions = ["revoke_tokens"]
     change_list_template = "tokens/admin/change_list.html"
+
+    @admin.display(description=gettext_lazy("May"))
+    def permissions_display(self, token):
+        return token.permissions_display
 
     def has_add_permission(self, request):
         return False

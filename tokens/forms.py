@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from . import scopes
 from .errors import TokenError
-from .services import NAME_MAX_LENGTH, normalize_project_names
+from .services import NAME_MAX_LENGTH, NO_PERMISSION, normalize_project_names
 
 EXPIRY_CHOICES = [
     ("30", "In 30 days"),
@@ -25,6 +25,18 @@ class TokenCreateForm(forms.Form):
         label=gettext_lazy("Token name"),
         max_length=NAME_MAX_LENGTH,
         help_text=gettext_lazy("What the token is for, e.g. “release workflow of my-package”. Unique among your tokens."),
+    )
+    permissions = forms.MultipleChoiceField(
+        label=gettext_lazy("The token may"),
+        choices=[("read", gettext_lazy("Read (install)")), ("upload", gettext_lazy("Upload"))],
+        widget=forms.CheckboxSelectMultiple,
+        initial=["upload"],
+        error_messages={"required": NO_PERMISSION},
+        help_text=gettext_lazy(
+            "A read token installs the projects in its scope with pip, uv or poetry. An upload token publishes to "
+            "them, and may also read the projects it may upload to (uploaders need this for --skip-existing and "
+            "hatch's probe)."
+        ),
     )
     scope = forms.ChoiceField(
         label=gettext_lazy("Scope"),
@@ -74,6 +86,8 @@ class TokenCreateForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        permissions = data.get("permissions") or []
+        data["can_read"], data["can_upload"] = "read" in permissions, "upload" in permissions
         if data.get("scope") == "projects":
             chosen = sorted(set(data.get("projects") or []) | set(data.get("new_projects") or []))
             if not chosen and "projects" not in self.errors and "new_projects" not in self.errors:

@@ -120,6 +120,22 @@ class APIToken(models.Model):
         return not self.is_revoked and not self.is_expired()
 
     @property
+    def permissions(self):
+        """What the token may do, as the words stored in events: ``["read"]``, ``["upload"]`` or both."""
+        return [word for word, allowed in (("read", self.can_read), ("upload", self.can_upload)) if allowed]
+
+    @property
+    def permissions_display(self):
+        """What the token may do, in words for people."""
+        if self.can_read and self.can_upload:
+            return gettext("Read (install) and upload")
+        if self.can_read:
+            return gettext("Read (install)")
+        if self.can_upload:
+            return gettext("Upload")
+        return gettext("Nothing")
+
+    @property
     def scope_display(self):
         if self.account_wide and self.organization_id is not None:
             return gettext("All projects of the organisation, present and future")

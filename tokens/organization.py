@@ -1,4 +1,4 @@
-"""Organisation tokens: upload tokens owned by an organisation rather than a person.
+"""Organisation tokens: read and upload tokens owned by an organisation rather than a person.
 
 Created, rotated and revoked by the organisation's Owners and Managers; scoped
 to all its projects (present and future: `account_wide`) or a list of them;
@@ -37,6 +37,7 @@ def record(tag, *, request, token, user=None, **details):
             "token_name": token.name,
             "token_id": token.identifier,
             "scope": "organization" if token.account_wide else token.projects,
+            "permissions": token.permissions,
             **details,
         },
     )
@@ -55,12 +56,15 @@ def mail(token, template, **context):
 
 
 @transaction.atomic
-def organization_token_create(*, request=None, actor, organization, name, projects=None, expires=None):
+def organization_token_create(
+    *, request=None, actor, organization, name, projects=None, expires=None, can_read=False, can_upload=True
+):
     """An Owner or Manager creates a token of `organization`; returns ``(APIToken, raw_token_string)``.
 
     `projects` None: all the organisation's projects, present and future;
     otherwise a list of project names (the caller checks that existing ones
-    belong to the organisation). Raises TokenError with a message for the user.
+    belong to the organisation). `can_read` and `can_upload` as for a person's
+    token (tokens.services.token_create). Raises TokenError with a message for the user.
     """
     from .services import _check_new_token, _new_token
 
@@ -70,7 +74,9 @@ def organization_token_create(*, request=None, actor, organization, name, projec
         require_active(organization)
     except OrganizationError as error:
         raise TokenError(error.message) from None
-    name, account_wide, normalized, now = _check_new_token(name=name, projects=projects, expires=expires)
+    name, account_wide, normalized, now = _check_new_token(
+        name=name, projects=projects, expires=expires, can_read=can_read, can_upload=can_upload
+    )
     token, raw = _new_token(
         user=None,
         organization=organization,
@@ -78,6 +84,8 @@ def organization_token_create(*, request=None, actor, organization, name, projec
         name=name,
         account_wide=account_wide,
         projects=normalized,
+        can_read=can_read,
+        can_upload=can_upload,
         expires=expires,
         created=now,
     )

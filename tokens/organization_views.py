@@ -87,6 +87,8 @@ def organization_token_list(request, organization, role):
                 name=data["name"],
                 projects=data["project_names"],
                 expires=data["expires_at"],
+                can_read=data["can_read"],
+                can_upload=data["can_upload"],
             )
         except DuplicateTokenName as error:
             form.add_error("name", str(error))

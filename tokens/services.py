@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from packaging.utils import InvalidName, canonicalize_name
 
 from accounts.events import EventTag, client_ip, record_event
@@ -21,6 +21,7 @@ from .errors import DuplicateTokenName, ExpiredToken, InvalidToken, RevokedToken
 from .models import APIToken
 
 NAME_MAX_LENGTH = 100
+NO_PERMISSION = gettext_lazy("Choose what the token may do: read (install), upload, or both.")
 # last_used is written at most once per this interval, so busy CI does not
 # turn every upload into a write on the token row.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -43,6 +44,7 @@ def _event_details(token, **extra):
         "token_name": token.name,
         "token_id": token.identifier,
         "scope": "account" if token.account_wide else token.projects,
+        "permissions": token.permissions,
         "expires": token.expires.isoformat() if token.expires else None,
         **extra,
     }
@@ -59,7 +61,10 @@ def _mail(token, template, **context):
     )
 
 
-def _new_token(*, user, name, account_wide, projects, expires, created, organization=None, created_by=None):
+def _new_token(
+    *, user, name, account_wide, projects, expires, created, organization=None, created_by=None,
+    can_read=False, can_upload=True,
+):
     raw, identifier, secret_part = secret.generate()
     try:
         with transaction.atomic():
@@ -72,6 +77,8 @@ def _new_token(*, user, name, account_wide, projects, expires, created, organiza
                 digest=secret.digest(identifier, secret_part),
                 account_wide=account_wide,
                 projects=projects,
+                can_read=can_read,
+                can_upload=can_upload,
                 expires=expires,
                 created=created,
             )
@@ -80,8 +87,10 @@ def _new_token(*, user, name, account_wide, projects, expires, created, organiza
     return token, raw
 
 
-def _check_new_token(*, name, projects, expires):
+def _check_new_token(*, name, projects, expires, can_read=False, can_upload=True):
     """The cleaned name, whether the scope is everything, the normalized project names and now; or TokenError."""
+    if not (can_read or can_upload):
+        raise TokenError(str(NO_PERMISSION))
     name = (name or "").strip()
     if not name:
         raise TokenError(gettext("Give the token a name."))
@@ -98,18 +107,23 @@ def _check_new_token(*, name, projects, expires):
 
 
 @transaction.atomic
-def token_create(*, request=None, user, name, projects=None, expires=None):
+def token_create(*, request=None, user, name, projects=None, expires=None, can_read=False, can_upload=True):
     """Create a token for `user` and return ``(APIToken, raw_token_string)``.
 
     `projects` None means the whole account; otherwise a non-empty list of
     project names (normalized here; they need not exist yet). `expires` is an
-    aware datetime or None for never. The raw string exists only in the return
+    aware datetime or None for never. `can_read` and `can_upload` say what it
+    may do within that scope (at least one; an upload token also reads what it
+    may upload to). The raw string exists only in the return
     value: show it once and forget it. Raises TokenError with a message for the
     user (bad name, duplicate name, expiry in the past, bad project name).
     """
-    name, account_wide, normalized, now = _check_new_token(name=name, projects=projects, expires=expires)
+    name, account_wide, normalized, now = _check_new_token(
+        name=name, projects=projects, expires=expires, can_read=can_read, can_upload=can_upload
+    )
     token, raw = _new_token(
-        user=user, name=name, account_wide=account_wide, projects=normalized, expires=expires, created=now
+        user=user, name=name, account_wide=account_wide, projects=normalized, expires=expires, created=now,
+        can_read=can_read, can_upload=can_upload,
     )
     record_event(tag=EventTag.ACCOUNT_API_TOKEN_ADDED, request=request, user=user, details=_event_details(token))
     for project in normalized:
@@ -168,7 +182,7 @@ def token_revoke(*, request=None, token, reason=APIToken.RevokeReason.OWNER, url
 
 @transaction.atomic
 def token_rotate(*, request=None, token):
-    """Replace `token` by a new secret with the same name, scope and lifetime; the old one stops working now.
+    """Replace `token` by a new secret with the same name, scope, permissions and lifetime; the old one stops working now.
 
     Returns ``(new APIToken, raw_token_string)``. An expiring token keeps its
     lifetime: the new one expires as long after now as the old one did after
@@ -189,6 +203,8 @@ def token_rotate(*, request=None, token):
         name=old.name,
         account_wide=old.account_wide,
         projects=old.projects,
+        can_read=old.can_read,
+        can_upload=old.can_upload,
         expires=expires,
         created=now,
     )

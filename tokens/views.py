@@ -8,8 +8,9 @@ in the session or a URL, and no later request can show it again.
 """
 
 from functools import wraps
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -49,6 +50,12 @@ def token_pages(view):
     return verified_email_required(two_factor_required(reauthentication_required(never_cache(view))))
 
 
+def read_index_url(raw):
+    """The site's simple index URL carrying `raw` as HTTP Basic credentials, as pip and uv accept it."""
+    parts = urlsplit(settings.SITE_URL)
+    return urlunsplit((parts.scheme, f"__token__:{raw}@{parts.netloc}", parts.path.rstrip("/") + "/simple/", "", ""))
+
+
 def shown_once_redirect(request, token, raw, *, rotated_from=None):
     slot = display_slot_fill(user=request.user, token=token, raw=raw, rotated_from=rotated_from)
     return redirect(f"{reverse('tokens:shown')}?{urlencode({'slot': slot})}")
@@ -70,7 +77,13 @@ def token_shown(request):
     response = render(
         request,
         "tokens/shown_once.html",
-        {"token": token, "raw_token": content["raw"], "rotated_from": rotated_from, "back_url": back_url},
+        {
+            "token": token,
+            "raw_token": content["raw"],
+            "read_index_url": read_index_url(content["raw"]),
+            "rotated_from": rotated_from,
+            "back_url": back_url,
+        },
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -96,6 +109,8 @@ def token_list(request):
                 name=data["name"],
                 projects=data["project_names"],
                 expires=data["expires_at"],
+                can_read=data["can_read"],
+                can_upload=data["can_upload"],
             )
         except DuplicateTokenName as error:
             form.add_error("name", str(error))

@@ -14,6 +14,7 @@ from accounts.services import notify_on_commit, organization_history_rename
 from ..errors import InvalidAction
 from ..models import Organization, OrganizationRole
 from ..notify import notify_organization
+from ..signals import reading_changed
 from ._common import locked, record, require_owner
 
 Role = OrganizationRole.Role
@@ -191,6 +192,60 @@ def organization_policy_set(*, request=None, actor, organization, require_securi
             subject=subject % names,
             message=message % names,
             also=members,
+        )
+    return organization
+
+
+def organization_reading_set(*, request=None, actor, organization, members_read_all, private_by_default):
+    """An Owner sets who reads the organisation's projects: "Members may read all our projects" and
+    "New projects are private".
+
+    Records organization:reading:change with the old and new value of each
+    setting that changed (nothing when neither did) and mails the Owners and
+    Managers. A change of `members_read_all` changes who may read the private
+    projects: signals.reading_changed is sent in the same transaction.
+    """
+    with transaction.atomic():
+        organization = locked(organization)
+        require_owner(user=actor, organization=organization, what=gettext_lazy("change who reads its projects"))
+        wanted = {"members_read_all": members_read_all, "private_by_default": private_by_default}
+        changes = {
+            field: {"old": getattr(organization, field), "new": value}
+            for field, value in wanted.items()
+            if getattr(organization, field) != value
+        }
+        if not changes:
+            return organization
+        for field in changes:
+            setattr(organization, field, wanted[field])
+        organization.save(update_fields=list(changes))
+        record(
+            EventTag.ORGANIZATION_READING_CHANGE, request=request, actor=actor, organization=organization, **changes
+        )
+        if "members_read_all" in changes:
+            reading_changed.send(sender=Organization, organization=organization, actor=actor, request=request)
+        names = {"organization": organization.name, "actor": actor.username}
+        sentences = []
+        if "members_read_all" in changes:
+            sentences.append(
+                gettext("Every member of %(organization)s may now read all its projects, private ones included.")
+                if members_read_all
+                else gettext(
+                    "Members of %(organization)s now read only the private projects they have a role on "
+                    "(themselves or through a team)."
+                )
+            )
+        if "private_by_default" in changes:
+            sentences.append(
+                gettext("New projects of %(organization)s now start private.")
+                if private_by_default
+                else gettext("New projects of %(organization)s now start public.")
+            )
+        notify_organization(
+            organization=organization,
+            subject=gettext("%(organization)s: who reads its projects changed") % names,
+            message=" ".join([gettext("%(actor)s changed the reading settings of %(organization)s.")] + sentences)
+            % names,
         )
     return organization
 

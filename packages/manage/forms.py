@@ -48,3 +48,21 @@ class ProjectDeleteForm(forms.Form):
                 gettext("Type the project name '%(project)s' exactly to delete it.") % {"project": self.project.name}
             )
         return typed
+
+
+class ProjectVisibilityForm(forms.Form):
+    visibility = forms.ChoiceField(
+        label=gettext_lazy("Visibility"),
+        choices=[
+            ("public", gettext_lazy("Public: anyone who can reach the site reads and installs it")),
+            ("private", gettext_lazy("Private: only the people and tokens listed above")),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, initial={"visibility": "private" if project.private else "public"}, **kwargs)
+
+    @property
+    def private(self):
+        return self.cleaned_data["visibility"] == "private"

@@ -25,7 +25,8 @@ from ..collaboration.selectors import user_pending_invitations
 from ..organization_projects.selectors import organization_projects_of
 from ..errors import PackagesError
 from ..models import File, ProjectRole, Release
-from .forms import ACTIONS, ProjectDeleteForm
+from ..visibility.services import project_visibility_set
+from .forms import ACTIONS, ProjectDeleteForm, ProjectVisibilityForm
 
 HISTORY_PAGE_SIZE = 50
 
@@ -114,11 +115,25 @@ def releases(request, project, role):
 @managed_project(what=gettext_lazy("change its settings"))
 def project_settings(request, project, role):
     delete_form = ProjectDeleteForm(project=project)
+    visibility_form = ProjectVisibilityForm(project=project)
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
-            if action == "archive":
+            if action == "visibility":
+                visibility_form = ProjectVisibilityForm(request.POST, project=project)
+                if visibility_form.is_valid():
+                    project_visibility_set(
+                        request=request, actor=request.user, project=project, private=visibility_form.private
+                    )
+                    message = (
+                        gettext("%(name)s is now private: only its people and tokens scoped to it can read it.")
+                        if visibility_form.private
+                        else gettext("%(name)s is now public: anyone can read and install it.")
+                    )
+                    messages.success(request, message % {"name": project.name})
+                    return redirect("packages:manage-settings", name=project.normalized_name)
+            elif action == "archive":
                 services.project_archive(request=request, user=request.user, project=project)
                 messages.success(
                     request,
@@ -144,14 +159,13 @@ def project_settings(request, project, role):
                         % {"project": project.name},
                     )
                     return redirect("packages:manage-projects")
-            else:
+            elif action != "visibility":  # an invalid visibility form shows its own error
                 messages.error(request, gettext("That request was incomplete; nothing was changed."))
         except PackagesError as error:
             messages.error(request, error.message)
         status = 400
-    return render(
-        request, "packages/manage/settings.html", {"project": project, "delete_form": delete_form}, status=status
-    )
+    context = {"project": project, "delete_form": delete_form, "visibility_form": visibility_form}
+    return render(request, "packages/manage/settings.html", context, status=status)
 
 
 @two_factor_required

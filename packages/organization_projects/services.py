@@ -19,6 +19,7 @@ from .. import services as packages
 from ..collaboration.notify import notify_collaborators
 from ..collaboration.selectors import require_owner
 from ..errors import InvalidAction, NotAllowed
+from ..index import rendering
 from ..models import Project, ProjectRole, TeamProjectRole
 from ..upload.checks import names
 from ..upload.service import new_project_name_check, project_creation_count
@@ -273,6 +274,14 @@ def team_project_role_remove(*, request=None, actor, team, project):
             message=gettext("%(user)s removed the role of the team %(team)s (%(organization)s) on %(project)s.") % names,
             also=members,
         )
+
+
+def organization_reading_changed(*, sender, organization, **kwargs):
+    """On organizations.signals.reading_changed: who may read the organisation's private projects changed,
+    so everything cached about them, and the root index, is out of date."""
+    private_names = Project.objects.filter(organization=organization, private=True).values_list("normalized_name", flat=True)
+    for name in private_names:
+        rendering.project_changed(name=name, index=True)
 
 
 def member_projects_revoke(*, sender, organization, user, actor, request=None, **kwargs):

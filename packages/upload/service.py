@@ -80,6 +80,7 @@ def release_file_upload(*, request=None, user, token=None, data, content):
     if project is None:
         new_project_name_check(name, organization_id=getattr(token, "organization_id", None))
 
+    names.check_token_may_upload(token)
     names.check_token_scope(token, normalized_name=normalized)
     publisher = _check_permission(user=user, token=token, project=project, normalized_name=normalized)
     if publisher is None and getattr(token, "organization_id", None) is None:

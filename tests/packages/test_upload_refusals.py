@@ -438,3 +438,29 @@ def test_same_bytes_under_another_filename(client, uploader, media_root):
     response = post(client, copy, auth, pyversion="py2.py3")
     assert response.status_code == 400
     assert response.reason_phrase.startswith("File already exists ('demo-1.0-py2.py3-none-any.whl'")
+
+
+READ_ONLY = (
+    "Invalid API Token: this token may only read (install) packages; uploading needs a token with the upload scope."
+)
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["existing-project", "new-project"])
+def test_read_only_token_may_not_upload(client, uploader, media_root, existing):
+    if existing:
+        own_project(uploader, "demo")
+    auth = basic_auth_header(make_token(uploader, projects=["demo"], can_read=True, can_upload=False)[1])
+    before = state(media_root)
+    response = post(client, make_wheel("demo", "1.0"), auth)
+    assert (response.status_code, response.reason_phrase, response.content.decode().strip()) == (
+        403,
+        READ_ONLY,
+        READ_ONLY,
+    )
+    assert state(media_root) == before
+
+
+def test_read_and_upload_token_uploads(client, uploader, media_root):
+    own_project(uploader, "demo")
+    auth = basic_auth_header(make_token(uploader, projects=["demo"], can_read=True, can_upload=True)[1])
+    upload_ok(client, make_wheel("demo", "1.0"), auth)

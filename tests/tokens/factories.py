@@ -2,6 +2,7 @@
 
     token, raw = make_token(user)                       # account-wide
     token, raw = make_token(user, projects=["demo"])    # project-scoped
+    token, raw = make_token(user, can_read=True, can_upload=False)  # read-only
     token = APITokenFactory(owner=user); token.raw      # factory_boy style
 
 Use the raw string as HTTP Basic password with username "__token__", or
@@ -20,10 +21,13 @@ from tokens.services import token_create
 _names = itertools.count(1)
 
 
-def make_token(user=None, *, name=None, projects=None, expires=None):
+def make_token(user=None, *, name=None, projects=None, expires=None, can_read=False, can_upload=True):
     """Create a token through the real service; returns (APIToken, raw token string)."""
     user = user or UserFactory()
-    return token_create(user=user, name=name or f"token {next(_names)}", projects=projects, expires=expires)
+    return token_create(
+        user=user, name=name or f"token {next(_names)}", projects=projects, expires=expires,
+        can_read=can_read, can_upload=can_upload,
+    )
 
 
 def basic_auth_header(raw, username="__token__"):

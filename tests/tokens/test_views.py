@@ -25,7 +25,7 @@ TOKEN_RE = re.compile(re.escape(settings.API_TOKEN_PREFIX) + r"[0-9a-f]{16}_[A-Z
 
 
 def create(client, follow=True, **data):
-    form = {"name": "release job", "scope": "account", "expiry": "90", **data}
+    form = {"name": "release job", "permissions": ["upload"], "scope": "account", "expiry": "90", **data}
     return client.post(URL, form, follow=follow)
 
 

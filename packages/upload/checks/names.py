@@ -60,6 +60,14 @@ def check_project_accepts_uploads(project):
 # --- who uploads ------------------------------------------------------------
 
 
+def check_token_may_upload(token):
+    if token is not None and not token.can_upload:
+        raise UploadForbidden(
+            "Invalid API Token: this token may only read (install) packages; "
+            "uploading needs a token with the upload scope."
+        )
+
+
 def check_token_scope(token, *, normalized_name):
     if token is not None and not token.scope_allows(normalized_name):
         raise UploadForbidden(f"Invalid API Token: project-scoped token is not valid for project: {normalized_name!r}")
