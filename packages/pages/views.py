@@ -1,14 +1,23 @@
 """The public pages people read: a project and its releases, a user's projects, search."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 from django.utils.translation import gettext
+from packaging.utils import canonicalize_name
 
 from .. import selectors
 from ..collaboration.selectors import user_project_role
+from ..models import Project
 from ..reading.rules import readable
+from ..upstream import blocks as upstream_blocks
+from ..upstream import names as upstream_names
+from ..upstream import pages as upstream_pages
+from ..upstream.models import UpstreamProject
 from ..reading.views import page_read
 from .readme import description_accessible
 
@@ -53,6 +62,10 @@ def initials(user):
 @require_safe
 @page_read
 def project_page(request, name, version=None):
+    if version is None and settings.UPSTREAM_INDEX_URL:
+        served = upstream_copy_page(request, name)
+        if served is not None:
+            return served
     project = _project_or_404(request, name)
     releases = selectors.project_releases(project=project)
     if version is None:
@@ -141,9 +154,47 @@ def search(request):
     query = request.GET.get("q", "").strip()[:200]
     found = selectors.project_search(readable(request.reader), query=query, limit=500)
     page = Paginator(found, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Names fetched from the upstream index through this one (never one of ours).
+    upstream_found = []
+    if settings.UPSTREAM_INDEX_URL and query:
+        upstream_found = list(
+            UpstreamProject.objects.filter(missing=False, normalized_name__contains=canonicalize_name(query))
+            .exclude(normalized_name__in=Project.objects.values("normalized_name"))
+            .values_list("normalized_name", flat=True)[:20]
+        )
     latest = selectors.project_latest_releases(page.object_list)
     return render(
         request,
         "packages/search.html",
-        {"query": query, "page": page, "projects": [(p, latest.get(p.id)) for p in page.object_list]},
+        {
+            "query": query,
+            "page": page,
+            "projects": [(p, latest.get(p.id)) for p in page.object_list],
+            "upstream_found": upstream_found,
+        },
+    )
+
+
+def upstream_copy_page(request, name):
+    """The page of a name served from the upstream index, once it has been fetched through this one; None otherwise."""
+    normalized = canonicalize_name(name)
+    if selectors.project_get_visible(name=normalized) is not None or upstream_names.ours(normalized) is not None:
+        return None
+    copy = UpstreamProject.objects.filter(normalized_name=normalized, missing=False).first()
+    if copy is None:
+        return None
+    if name != normalized:
+        return redirect("packages:project", normalized, permanent=True)
+    files = upstream_pages.served_entries(copy)
+    versions = selectors.versions_sorted({upstream_blocks.version_of(f["filename"]) or "" for f in files} - {""}, reverse=True)
+    return render(
+        request,
+        "packages/upstream_project.html",
+        {
+            "copy": copy,
+            "upstream": urlsplit(settings.UPSTREAM_INDEX_URL).netloc,
+            "versions": versions,
+            "files": files,
+            "stored": set(copy.stored_files.exclude(path="").values_list("filename", flat=True)),
+        },
     )

@@ -332,3 +332,15 @@ def test_an_owner_who_tracks_the_upstream_serves_both_sets_ours_first(upstream):
     project_tracking_set(actor=owner, project=project, track=False)
     assert [f["filename"] for f in simple_json(client, "forked")[1]["files"]] == [local.filename]
     assert client.get(theirs).status_code == 404
+
+
+def test_a_fetched_upstream_project_has_a_small_page_and_is_found_by_search(upstream):
+    upstream.publish("requests", {"requests-2.0-py3-none-any.whl": WHEEL})
+    client = Client()
+    assert client.get("/project/requests/").status_code == 404  # never fetched: nothing to show
+    assert "requests" not in client.get("/search/?q=reque").content.decode().split("</h1>", 1)[1].split("<footer")[0].replace('value="reque"', "")
+    client.get("/simple/requests/")
+    page = client.get("/project/requests/").content.decode()
+    assert f"Served from the upstream index 127.0.0.1:{upstream.port}" in page
+    assert "requests-2.0-py3-none-any.whl" in page and "not yet (fetched on its first download)" in page
+    assert 'href="/project/requests/"' in client.get("/search/?q=reque").content.decode()
