@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "indexsite.middleware.PermissionsPolicyMiddleware",
+    "accounts.ratelimit.middleware.RateLimitUnavailableMiddleware",
 ]
 
 # Machine endpoints (the simple and JSON APIs, files, uploads) never use a
@@ -82,6 +83,7 @@ MACHINE_MIDDLEWARE = [
     "indexsite.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "indexsite.middleware.PageLocaleMiddleware",  # on these paths: English, no negotiation
+    "accounts.ratelimit.middleware.RateLimitUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "indexsite.urls"
@@ -125,6 +127,14 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://indexsite_cac
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
     # The same table, with an `incr` that holds under parallel requests (accounts/cache.py).
     CACHES["default"]["BACKEND"] = "accounts.cache.DatabaseCache"
+# Rate-limit counters live in a store that never evicts one still in use (accounts/ratelimit/stores.py):
+# `database` (a table of their own), or a redis:// URL, by default the cache's Redis server when the cache is Redis.
+_cache_location = CACHES["default"].get("LOCATION", "")
+if isinstance(_cache_location, (list, tuple)):
+    _cache_location = _cache_location[0] if _cache_location else ""
+RATE_LIMIT_URL = env.str(
+    "RATE_LIMIT_URL", default=_cache_location if "redis" in CACHES["default"]["BACKEND"].lower() else "database"
+)
 
 # Email: each message is written as a file under var/mail/ unless EMAIL_URL
 # names a real server (smtp://user:password@host:587 or smtp+tls://...).
