@@ -1,7 +1,5 @@
 """Rate limits count before they compare, so a burst cannot slip under them."""
 
-import time
-
 import pytest
 from django.core.cache import cache
 
@@ -48,23 +46,6 @@ def test_parallel_consumes_on_the_database_cache_let_exactly_the_limit_through()
 
     assert sum(r is None for r in results) == 5
     assert sum(isinstance(r, RateLimited) for r in results) == 25
-
-
-class Clock:
-    """The rate limiter's clock, moved by the test."""
-
-    def __init__(self, now):
-        self.now = now
-
-    def time(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock((int(time.time()) // 86400) * 86400 + 1)
-    monkeypatch.setattr("accounts.ratelimit.time", clock)
-    return clock
 
 
 def test_a_flood_of_other_requests_cannot_evict_an_accounts_login_lockout(client, user, password):
