@@ -190,6 +190,8 @@ class RateLimit:
 
 
 login_failures = RateLimit("login", limit=10, window=300)
-password_reset_requests = RateLimit("password-reset", limit=10, window=300)
+password_reset_requests = RateLimit("password-reset", limit=10, window=300)  # per IP
+# Per account (or, for a login that names none, per login, so a refusal says nothing about existence): PyPI's 5 a day.
+password_reset_requests_per_account = RateLimit("password-reset-account", limit=5, window=24 * 3600)
 registrations = RateLimit("register", limit=10, window=3600)  # per IP; limit from settings
 verification_resends = RateLimit("verify-resend", limit=5, window=3600)  # per user
