@@ -121,7 +121,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds rate-limit counters, so it must be shared by every process:
+# The cache holds the projects' generations, so it must be shared by every process:
 # the database by default, Redis (redis://...) in production.
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://indexsite_cache")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
@@ -200,7 +200,7 @@ ORGANIZATIONS_REQUIRE_APPROVAL = env.bool("ORGANIZATIONS_REQUIRE_APPROVAL", defa
 # Rate limits on resources (the ones on guessing secrets are fixed in code).
 UPLOAD_RATE_LIMIT = env.int("UPLOAD_RATE_LIMIT", default=20)  # files a minute, per token and per IP
 PROJECT_CREATION_RATE_LIMIT = env.int("PROJECT_CREATION_RATE_LIMIT", default=20)  # new projects a day, per user
-REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=10)  # new accounts an hour, per IP
+REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=10)  # registration submissions an hour, per IP
 # Refused trusted-publishing exchanges (POST /_/oidc/mint-token) an hour, per IP; successes do not count.
 OIDC_MINT_REFUSAL_RATE_LIMIT = env.int("OIDC_MINT_REFUSAL_RATE_LIMIT", default=100)
 INVITATION_RATE_LIMIT = env.int("INVITATION_RATE_LIMIT", default=50)  # invitations a day, per person, every kind
