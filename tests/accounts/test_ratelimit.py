@@ -154,3 +154,23 @@ def test_with_redis_the_limits_count_slide_refund_and_expire(redis_store, clock)
     keys = redis_store.keys("ratelimit:*")
     assert keys and all(0 < redis_store.ttl(key) <= 3 * 300 + 60 for key in keys)
     assert redis_store.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
+
+
+def test_with_redis_parallel_consumes_let_exactly_the_limit_through(redis_store):
+    limit = RateLimit("burst", limit=5, window=300)
+
+    results = at_once(lambda: limit.consume("203.0.113.9"), times=30)
+
+    assert sum(r is None for r in results) == 5
+    assert sum(isinstance(r, RateLimited) for r in results) == 25
+
+
+def test_the_deploy_check_warns_when_the_limits_redis_may_evict_them(redis_store, monkeypatch):
+    import redis
+
+    from accounts.ratelimit.checks import rate_limit_store_keeps_its_counters
+
+    assert rate_limit_store_keeps_its_counters(None) == []  # this machine's Redis: noeviction
+    monkeypatch.setattr(redis.Redis, "config_get", lambda self, name: {name: "allkeys-lru"})
+    [warning] = rate_limit_store_keeps_its_counters(None)
+    assert warning.id == "accounts.W001" and "maxmemory-policy allkeys-lru" in warning.msg
