@@ -22,6 +22,7 @@ Either store raises `RateLimitUnavailable` when it cannot be reached.
 import logging
 import threading
 import time
+from contextlib import nullcontext
 from functools import lru_cache
 
 from django.conf import settings
@@ -51,13 +52,19 @@ class DatabaseStore:
 
         return RateLimitCounter
 
-    def _run(self, statements):
-        """Run `(sql, params)` pairs in one transaction (a savepoint inside another); the last one's rows."""
+    def _run(self, statements, *, write=True):
+        """Run `(sql, params)` pairs in one transaction (a savepoint inside another); the last one's rows.
+
+        A read alone runs without opening a transaction (on SQLite a transaction
+        takes the write lock at once), except inside one, where a savepoint keeps
+        a failure from breaking the caller's transaction."""
         model = self._model()
         alias = router.db_for_write(model)
-        table = connections[alias].ops.quote_name(model._meta.db_table)
+        connection = connections[alias]
+        table = connection.ops.quote_name(model._meta.db_table)
+        atomic = transaction.atomic(using=alias) if write or connection.in_atomic_block else nullcontext()
         try:
-            with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+            with atomic, connection.cursor() as cursor:
                 rows = None
                 for sql, params in statements:
                     cursor.execute(sql.format(table=table), params)
@@ -100,7 +107,8 @@ class DatabaseStore:
         keys = list(keys)
         if not keys:
             return {}
-        return dict(self._run([(f'SELECT "key", hits FROM {{table}} WHERE "key" IN ({_marks(keys)})', keys)]))
+        sql = f'SELECT "key", hits FROM {{table}} WHERE "key" IN ({_marks(keys)})'
+        return dict(self._run([(sql, keys)], write=False))
 
     def delete(self, keys):
         if keys:

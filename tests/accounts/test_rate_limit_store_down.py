@@ -73,3 +73,17 @@ def test_a_limit_declared_allow_lets_requests_through_and_reads_answer_not_exhau
     RateLimit("volume", limit=1, window=60, when_unavailable=ALLOW).consume("key")
     RateLimit("volume", limit=1, window=60, when_unavailable=ALLOW).consume("key")
     assert not RateLimit("guard", limit=1, window=60).exhausted("key")
+
+
+def test_with_the_database_store_failing_login_answers_503_and_the_request_goes_on_working(
+    client, user, password, monkeypatch
+):
+    from accounts.models import RateLimitCounter
+
+    monkeypatch.setattr(RateLimitCounter._meta, "db_table", "no_such_table")  # every query on it fails
+    response = client.post("/account/login/", {"username": user.username, "password": password})
+    assert response.status_code == 503 and "Unavailable for a moment" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    monkeypatch.undo()
+    response = client.post("/account/login/", {"username": user.username, "password": password})
+    assert response.status_code == 302
