@@ -112,6 +112,8 @@ class RateLimit:
         # This window is full: wait into the next, until this one's weight has shrunk enough;
         # never longer than a window, after which every hit counted now lies outside the span
         # (the estimate, which spreads them over the window, may still refuse for a few seconds).
+        if hits <= 0:  # a limit of 0: nothing ever passes
+            return window
         return min(window, window * (1 - elapsed) + window * (1 - (limit - 1) / hits))
 
     def consume(self, *keys, limit=None):
@@ -177,7 +179,7 @@ class RateLimit:
                         current, previous, _ = self._counters(key, window, now)
                         stores.store().take_back(current, previous)
         except stores.RateLimitUnavailable:
-            pass  # nothing was counted either
+            pass  # a refund is a courtesy: the store being down must not fail the success it follows
 
     def clear(self, *keys):
         now = time.time()

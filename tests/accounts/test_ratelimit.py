@@ -174,3 +174,9 @@ def test_the_deploy_check_warns_when_the_limits_redis_may_evict_them(redis_store
     monkeypatch.setattr(redis.Redis, "config_get", lambda self, name: {name: "allkeys-lru"})
     [warning] = rate_limit_store_keeps_its_counters(None)
     assert warning.id == "accounts.W001" and "maxmemory-policy allkeys-lru" in warning.msg
+
+
+def test_a_limit_of_zero_refuses_everything_with_a_wait(db):
+    with pytest.raises(RateLimited) as refused:
+        RateLimit("closed", limit=1, window=60).consume("ip", limit=0)
+    assert 0 < refused.value.retry_after <= 60
