@@ -18,10 +18,14 @@ from tests.tokens.factories import basic_auth_header, make_token
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
-@pytest.fixture
-def store_down(settings):
+def take_store_down(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DOWN}}
     settings.RATE_LIMIT_URL = DOWN
+
+
+@pytest.fixture
+def store_down(settings):
+    take_store_down(settings)
 
 
 def test_login_is_refused_with_a_503_page_not_a_500_and_nobody_is_signed_in(client, user, password, store_down, caplog):
@@ -46,8 +50,10 @@ def test_password_reset_and_registration_are_refused_alike(client, user, mailout
     assert response.status_code == 503
 
 
-def test_an_invalid_token_on_the_upload_api_gets_a_plain_503(client, user, store_down, media_root):
+def test_an_invalid_token_on_the_upload_api_gets_a_plain_503(client, user, settings, media_root):
+    # Made while the cache is up: a new token moves the access generation (packages/reading), in the cache.
     token, raw = make_token(user)
+    take_store_down(settings)
     wheel = make_wheel("demo", "1.0")
     response = client.post(
         "/legacy/", {**upload_form(wheel), "content": wheel.upload()}, HTTP_AUTHORIZATION=basic_auth_header(raw[:-4] + "zzzz")
