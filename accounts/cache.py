@@ -1,4 +1,4 @@
-"""Django's database cache with an atomic `incr`, so rate-limit counters hold under parallel requests.
+"""Django's database cache with an atomic `incr`, so its counters (the projects' generations) hold under parallel requests.
 
 Django's DatabaseCache increments by reading the value and writing it back;
 two processes doing so at once both write the same number and a hit is lost.

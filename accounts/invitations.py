@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from .ratelimit import RateLimit, RateLimited
+from .selectors import user_by_username_or_primary_email
 from .services import rate_limit_record
 
 INVITATION_MAX_AGE = timedelta(days=7)
@@ -57,6 +58,18 @@ class InvitationKind:
                 )
                 % {"limit": limit, "minutes": error.minutes}
             ) from None
+
+    def invitee_named(self, who):
+        """The active account whose username or primary email address is `who`; `refused` if there is none.
+
+        A lookup that tells whether an account exists: call it after `count_sent`, so the
+        daily allowance bounds how many such questions one person can ask."""
+        invitee = user_by_username_or_primary_email(who)
+        if invitee is None:
+            raise self.refused(
+                gettext("No account has the username or primary email address '%(who)s'.") % {"who": who}
+            )
+        return invitee
 
     def open(self, *, target, invitee, inviter, role):
         """A new pending invitation valid 7 days; stale pending ones expire first (call in a transaction).

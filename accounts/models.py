@@ -199,5 +199,21 @@ class SecurityEvent(models.Model):
             return self.tag
 
 
+class RateLimitCounter(models.Model):
+    """One window's count of hits for one rate-limit key (accounts/ratelimit/stores.py).
+
+    The rate limits' own table, not the cache: a cache culls entries when it is
+    full, and a flood of new keys would cull an account's lockout with them.
+    A row is deleted only once its window can no longer be counted (`expires`).
+    """
+
+    key = models.CharField(max_length=160, primary_key=True)
+    hits = models.IntegerField(default=0)
+    expires = models.BigIntegerField(db_index=True)  # Unix time after which the row is never read
+
+    def __str__(self):
+        return f"{self.key}: {self.hits}"
+
+
 # Invitations to create an account belong to this app (accounts/account_invitations/models.py).
 from .account_invitations.models import AccountInvitation  # noqa: E402, F401

@@ -23,6 +23,7 @@ from .ratelimit import (
     RateLimited,
     login_failures,
     password_reset_requests,
+    password_reset_requests_per_account,
     rate_limited_response,
     registrations,
     verification_resends,
@@ -42,14 +43,17 @@ def register(request):
         return render(request, "accounts/registration_closed.html", status=403)
     if request.user.is_authenticated:
         return redirect("accounts:manage")
-    form = RegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    if request.method == "POST":
+        # Every submission counts, before the form's checks look up whether its name or address is
+        # taken: otherwise "already taken" would answer unlimited questions about who has an account.
         try:
             registrations.consume(client_ip(request), limit=settings.REGISTRATION_RATE_LIMIT)
         except RateLimited as error:
             services.rate_limit_record(request=request, error=error)
-            return rate_limited_response(request, "accounts/register.html", {"form": form}, error)
+            return rate_limited_response(request, "accounts/register.html", {"form": RegistrationForm()}, error)
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             user = services.user_register(
                 request=request, username=data["username"], name=data["name"], email=data["email"], password=data["password1"]
@@ -121,9 +125,10 @@ def password_reset(request):
     context = {"form": form}
     if request.method == "POST" and form.is_valid():
         login_text = form.cleaned_data["login"].strip().lower()
-        keys = (client_ip(request), f"login:{login_text}")
         try:
-            password_reset_requests.consume(*keys)
+            password_reset_requests.consume(client_ip(request))
+            account = selectors.user_by_login(login_text)
+            password_reset_requests_per_account.consume(f"user:{account.pk}" if account else f"login:{login_text}")
         except RateLimited as error:
             services.rate_limit_record(request=request, error=error)
             return rate_limited_response(request, "accounts/password_reset.html", context, error)

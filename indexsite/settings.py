@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "indexsite.middleware.PermissionsPolicyMiddleware",
+    "accounts.ratelimit.middleware.RateLimitUnavailableMiddleware",
 ]
 
 # Machine endpoints (the simple and JSON APIs, files, uploads) never use a
@@ -84,6 +85,7 @@ MACHINE_MIDDLEWARE = [
     "indexsite.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "indexsite.middleware.PageLocaleMiddleware",  # on these paths: English, no negotiation
+    "accounts.ratelimit.middleware.RateLimitUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "indexsite.urls"
@@ -121,12 +123,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds rate-limit counters, so it must be shared by every process:
+# The cache holds the projects' generations, so it must be shared by every process:
 # the database by default, Redis (redis://...) in production.
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://indexsite_cache")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
     # The same table, with an `incr` that holds under parallel requests (accounts/cache.py).
     CACHES["default"]["BACKEND"] = "accounts.cache.DatabaseCache"
+# Rate-limit counters live in a store that never evicts one still in use (accounts/ratelimit/stores.py):
+# `database` (a table of their own), or a redis:// URL, by default the cache's Redis server when the cache is Redis.
+_cache_location = CACHES["default"].get("LOCATION", "")
+if isinstance(_cache_location, (list, tuple)):
+    _cache_location = _cache_location[0] if _cache_location else ""
+RATE_LIMIT_URL = env.str(
+    "RATE_LIMIT_URL", default=_cache_location if "redis" in CACHES["default"]["BACKEND"].lower() else "database"
+)
 
 # Email: each message is written as a file under var/mail/ unless EMAIL_URL
 # names a real server (smtp://user:password@host:587 or smtp+tls://...).
@@ -194,7 +204,7 @@ ORGANIZATIONS_REQUIRE_APPROVAL = env.bool("ORGANIZATIONS_REQUIRE_APPROVAL", defa
 # Rate limits on resources (the ones on guessing secrets are fixed in code).
 UPLOAD_RATE_LIMIT = env.int("UPLOAD_RATE_LIMIT", default=20)  # files a minute, per token and per IP
 PROJECT_CREATION_RATE_LIMIT = env.int("PROJECT_CREATION_RATE_LIMIT", default=20)  # new projects a day, per user
-REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=10)  # new accounts an hour, per IP
+REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=10)  # registration submissions an hour, per IP
 # Refused trusted-publishing exchanges (POST /_/oidc/mint-token) an hour, per IP; successes do not count.
 OIDC_MINT_REFUSAL_RATE_LIMIT = env.int("OIDC_MINT_REFUSAL_RATE_LIMIT", default=100)
 INVITATION_RATE_LIMIT = env.int("INVITATION_RATE_LIMIT", default=50)  # invitations a day, per person, every kind

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from django_otp_webauthn.models import WebAuthnCredential
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from accounts.events import EventTag, record_event
+from accounts.events import EventTag, client_ip, record_event
 from accounts.mail import send_user_mail
 from accounts.models import User
 from accounts.ratelimit import RateLimit, RateLimited, login_failures
@@ -27,8 +27,10 @@ from . import selectors
 from .errors import EmailNotVerified, LastMethod, TwoFactorError
 from .models import RECOVERY_CODE_COUNT, RecoveryCode, RecoveryCodeDevice, new_recovery_code, recovery_code_digest
 
-# PyPI's limit: about 5 second-factor attempts per 5 minutes per user.
-two_factor_attempts = RateLimit("two-factor", limit=5, window=300)
+# PyPI's limits on second-factor attempts: 5 per 5 minutes, 20 an hour and 50 a day per account,
+# and 10 per 5 minutes and 50 an hour per IP address (only failures count: a success gives its hit back).
+two_factor_attempts = RateLimit("two-factor", limit=5, window=300, longer=((20, 3600), (50, 24 * 3600)))
+two_factor_attempts_per_ip = RateLimit("two-factor-ip", limit=10, window=300, longer=((50, 3600),))
 # Security-key ceremonies (second step, passkey sign-in, re-authentication) per client IP.
 webauthn_attempts_per_ip = RateLimit("webauthn-ip", limit=20, window=300)
 
@@ -62,10 +64,12 @@ def record_failure(*, request, user, method, reason):
 def check_attempts(*, request, user, method):
     """Count this attempt against the user's limit before it is evaluated.
 
-    Raises RateLimited (and records the refused attempt) once the attempts are
-    used up; a successful attempt gives its count back (`attempt_succeeded`).
+    Counts against the client's IP address first, then the account. Raises
+    RateLimited (and records the refused attempt) once the attempts are used
+    up; a successful attempt gives its count back (`attempt_succeeded`).
     """
     try:
+        two_factor_attempts_per_ip.consume(client_ip(request) if request is not None else None)
         two_factor_attempts.consume(attempts_key(user))
     except RateLimited:
         with transaction.atomic():
@@ -85,8 +89,6 @@ def two_factor_attempts_exhausted(user):
 
 def webauthn_attempt(*, request, user, method="webauthn"):
     """Count one security-key ceremony against the client's IP and, when known, the user, before it is evaluated."""
-    from accounts.events import client_ip
-
     try:
         webauthn_attempts_per_ip.consume(client_ip(request))
     except RateLimited as error:
@@ -96,9 +98,11 @@ def webauthn_attempt(*, request, user, method="webauthn"):
         check_attempts(request=request, user=user, method=method)
 
 
-def attempt_succeeded(user):
-    """A right code or key does not count against the limit on wrong ones."""
+def attempt_succeeded(user, *, request=None):
+    """A right code or key does not count against the limits on wrong ones (the account's, and the IP's)."""
     two_factor_attempts.refund(attempts_key(user))
+    if request is not None:
+        two_factor_attempts_per_ip.refund(client_ip(request))
 
 
 def _refuse(*, request, user, method, reason, message):
@@ -186,7 +190,7 @@ def totp_device_confirm(*, request, user, key, code):
             reason="invalid",
             message="That code is not valid. Check that your device's clock is right, and enter the current code.",
         )
-    attempt_succeeded(user)
+    attempt_succeeded(user, request=request)
     with transaction.atomic():
         _lock_user(user)
         replaced = TOTPDevice.objects.filter(user=user).delete()[0] > 0
@@ -221,7 +225,7 @@ def totp_verify(*, request, user, code):
         if device is not None and not verified:
             replay = _totp_step_for(device.key, code) is not None
     if verified:
-        attempt_succeeded(user)
+        attempt_succeeded(user, request=request)
         return device
     if device is None:
         _refuse(request=request, user=user, method="totp", reason="no_device", message="You have no authenticator app set up.")
@@ -358,7 +362,7 @@ def recovery_code_verify(*, request, user, code):
             record_event(
                 tag=EventTag.ACCOUNT_RECOVERY_CODES_USED, request=request, user=user, details={"remaining": remaining}
             )
-            attempt_succeeded(user)
+            attempt_succeeded(user, request=request)
             notify_on_commit(
                 user=user,
                 subject=gettext("Recovery code used"),

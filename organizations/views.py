@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.invitation_views import InvitationPages
-from accounts.selectors import organization_security_history, user_by_username_or_primary_email
+from accounts.selectors import organization_security_history
 from mfa.decorators import reauthentication_required, two_factor_required
 
 from . import selectors, services
@@ -134,18 +134,12 @@ invitation_answer = require_POST(two_factor_required(INVITATION_PAGES.answer_sig
 
 
 def _invite(request, form, organization):
-    invitee = user_by_username_or_primary_email(form.cleaned_data["who"])
-    if invitee is None:
-        raise OrganizationError(
-            gettext("No account has the username or primary email address '%(who)s'.")
-            % {"who": form.cleaned_data["who"]}
-        )
     role = form.cleaned_data["role"]
-    services.invitation_create(
-        request=request, actor=request.user, organization=organization, invitee=invitee, role=role
+    invitation = services.invitation_create(
+        request=request, actor=request.user, organization=organization, who=form.cleaned_data["who"], role=role
     )
     return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {
-        "username": invitee.username,
+        "username": invitation.invitee.username,
         "role": OrganizationRole.Role(role).label,
     }
 

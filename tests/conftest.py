@@ -70,6 +70,26 @@ def rate_limit_clock(monkeypatch):
     return start
 
 
+class RateLimitClock:
+    """The rate limiter's clock, which the test moves by setting `now` (Unix time)."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def time(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The rate limiter's clock, one second into a day (so into every window), moved by the test."""
+    import time
+
+    clock = RateLimitClock((int(time.time()) // 86400) * 86400 + 1)
+    monkeypatch.setattr("accounts.ratelimit.time", clock)
+    return clock
+
+
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(settings):
     """Argon2 still hashes every password, at test cost (production keeps Argon2's defaults)."""

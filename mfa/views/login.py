@@ -196,7 +196,7 @@ class WebAuthnAuthenticationComplete(RetryAfterMixin, BaseWebAuthnView):
             raise
         if not credential.confirmed or not credential.user.is_active:
             raise WebAuthnError(gettext("This security key cannot be used to sign in."))
-        services.attempt_succeeded(credential.user)
+        services.attempt_succeeded(credential.user, request=request)
         if purpose == "second-step":
             login_complete(request=request, user=user, device=credential, method="webauthn")
             redirect_url = pending.next_url

@@ -56,10 +56,12 @@ def _owner_count(organization):
 invitation_link = INVITATIONS.link
 
 
-def invitation_create(*, request=None, actor, organization, invitee, role):
+def invitation_create(*, request=None, actor, organization, role, invitee=None, who=None):
     """An Owner invites `invitee` as `role`: a pending invitation and a mailed single-use link (7 days)."""
     _check_role_name(role)
     INVITATIONS.count_sent(request=request, inviter=actor)
+    if invitee is None:  # the person named in a form: looked up only once the invitation is counted
+        invitee = INVITATIONS.invitee_named(who)
     with transaction.atomic():
         organization = locked(organization)
         require_owner(user=actor, organization=organization, what=gettext_lazy("invite people"))

@@ -77,10 +77,12 @@ def _record(tag, *, request, actor, target, project, role, **details):
 invitation_link = INVITATIONS.link
 
 
-def invitation_create(*, request=None, actor, project, invitee, role):
+def invitation_create(*, request=None, actor, project, role, invitee=None, who=None):
     """Invite `invitee` to `project` as `role`: a pending invitation and a mailed single-use link (7 days)."""
     _check_role_name(role)
     INVITATIONS.count_sent(request=request, inviter=actor)
+    if invitee is None:  # the person named in a form: looked up only once the invitation is counted
+        invitee = INVITATIONS.invitee_named(who)
     with transaction.atomic():
         project = _locked(project)
         require_owner(user=actor, project=project)

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.invitation_views import InvitationPages
-from accounts.selectors import user_by_username_or_primary_email
 from mfa.decorators import reauthentication_required, two_factor_required
 
 from ..errors import PackagesError
@@ -29,16 +28,12 @@ def _member(project, form):
 
 
 def _invite(request, project, form):
-    invitee = user_by_username_or_primary_email(form.cleaned_data["who"])
-    if invitee is None:
-        raise PackagesError(
-            gettext("No account has the username or primary email address '%(who)s'.")
-            % {"who": form.cleaned_data["who"]}
-        )
     role = form.cleaned_data["role"]
-    services.invitation_create(request=request, actor=request.user, project=project, invitee=invitee, role=role)
+    invitation = services.invitation_create(
+        request=request, actor=request.user, project=project, who=form.cleaned_data["who"], role=role
+    )
     return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {
-        "username": invitee.username,
+        "username": invitation.invitee.username,
         "role": ProjectRole.Role(role).label,
     }
 

@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.views import APIView
 
 from accounts.events import client_ip
-from accounts.ratelimit import RateLimit, RateLimited
+from accounts.ratelimit import ALLOW, RateLimit, RateLimited
 from accounts.services import rate_limit_record
 from tokens.authentication import APITokenAuthentication
 
@@ -22,7 +22,7 @@ from ..storage import HashingUploadHandler
 
 NO_CREDENTIALS = "Invalid or non-existent authentication information."
 # Files a minute per token and per IP: generous for a release job, a wall for a loop.
-uploads = RateLimit("upload", limit=20, window=60)
+uploads = RateLimit("upload", limit=20, window=60, when_unavailable=ALLOW)  # publishing goes on if the store is down
 
 
 def plain_response(message, *, status):

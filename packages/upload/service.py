@@ -10,7 +10,7 @@ from django.db.models import Exists, Max, OuterRef, Q
 from packaging.utils import canonicalize_name, canonicalize_version
 
 from accounts.events import EventTag, record_events
-from accounts.ratelimit import RateLimit, RateLimited
+from accounts.ratelimit import ALLOW, RateLimit, RateLimited
 from accounts.services import rate_limit_record
 from mfa.selectors import user_upload_standing
 from tokens.publishing import selectors as publishing
@@ -204,7 +204,7 @@ def new_project_name_check(name, *, organization_id=None):
     names.check_name_not_stdlib(name)
 
 
-project_creations = RateLimit("project-create", limit=20, window=24 * 3600)
+project_creations = RateLimit("project-create", limit=20, window=24 * 3600, when_unavailable=ALLOW)
 
 
 def _count_project_creation(*, request, user, token, publisher):

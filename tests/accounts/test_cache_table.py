@@ -19,7 +19,7 @@ def test_migrate_creates_the_cache_table_that_rate_limits_need(client, user, pas
     call_command("migrate", verbosity=0)
     assert _cache_table_exists()
 
-    # The login page counts attempts in the cache: it answers instead of failing.
+    # The site answers after a fresh migrate (the login page counts attempts in their own table).
     response = client.post("/account/login/", {"username": user.username, "password": "wrong"})
     assert response.status_code == 200
     assert "do not match an account" in response.content.decode()

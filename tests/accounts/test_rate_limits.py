@@ -1,7 +1,11 @@
 """Registration and verification-mail resends are rate limited: 429, Retry-After, a clear message, an event."""
 
+import re
+
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import SecurityEvent, User
 
@@ -38,6 +42,32 @@ def test_registrations_per_ip_are_limited(client, settings):
     assert not User.objects.filter(username="newcomer2").exists()
     event = SecurityEvent.objects.get(tag="account:rate_limited")
     assert event.details == {"limit": "register"} and event.ip_address == "127.0.0.1"
+
+
+def _register_as(client, username, email):
+    data = {"username": username, "name": "Someone", "email": email, "password1": "a long passphrase 42", "password2": "x"}
+    return client.post("/account/register/", data)
+
+
+def _unmasked(response):
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+
+
+def test_registration_counts_before_it_looks_up_whether_a_name_or_address_is_taken(client, settings, user):
+    settings.REGISTRATION_RATE_LIMIT = 2
+    for _ in range(2):  # refused forms count too: each one answered whether the name is taken
+        response = _register_as(client, user.username, "fresh@example.com")
+        assert response.status_code == 200 and "is already taken" in response.content.decode()
+
+    with CaptureQueriesContext(connection) as queries:
+        taken = _register_as(client, user.username, user.primary_email.email)
+    free = _register_as(client, "unheard-of", "unheard-of@example.com")
+
+    assert taken.status_code == free.status_code == 429
+    assert "Too many attempts. Try again in" in taken.content.decode()
+    assert _unmasked(taken) == _unmasked(free)  # the same page whether or not the name exists
+    looked_up = " ".join(query["sql"] for query in queries).lower()
+    assert user.username.lower() not in looked_up and user.primary_email.email.lower() not in looked_up
 
 
 def test_verification_mail_resends_are_limited(logged_in_client, user, mailoutbox):

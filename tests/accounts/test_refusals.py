@@ -173,13 +173,28 @@ def test_password_reset_never_reveals_whether_an_account_exists(client, user, ma
     assert len(mailoutbox) == 1 and mailoutbox[0].to == [user.primary_email.email]
 
 
-def test_password_reset_requests_are_rate_limited(client, user, mailoutbox):
-    for _ in range(10):
-        assert client.post("/account/reset-password/", {"login": user.username}).status_code == 200
-    response = client.post("/account/reset-password/", {"login": user.username})
+def test_password_reset_requests_are_limited_per_address(client, db):
+    for n in range(10):
+        assert client.post("/account/reset-password/", {"login": f"someone{n}"}).status_code == 200
+    response = client.post("/account/reset-password/", {"login": "someone-else"})
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
-    assert len(mailoutbox) == 10
+
+
+def test_an_account_gets_five_reset_mails_a_day_whatever_the_spelling_and_address(client, user, mailoutbox):
+    spellings = [user.username, user.primary_email.email, user.username.upper(), user.primary_email.email.upper()]
+    for n in range(5):
+        response = client.post("/account/reset-password/", {"login": spellings[n % 4]}, REMOTE_ADDR=f"203.0.113.{n}")
+        assert response.status_code == 200
+    response = client.post("/account/reset-password/", {"login": user.username}, REMOTE_ADDR="203.0.113.99")
+    assert response.status_code == 429
+    assert re.search(r"Too many attempts\. Try again in \d+ minutes\.", response.content.decode())
+    assert 0 < int(response["Retry-After"]) <= 24 * 3600
+    assert len(mailoutbox) == 5
+    # A login that names no account is limited alike, so the refusal tells nothing.
+    for n in range(5):
+        client.post("/account/reset-password/", {"login": "nobody@example.com"}, REMOTE_ADDR=f"198.51.100.{n}")
+    assert client.post("/account/reset-password/", {"login": "nobody@example.com"}).status_code == 429
 
 
 def test_reset_rejects_a_weak_new_password(client, user, mailoutbox):

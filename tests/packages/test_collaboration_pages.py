@@ -126,6 +126,29 @@ def test_invitations_are_answered_from_the_projects_page(client, owner, invitee,
     assert client.post(f"/manage/projects/invitations/{other.pk}/", {"answer": "accept"}).status_code == 404
 
 
+def test_invitations_count_before_the_lookup_that_tells_whether_an_account_exists(
+    client, owner, invitee, project, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.INVITATION_RATE_LIMIT = 1
+    sign_in(client, owner)
+    page = "/manage/project/team-lib/collaboration/"
+    first = client.post(page, {"action": "invite", "who": "nobody-here", "role": "Owner"})
+    assert "No account has the username" in first.content.decode()  # answered, and counted
+
+    with CaptureQueriesContext(connection) as queries:
+        unknown = client.post(page, {"action": "invite", "who": "still-nobody", "role": "Owner"})
+    known = client.post(page, {"action": "invite", "who": "IVAN@example.com", "role": "Owner"})
+
+    for response in (unknown, known):
+        assert response.status_code == 400
+        assert "You have sent 1 invitation today, the most a day; try again in" in response.content.decode()
+    assert "still-nobody" not in " ".join(query["sql"] for query in queries)
+    assert not RoleInvitation.objects.exists()
+
+
 def test_unknown_person_and_last_owner_refusals_are_shown(client, owner, project):
     sign_in(client, owner)
     response = client.post(

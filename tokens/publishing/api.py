@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.events import client_ip
-from accounts.ratelimit import RateLimit, RateLimited
+from accounts.ratelimit import ALLOW, RateLimit, RateLimited
 from accounts.services import rate_limit_record
 
 from . import services
@@ -22,7 +22,7 @@ MAX_BODY = 64 * 1024
 # Refused exchanges per client IP (the limit is settings.OIDC_MINT_REFUSAL_RATE_LIMIT an hour). Every
 # attempt is counted before it is judged and a success gives its hit back, so a CI runner's valid
 # exchanges never use it up, while a loop of bad tokens stops filling the history with refusals.
-refused_mints_per_ip = RateLimit("oidc-mint-refused-ip", limit=100, window=3600)
+refused_mints_per_ip = RateLimit("oidc-mint-refused-ip", limit=100, window=3600, when_unavailable=ALLOW)
 RATE_LIMITED = "rate-limited"
 
 
