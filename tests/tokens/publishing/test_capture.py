@@ -155,3 +155,15 @@ def test_a_pending_publishers_owner_id_is_pinned_in_its_registrants_history(clie
 
     pinned = SecurityEvent.objects.get(tag="project:oidc:publisher-owner-pinned")
     assert pinned.user == victim and pinned.project_name == "" and pinned.details["project"] == "new-tool"
+
+
+def test_adding_a_github_publisher_without_the_owner_id_warns_that_the_first_token_pins_it(two_factor_client):
+    data = {"kind": "github", "github-project_name": "fresh", **{f"github-{k}": v for k, v in github().items()}}
+
+    page = two_factor_client.post(URL, data, follow=True).content.decode()
+
+    assert "numeric ID of &#x27;octo-org&#x27; was not given, so the first token this publisher accepts will pin it" in page
+
+    data = {**data, "github-project_name": "fresh-two", "github-repository_name": "other", "github-repository_owner_id": "42"}
+    page = two_factor_client.post(URL, data, follow=True).content.decode()
+    assert "Pending publisher added" in page and "was not given" not in page
