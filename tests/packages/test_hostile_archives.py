@@ -306,3 +306,17 @@ def test_upload_of_a_confusing_wheel_is_refused(client, uploader, media_root):
     assert response.status_code == 400
     assert response.reason_phrase == zip_refusal("Filename not in central directory")
     assert not File.objects.exists()
+
+
+def test_a_bomb_hidden_in_a_member_named_dot_is_still_measured(tmp_path):
+    path = tmp_path / SDIST
+    with gzip.open(path, "wb") as out:
+        info = tarfile.TarInfo(".")
+        info.size = 70 * MB
+        out.write(info.tobuf(tarfile.USTAR_FORMAT))
+        zeros = bytes(MB)
+        for _ in range(70):
+            out.write(zeros)
+        out.write(bytes(1024))
+
+    assert check_sdist(path) == "Invalid distribution file. File exceeds the allowed compression ratio (a zip bomb?)."

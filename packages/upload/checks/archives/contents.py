@@ -69,6 +69,8 @@ def sdist_metadata(fileobj, *, filename, size):
                 archive.members.clear()
                 members += 1
                 check_member_count(members, kind="sdist")
+                # Where the tar stream is once this member's data is passed: headers and padding count too.
+                check_bomb(archive.offset, size)
                 name = member.name
                 if name.startswith("/") or ".." in name.split("/"):
                     raise invalid(f"Unsafe path {name!r} in the sdist.")
@@ -80,8 +82,6 @@ def sdist_metadata(fileobj, *, filename, size):
                     continue
                 top_levels.add(parts[0])
                 rest = "/".join(parts[1:])
-                # Where the tar stream is once this member's data is passed: headers and padding count too.
-                check_bomb(archive.offset, size)
                 if rest == "PKG-INFO" and member.isfile():
                     if member.size > METADATA_MAX_SIZE:
                         raise invalid("The sdist's PKG-INFO file is too large.")

@@ -97,8 +97,9 @@ def _end_of_directory(fileobj, size):
         raise invalid("The wheel is not a valid zip file.")
     tail_start = max(0, size - END.size - 0xFFFF)
     tail = _read_exactly(fileobj, tail_start, size - tail_start)
-    position = tail.rfind(END_SIGNATURE)
-    if position < 0 or position + END.size > len(tail):
+    # The last signature that has room for a whole end record after it (its own fields may contain the bytes).
+    position = tail.rfind(END_SIGNATURE, 0, len(tail) - END.size + len(END_SIGNATURE))
+    if position < 0:
         raise invalid("The wheel is not a valid zip file.")
     _, disk, directory_disk, disk_records, records, directory_size, directory_offset, comment_length = END.unpack_from(
         tail, position
