@@ -5,7 +5,6 @@ OIDC_GITLAB_ISSUER; an empty value turns that CI off); any other issuer is
 registered by staff in the admin (models.OIDCIssuer).
 """
 
-import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -13,18 +12,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext
 
+from accounts.outbound.client import is_loopback_host
+
 
 class IssuerURLError(ValueError):
     pass
-
-
-def _is_loopback(host):
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def issuer_url_checked(url):
@@ -40,7 +32,7 @@ def issuer_url_checked(url):
         raise IssuerURLError(
             gettext("'%(url)s' is not an issuer URL (https://host[/path], no query, no credentials).") % {"url": url}
         )
-    if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host)):
+    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host)):
         return url
     raise IssuerURLError(
         gettext("'%(url)s' must use https:// (http:// is allowed only on a loopback host such as 127.0.0.1).")

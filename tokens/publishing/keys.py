@@ -4,17 +4,19 @@
 is cached for KEYS_MAX_AGE in Django's cache (shared by every server process).
 A token signed with a key id the cache does not know makes one refetch, at
 most once per REFETCH_INTERVAL per issuer, so forged key ids cannot turn the
-site into a client hammering the issuer.
+site into a client hammering the issuer. Every document is fetched through
+accounts.outbound.fetch: https, public addresses only, one deadline, a size limit, no
+redirect to another host.
 """
 
 import hashlib
 import json
 import logging
-import urllib.error
-import urllib.request
 
 import jwt
 from django.core.cache import cache
+
+from accounts.outbound import OutboundError, fetch
 
 from .issuers import IssuerURLError, issuer_url_checked
 
@@ -22,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 KEYS_MAX_AGE = 6 * 60 * 60
 REFETCH_INTERVAL = 60
-FETCH_TIMEOUT = 10
+FETCH_DEADLINE = 10  # seconds for the whole fetch of one document, redirects included
 MAX_DOCUMENT_SIZE = 512 * 1024
 SUPPORTED_ALGORITHMS = ("RS256", "ES256")
 
@@ -40,14 +42,13 @@ def _get_json(url):
         checked = issuer_url_checked(url)
     except IssuerURLError as error:
         raise KeysUnavailable(str(error)) from None
-    request = urllib.request.Request(checked, headers={"Accept": "application/json", "User-Agent": "indexsite"})
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 - scheme checked
-            body = response.read(MAX_DOCUMENT_SIZE + 1)
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        raise KeysUnavailable(f"could not fetch {checked}: {error}") from None
-    if len(body) > MAX_DOCUMENT_SIZE:
-        raise KeysUnavailable(f"{checked} answered with a document too large to be a key set")
+        response = fetch(checked, deadline=FETCH_DEADLINE, max_bytes=MAX_DOCUMENT_SIZE)
+    except OutboundError as error:
+        raise KeysUnavailable(str(error)) from None
+    if response.status != 200:
+        raise KeysUnavailable(f"{checked} answered with status {response.status}")
+    body = response.body
     try:
         document = json.loads(body)
     except ValueError:
