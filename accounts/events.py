@@ -76,6 +76,11 @@ class EventTag(models.TextChoices):
     PROJECT_LIMITS_CHANGE = "project:limits:change", gettext_lazy("Project size limits changed")
     PROJECT_OIDC_PUBLISHER_ADDED = "project:oidc:publisher-added", gettext_lazy("Trusted publisher added")
     PROJECT_OIDC_PUBLISHER_REMOVED = "project:oidc:publisher-removed", gettext_lazy("Trusted publisher removed")
+    # trusted publishing (hostile input, round two)
+    PROJECT_OIDC_PUBLISHER_OWNER_PINNED = (
+        "project:oidc:publisher-owner-pinned",
+        gettext_lazy("Trusted publisher's GitHub owner ID pinned from its first token"),
+    )
     PROJECT_NAME_PROHIBIT = "project:name:prohibit", gettext_lazy("Project name prohibited by staff")
     PROJECT_NAME_PROHIBIT_CHANGE = "project:name:prohibit:change", gettext_lazy("Prohibited project name changed by staff")
     PROJECT_NAME_PROHIBIT_REMOVE = "project:name:prohibit:remove", gettext_lazy("Project name allowed again by staff")

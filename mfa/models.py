@@ -1,16 +1,23 @@
 """Recovery codes, as a django-otp device so that a login with one marks the session verified.
 
-Codes are random (64 bits each) and stored only as SHA-256 digests: like API
-tokens, their entropy makes a slow hash unnecessary, and a digest lets a code be
-found without comparing it against every stored one.
+Codes are random (64 bits each) and stored only through a slow, salted hash:
+Django's Argon2 hasher (at the cost mfa.hashers sets) over the code's SHA-256 digest. The
+digest comes first because codes were once stored as that digest alone; those
+rows were wrapped in the slow hash where they lay (migration 0002), so codes
+handed out before still work. A stored hash cannot be looked up, so a code is
+checked against each of the set's (at most RECOVERY_CODE_COUNT) hashes, after the
+per-account attempt limit has been counted.
 """
 
 import hashlib
 import secrets
 
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.utils import timezone
 from django_otp.models import Device
+
+from .hashers import RecoveryCodeHasher
 
 RECOVERY_CODE_COUNT = 8
 
@@ -21,6 +28,11 @@ def normalize_recovery_code(code):
 
 def recovery_code_digest(code):
     return hashlib.sha256(normalize_recovery_code(code).encode()).hexdigest()
+
+
+def recovery_code_hash(code):
+    """What is stored for `code`: a salted Argon2 hash of its digest."""
+    return make_password(recovery_code_digest(code), hasher=RecoveryCodeHasher())
 
 
 def new_recovery_code():
@@ -39,21 +51,22 @@ class RecoveryCodeDevice(Device):
     def unused_codes(self):
         return self.codes.filter(used_at__isnull=True)
 
+    def code_matching(self, code, *, unused_only=False):
+        """The stored RecoveryCode that `code` is (used or not, unless `unused_only`), or None."""
+        digest = recovery_code_digest(code)
+        rows = self.unused_codes() if unused_only else self.codes.all()
+        return next((row for row in rows if check_password(digest, row.code_hash)), None)
+
     def verify_token(self, token):
         """django-otp's interface: consume `token` if it is an unused code of this set."""
-        return (
-            self.codes.filter(digest=recovery_code_digest(token), used_at__isnull=True).update(used_at=timezone.now())
-            == 1
-        )
+        row = self.code_matching(token, unused_only=True)
+        return row is not None and self.codes.filter(pk=row.pk, used_at__isnull=True).update(used_at=timezone.now()) == 1
 
 
 class RecoveryCode(models.Model):
     device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
-    digest = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=255)
     used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["device", "digest"], name="mfa_recovery_code_unique")]
 
     def __str__(self):
         return f"recovery code of {self.device.user} ({'used' if self.used_at else 'unused'})"

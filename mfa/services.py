@@ -25,7 +25,7 @@ from accounts.services import notify_on_commit, rate_limit_record, session_mark_
 
 from . import selectors
 from .errors import EmailNotVerified, LastMethod, TwoFactorError
-from .models import RECOVERY_CODE_COUNT, RecoveryCode, RecoveryCodeDevice, new_recovery_code, recovery_code_digest
+from .models import RECOVERY_CODE_COUNT, RecoveryCode, RecoveryCodeDevice, new_recovery_code, recovery_code_hash
 
 # PyPI's limits on second-factor attempts: 5 per 5 minutes, 20 an hour and 50 a day per account,
 # and 10 per 5 minutes and 50 an hour per IP address (only failures count: a success gives its hit back).
@@ -340,7 +340,7 @@ def recovery_codes_generate(*, request, user):
         _lock_user(user)
         regenerated = RecoveryCodeDevice.objects.filter(user=user).delete()[0] > 0
         device = RecoveryCodeDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
-        RecoveryCode.objects.bulk_create(RecoveryCode(device=device, digest=recovery_code_digest(c)) for c in codes)
+        RecoveryCode.objects.bulk_create(RecoveryCode(device=device, code_hash=recovery_code_hash(c)) for c in codes)
         tag = EventTag.ACCOUNT_RECOVERY_CODES_REGENERATED if regenerated else EventTag.ACCOUNT_RECOVERY_CODES_GENERATED
         record_event(tag=tag, request=request, user=user, details={"count": len(codes)})
         if regenerated:
@@ -354,7 +354,7 @@ def recovery_code_verify(*, request, user, code):
     used = False
     with transaction.atomic():
         device = RecoveryCodeDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
-        row = device and device.codes.filter(digest=recovery_code_digest(code)).first()
+        row = device and device.code_matching(code)
         if row is not None and row.used_at is None:
             row.used_at = timezone.now()
             row.save(update_fields=["used_at"])

@@ -175,20 +175,20 @@ class _StatusChange:
 
 
 _ACTIVE, _ARCHIVED, _QUARANTINED = Project.Status.ACTIVE, Project.Status.ARCHIVED, Project.Status.QUARANTINED
-_STAFF_HOLDS_IT = gettext_lazy("Project '%(name)s' is quarantined by staff; it cannot be archived or unarchived now.")
 _STATUS_CHANGES = {
     "archive": _StatusChange(
         _ARCHIVED,
         EventTag.PROJECT_ARCHIVE,
         "archive",
-        {_ARCHIVED: gettext_lazy("Project '%(name)s' is already archived."), _QUARANTINED: _STAFF_HOLDS_IT},
+        # (A quarantined project is refused by require_owner: staff hold it as it is.)
+        {_ARCHIVED: gettext_lazy("Project '%(name)s' is already archived.")},
         owner_only=True,
     ),
     "unarchive": _StatusChange(
         _ACTIVE,
         EventTag.PROJECT_UNARCHIVE,
         "unarchive",
-        {_ACTIVE: gettext_lazy("Project '%(name)s' is not archived."), _QUARANTINED: _STAFF_HOLDS_IT},
+        {_ACTIVE: gettext_lazy("Project '%(name)s' is not archived.")},
         owner_only=True,
     ),
     "quarantine": _StatusChange(

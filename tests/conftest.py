@@ -91,9 +91,13 @@ def clock(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def cheap_password_hashing(settings):
-    """Argon2 still hashes every password, at test cost (production keeps Argon2's defaults)."""
+def cheap_password_hashing(settings, monkeypatch):
+    """Argon2 still hashes every password and recovery code, at test cost (production keeps its costs)."""
     settings.PASSWORD_HASHERS = ["tests.hashers.CheapArgon2PasswordHasher", *settings.PASSWORD_HASHERS]
+    from tests.hashers import CheapArgon2PasswordHasher as cheap
+
+    for name in ("time_cost", "memory_cost", "parallelism"):
+        monkeypatch.setattr(f"mfa.hashers.RecoveryCodeHasher.{name}", getattr(cheap, name))
 
 
 @pytest.fixture

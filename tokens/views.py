@@ -3,8 +3,9 @@
 Every page needs a verified primary email, two-factor authentication and a
 recent (re-)authentication. A new secret appears only in the response to the
 POST that made it: that POST redirects to a page that shows it once from a
-server-side display slot (tokens.display), marked no-store; it is never kept
-in the session or a URL, and no later request can show it again.
+display slot (tokens.display: sealed in the cache, its key in a cookie of this
+browser), marked no-store; it is never kept readable in the cache, the session
+or a URL, and no later request can show it again.
 """
 
 from functools import wraps
@@ -24,7 +25,7 @@ from accounts.selectors import user_has_verified_primary_email
 from mfa.decorators import reauthentication_required, two_factor_required
 
 from . import selectors, services
-from .display import display_slot_fill, display_slot_take
+from .display import SLOT_SECONDS, display_cookie_name, display_slot_fill, display_slot_take
 from .errors import DuplicateTokenName, TokenError
 from .forms import TokenCreateForm
 from .models import APIToken
@@ -57,18 +58,33 @@ def read_index_url(raw):
 
 
 def shown_once_redirect(request, token, raw, *, rotated_from=None):
-    slot = display_slot_fill(user=request.user, token=token, raw=raw, rotated_from=rotated_from)
-    return redirect(f"{reverse('tokens:shown')}?{urlencode({'slot': slot})}")
+    slot, key = display_slot_fill(user=request.user, token=token, raw=raw, rotated_from=rotated_from)
+    response = redirect(f"{reverse('tokens:shown')}?{urlencode({'slot': slot})}")
+    response.set_cookie(
+        display_cookie_name(slot),
+        key,
+        max_age=SLOT_SECONDS,
+        path=reverse("tokens:shown"),
+        secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
 
 
 @token_pages
 @require_safe
 def token_shown(request):
     """The new secret, once: a reload (or anyone else) finds the slot empty."""
-    content = display_slot_take(user=request.user, slot=request.GET.get("slot", ""))
+    slot = request.GET.get("slot", "")
+    cookie = display_cookie_name(slot)
+    content = display_slot_take(user=request.user, slot=slot, key=request.COOKIES.get(cookie, ""))
     if content is None:
         messages.warning(request, SHOWN_ALREADY)
-        return redirect("tokens:manage")
+        response = redirect("tokens:manage")
+        if cookie in request.COOKIES:
+            response.delete_cookie(cookie, path=reverse("tokens:shown"))
+        return response
     token = APIToken.objects.filter(pk=content["token_id"]).select_related("organization").first()
     if token is None:
         return redirect("tokens:manage")
@@ -86,6 +102,7 @@ def token_shown(request):
         },
     )
     response["Cache-Control"] = "no-store"
+    response.delete_cookie(cookie, path=reverse("tokens:shown"))
     return response
 
 

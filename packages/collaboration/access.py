@@ -5,7 +5,8 @@ Stack `@two_factor_required`, `@reauthentication_required` where needed, then
 management does not exist for strangers, staff included: staff moderate in the
 admin), a Maintainer gets 403 saying why when the page is for Owners, anyone
 an organisation's policy refuses gets 403 with the policy's message, and
-another spelling of the name is redirected to the canonical one. The view
+another spelling of the name is redirected to the canonical one. An Owners' page
+of a quarantined project can be read, and refuses every change with 403. The view
 receives the project (and the user's role) instead of the name.
 """
 
@@ -17,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext
 from packaging.utils import canonicalize_name
 
-from .selectors import management_refusal, user_project_role
+from .selectors import management_refusal, quarantine_refusal, user_project_role
 from ..models import Project, ProjectRole
 
 
@@ -39,6 +40,8 @@ def managed_project(*, what, owner=True):
                     % {"project": project.name, "what": what, "role": ProjectRole.Role(role).label}
                 )
             refusal = management_refusal(user=request.user, project=project)
+            if owner and request.method not in ("GET", "HEAD"):
+                refusal = refusal or quarantine_refusal(project=project)
             if refusal:
                 raise PermissionDenied(refusal)
             if project.normalized_name != name:

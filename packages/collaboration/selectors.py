@@ -3,7 +3,8 @@
 `user_project_role` is the one rule for a person's effective role; uploads,
 management pages and services all ask it (directly or through the helpers
 below). `management_refusal` is the one place an organisation's policy takes
-management away.
+management away; `require_not_quarantined` the one place staff's quarantine
+freezes a project against everyone but staff.
 """
 
 from django.utils import timezone
@@ -14,7 +15,7 @@ from organizations import selectors as organizations
 from organizations.models import OrganizationRole
 
 from ..errors import NotAllowed
-from ..models import ProjectRole, TeamProjectRole
+from ..models import Project, ProjectRole, TeamProjectRole
 from ..models import RoleInvitation
 
 _RANK = {ProjectRole.Role.MAINTAINER: 1, ProjectRole.Role.OWNER: 2}
@@ -76,13 +77,34 @@ def user_is_owner(*, user, project):
     return user_project_role(user=user, project=project) == ProjectRole.Role.OWNER
 
 
+def quarantine_refusal(*, project):
+    """Why nobody but staff may change `project` now, or None.
+
+    A quarantined project is held by staff as it is while they look into it: its
+    Owners can neither delete it nor change it (staff act through their own services).
+    """
+    if project is not None and project.status == Project.Status.QUARANTINED:
+        return gettext(
+            "Project '%(project)s' is quarantined by the site's staff: it cannot be changed or deleted "
+            "until they release it."
+        ) % {"project": project.name}
+    return None
+
+
+def require_not_quarantined(*, project):
+    refusal = quarantine_refusal(project=project)
+    if refusal:
+        raise NotAllowed(refusal)
+
+
 def require_owner(*, user, project):
-    """Raise NotAllowed unless `user` is an Owner of `project` allowed to manage it."""
+    """Raise NotAllowed unless `user` is an Owner of `project` allowed to manage it, and it is not quarantined."""
     if not user_is_owner(user=user, project=project):
         raise NotAllowed(gettext("Only an Owner of '%(project)s' may do this.") % {"project": project.name})
     refusal = management_refusal(user=user, project=project)
     if refusal:
         raise NotAllowed(refusal)
+    require_not_quarantined(project=project)
 
 
 def project_roles(*, project):

@@ -202,6 +202,8 @@ def publishing_page(request, project, role):
             messages.success(
                 request, gettext("Trusted publisher added: %(description)s.") % {"description": publisher.description}
             )
+            if warning := publishing.owner_id_warning(publisher):
+                messages.warning(request, warning)
             return redirect("packages:manage-publishing", name=project.normalized_name)
     elif action == "remove":
         publisher = publishing.project_publisher(project.normalized_name, request.POST.get("publisher"))

@@ -17,7 +17,7 @@ from organizations.notify import notify_organization
 
 from .. import services as packages
 from ..collaboration.notify import notify_collaborators
-from ..collaboration.selectors import require_owner
+from ..collaboration.selectors import require_not_quarantined, require_owner
 from ..errors import InvalidAction, NotAllowed
 from ..index import rendering
 from ..models import Project, ProjectRole, TeamProjectRole
@@ -143,6 +143,7 @@ def project_transfer_out(*, request=None, actor, project):
     """
     with transaction.atomic():
         project = _locked(project)
+        require_not_quarantined(project=project)
         if project.organization_id is None:
             raise InvalidAction(gettext("%(project)s belongs to no organisation.") % {"project": project.name})
         organization = Organization.objects.select_for_update().get(pk=project.organization_id)
@@ -193,6 +194,7 @@ def _notify_move(*, actor, project, organization, to_collaborators, to_organizat
 
 def _team_and_project(*, actor, team, project, what):
     project = _locked(project)
+    require_not_quarantined(project=project)
     organization = team.organization
     if project.organization_id != organization.pk:
         raise InvalidAction(

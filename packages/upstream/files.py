@@ -16,7 +16,7 @@ from django.core.files import File as DjangoFile
 from django.db import transaction
 from django.utils import timezone
 
-from outbound.client import OutboundError, fetch
+from accounts.outbound.client import OutboundError, fetch
 
 from .. import storage
 from .models import UpstreamFile

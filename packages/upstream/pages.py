@@ -28,7 +28,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion
 
-from outbound.client import OutboundError, fetch
+from accounts.outbound.client import OutboundError, fetch
 
 from ..index import rendering, simple
 from .blocks import blocked, blocks_of

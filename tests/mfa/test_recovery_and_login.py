@@ -31,7 +31,7 @@ def test_eight_codes_shown_once_stored_hashed_with_download(two_factor_client, t
     content = response.content.decode()
     assert 'download="' in content and "data:text/plain" in content
     assert "Copy to clipboard" in content
-    stored = list(RecoveryCode.objects.filter(device__user=two_factor_user).values_list("digest", flat=True))
+    stored = list(RecoveryCode.objects.filter(device__user=two_factor_user).values_list("code_hash", flat=True))
     assert len(stored) == 8
     assert not any(code in digest or code.replace("-", "") in digest for code in codes for digest in stored)
     page = two_factor_client.get("/manage/account/recovery-codes/").content.decode()
@@ -129,3 +129,39 @@ def test_login_page_offers_passkey_sign_in(client, db):
     page = client.get("/account/login/").content.decode()
     assert "Sign in with a passkey" in page
     assert "/account/two-factor/webauthn/passkey/begin/" in page
+
+
+def test_codes_are_stored_with_a_slow_salted_hash(two_factor_client, two_factor_user):
+    from mfa.models import recovery_code_digest
+
+    codes, _ = _generate(two_factor_client)
+    stored = list(RecoveryCode.objects.filter(device__user=two_factor_user).values_list("code_hash", flat=True))
+
+    # Django's first password hasher (Argon2; the tests' cheap variant keeps its name), each with its own salt.
+    assert all(value.startswith("argon2$") for value in stored)
+    assert len({value.split("$")[-2] for value in stored}) == 8
+    # A fast digest of a code, which an offline search could try 2^64 times cheaply, is not what is kept.
+    assert not {recovery_code_digest(code) for code in codes} & set(stored)
+
+
+def test_codes_stored_as_digests_before_keep_working_once_migrated(client, two_factor_user):
+    import importlib
+
+    from django.apps import apps
+
+    from mfa.models import RecoveryCodeDevice, new_recovery_code, recovery_code_digest
+
+    migration = importlib.import_module("mfa.migrations.0002_recovery_codes_slow_salted_hash")
+    code = new_recovery_code()
+    device = RecoveryCodeDevice.objects.create(user=two_factor_user, name="Recovery codes", confirmed=True)
+    RecoveryCode.objects.create(device=device, code_hash=recovery_code_digest(code))  # as rows were stored before
+
+    migration.wrap_digests(apps, None)
+    migration.wrap_digests(apps, None)  # a second run leaves hashed rows alone
+
+    stored = RecoveryCode.objects.get().code_hash
+    assert stored.startswith("argon2$") and recovery_code_digest(code) not in stored
+    client.post("/account/login/", {"username": two_factor_user.username, "password": PASSWORD})
+    response = client.post("/account/two-factor/", {"method": "recovery_code", "recovery-recovery_code": code}, follow=True)
+    assert response.redirect_chain[-1][0] == "/manage/account/"
+    assert RecoveryCode.objects.get().used_at is not None

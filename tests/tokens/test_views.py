@@ -216,3 +216,30 @@ def test_someone_else_cannot_read_a_display_slot(two_factor_client, two_factor_u
     assert stranger_page.status_code == 200 and not shown_tokens(stranger_page)
     # The owner still gets it once: the stranger's visit did not use it up.
     assert len(shown_tokens(two_factor_client.get(shown_url))) == 1
+
+
+def test_the_display_slot_never_holds_the_raw_token_in_the_cache(two_factor_client, two_factor_user):
+    from django.core.cache import cache
+
+    shown_url = create(two_factor_client, follow=False)["Location"]
+    slot = shown_url.split("slot=", 1)[1]
+    # What the cache (a database table by default) holds for the slot, as anyone reading it would see it.
+    content = cache.get(f"tokens:display:{slot}")
+
+    (raw,) = shown_tokens(two_factor_client.get(shown_url))
+
+    assert content is not None and raw not in repr(content)
+    assert raw.split("_")[-1] not in repr(content)  # not the secret part either
+
+
+def test_the_slot_opens_only_in_the_browser_that_made_the_token(two_factor_client, two_factor_user):
+    response = create(two_factor_client, follow=False)
+    shown_url = response["Location"]
+    cookie = next(name for name in response.cookies if name.startswith("token-display-"))
+    morsel = response.cookies[cookie]
+    assert morsel["httponly"] and morsel["samesite"] == "Strict" and morsel["path"] == "/manage/account/token/new/"
+
+    # The same account in a session without the cookie (say, a stolen session cookie) sees nothing.
+    two_factor_client.cookies.pop(cookie)
+    page = two_factor_client.get(shown_url, follow=True)
+    assert not shown_tokens(page) and "already shown once" in page.content.decode()

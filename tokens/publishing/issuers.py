@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext
 
-from outbound.client import is_loopback_host
+from accounts.outbound.client import is_loopback_host
 
 
 class IssuerURLError(ValueError):

@@ -5,7 +5,7 @@ is cached for KEYS_MAX_AGE in Django's cache (shared by every server process).
 A token signed with a key id the cache does not know makes one refetch, at
 most once per REFETCH_INTERVAL per issuer, so forged key ids cannot turn the
 site into a client hammering the issuer. Every document is fetched through
-outbound.fetch: https, public addresses only, one deadline, a size limit, no
+accounts.outbound.fetch: https, public addresses only, one deadline, a size limit, no
 redirect to another host.
 """
 
@@ -16,7 +16,7 @@ import logging
 import jwt
 from django.core.cache import cache
 
-from outbound import OutboundError, fetch
+from accounts.outbound import OutboundError, fetch
 
 from .issuers import IssuerURLError, issuer_url_checked
 

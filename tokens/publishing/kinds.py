@@ -3,6 +3,10 @@
 Each kind knows:
 - ``clean(fields)``: the publisher's fields checked and normalized (PublisherError otherwise);
 - ``identity(publisher)``: the key that makes two publishers of a project the same;
+- ``workflow_key(publisher)``: the identity without the environment or pinned claims, the key two
+  pending publishers may not share (tokens from one workflow could match both);
+- ``specificity(publisher)``: how much beyond the workflow it pins; when several publishers match a
+  token, only the most specific ones count (an environment-less publisher never outranks one with an environment);
 - ``candidates(issuer, claims)``: the publishers a verified token may be for (one indexed query);
 - ``mismatch(publisher, claims)``: why the token is not from this publisher's workflow, or None;
 - ``provenance(publisher, claims)``: workflow ref, commit and run URL for the project's history.
@@ -90,6 +94,12 @@ class GitHub:
             ).lower()
         )
 
+    def workflow_key(self, publisher):
+        return "github:" + "/".join([publisher.repository_owner, publisher.repository_name, publisher.workflow]).lower()
+
+    def specificity(self, publisher):
+        return 1 if publisher.environment else 0
+
     def describe(self, publisher):
         text = f"{self.label}: {publisher.repository_owner}/{publisher.repository_name}, workflow {publisher.workflow}"
         return text + (f", environment {publisher.environment}" if publisher.environment else "")
@@ -164,6 +174,13 @@ class GitLab:
         path = f"{publisher.repository_owner}/{publisher.repository_name}".lower()
         return f"gitlab:{path}//{publisher.workflow}@{publisher.environment}"
 
+    def workflow_key(self, publisher):
+        path = f"{publisher.repository_owner}/{publisher.repository_name}".lower()
+        return f"gitlab:{path}//{publisher.workflow}"
+
+    def specificity(self, publisher):
+        return 1 if publisher.environment else 0
+
     def describe(self, publisher):
         text = f"{self.label}: {publisher.repository_owner}/{publisher.repository_name}, file {publisher.workflow}"
         return text + (f", environment {publisher.environment}" if publisher.environment else "")
@@ -227,6 +244,12 @@ class Custom:
     def identity(self, publisher):
         pinned = "&".join(f"{k}={v}" for k, v in sorted(publisher.claims.items()))
         return f"custom:{publisher.issuer_id}:{publisher.subject}?{pinned}"
+
+    def workflow_key(self, publisher):
+        return f"custom:{publisher.issuer_id}:{publisher.subject}"
+
+    def specificity(self, publisher):
+        return len(publisher.claims)
 
     def describe(self, publisher):
         pinned = "".join(f", {k}={v}" for k, v in sorted(publisher.claims.items()))

@@ -83,6 +83,8 @@ class TrustedPublisher(models.Model):
     claims = models.JSONField(default=dict, blank=True, help_text=gettext_lazy("Further claims that must match exactly."))
     # What makes two publishers the same (kinds.identity); one per project.
     identity = models.CharField(max_length=1024, editable=False)
+    # The identity without environment or pinned claims (kinds.workflow_key): one pending publisher per workflow.
+    workflow_key = models.CharField(max_length=1024, editable=False, default="")
     # The tokens it minted (15 minutes each): the upload path asks which publisher stands behind a token.
     minted_tokens = models.ManyToManyField("tokens.APIToken", blank=True, related_name="publishers")
 
@@ -90,6 +92,14 @@ class TrustedPublisher(models.Model):
         ordering = ["project_name", "created", "id"]
         constraints = [
             models.UniqueConstraint(fields=["project_name", "identity"], name="tokens_publisher_unique_per_project"),
+            # A pending publisher cannot capture a name or a workflow another pending publisher holds:
+            # one per project name, and one per workflow whatever its environment.
+            models.UniqueConstraint(
+                fields=["project_name"], condition=models.Q(pending=True), name="tokens_pending_publisher_one_per_name"
+            ),
+            models.UniqueConstraint(
+                fields=["workflow_key"], condition=models.Q(pending=True), name="tokens_pending_publisher_one_per_workflow"
+            ),
         ]
 
     def __str__(self):

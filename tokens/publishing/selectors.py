@@ -1,6 +1,7 @@
 """Reads of trusted publishing that views and other apps (the upload path in packages) may call."""
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import PENDING_LIFETIME, OIDCIssuer, TrustedPublisher
 
@@ -54,3 +55,14 @@ def token_publisher(*, token, project_name):
     if token is None or not token.is_from_publisher:
         return None
     return token.publishers.filter(project_name=project_name).select_related("registrant").first()
+
+
+def owner_id_warning(publisher):
+    """What to tell whoever just added a GitHub publisher without the owner's numeric id, or None."""
+    if publisher.kind != TrustedPublisher.Kind.GITHUB or publisher.repository_owner_id:
+        return None
+    return gettext(
+        "GitHub's numeric ID of '%(owner)s' was not given, so the first token this publisher accepts will pin it. "
+        "Until then, if '%(owner)s' were renamed and the name taken by someone else, their workflow could publish. "
+        "To close that gap now, enter the ID (https://api.github.com/users/%(owner)s shows it as \"id\")."
+    ) % {"owner": publisher.repository_owner}

@@ -48,20 +48,33 @@ def _details(publisher, **extra):
     return {"publisher": publisher.description, "publisher_id": publisher.pk, "kind": publisher.kind, **extra}
 
 
-def _create(*, kind, project_name, pending, user, fields):
+def _build(*, kind, project_name, pending, user, fields):
     spec = kind_of(kind)
     publisher = TrustedPublisher(kind=kind, project_name=project_name, pending=pending, registrant=user)
     for field, value in spec.clean(fields).items():
         setattr(publisher, field, value)
     publisher.identity = spec.identity(publisher)
+    publisher.workflow_key = spec.workflow_key(publisher)
+    return publisher
+
+
+def _save(publisher, *, refusal=None):
+    """Insert `publisher`; a unique constraint's refusal becomes PublisherError (`refusal()` may name a better one)."""
     try:
         with transaction.atomic():
             publisher.save()
     except IntegrityError:
+        if refusal is not None:
+            refusal()
         raise PublisherError(
-            gettext("This publisher is already registered for '%(project_name)s'.") % {"project_name": project_name}
+            gettext("This publisher is already registered for '%(project_name)s'.")
+            % {"project_name": publisher.project_name}
         ) from None
     return publisher
+
+
+def _create(*, kind, project_name, pending, user, fields):
+    return _save(_build(kind=kind, project_name=project_name, pending=pending, user=user, fields=fields))
 
 
 @transaction.atomic
@@ -130,8 +143,9 @@ def pending_publisher_add(*, request=None, user, project_name, kind, fields):
     normalized = _project_name(project_name)
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     now = timezone.now()
+    # Expired pending publishers hold nothing: neither a place in the allowance, nor a name, nor a workflow.
+    TrustedPublisher.objects.filter(pending=True, created__lte=now - PENDING_LIFETIME).delete()
     mine = TrustedPublisher.objects.filter(registrant=user, pending=True)
-    mine.filter(created__lte=now - PENDING_LIFETIME).delete()
     if mine.count() >= MAX_PENDING_PER_USER:
         raise PublisherError(
             gettext(
@@ -146,7 +160,14 @@ def pending_publisher_add(*, request=None, user, project_name, kind, fields):
             )
             % {"normalized": normalized}
         )
-    publisher = _create(kind=kind, project_name=normalized, pending=True, user=user, fields=fields)
+    publisher = _build(kind=kind, project_name=normalized, pending=True, user=user, fields=fields)
+
+    def check_unclaimed():
+        _check_pending_unclaimed(publisher, user=user)
+
+    # Checked for the message, and decided by the two unique constraints when requests race.
+    check_unclaimed()
+    _save(publisher, refusal=check_unclaimed)
     record_event(
         tag=EventTag.ACCOUNT_OIDC_PENDING_PUBLISHER_ADDED,
         request=request,
@@ -154,6 +175,47 @@ def pending_publisher_add(*, request=None, user, project_name, kind, fields):
         details=_details(publisher, project=normalized, expires=publisher.expires.isoformat()),
     )
     return publisher
+
+
+def _check_pending_unclaimed(publisher, *, user):
+    """Refuse a pending publisher whose project name or workflow another pending publisher already holds.
+
+    Otherwise a second registrant could create a name someone else set up first, or
+    a token from one workflow would match two pending publishers (two projects).
+    """
+    holders = TrustedPublisher.objects.filter(pending=True).exclude(pk=publisher.pk)
+    same_name = holders.filter(project_name=publisher.project_name).first()
+    if same_name is not None:
+        if same_name.registrant_id == user.pk:
+            raise PublisherError(
+                gettext(
+                    "You already have a pending publisher for '%(project_name)s'. Remove it first to register another."
+                )
+                % {"project_name": publisher.project_name}
+            )
+        raise PublisherError(
+            gettext(
+                "Another account has already registered a pending publisher for '%(project_name)s'; "
+                "its first publish will create that project. Choose another name."
+            )
+            % {"project_name": publisher.project_name}
+        )
+    same_workflow = holders.filter(workflow_key=publisher.workflow_key).first()
+    if same_workflow is not None:
+        if same_workflow.registrant_id == user.pk:
+            raise PublisherError(
+                gettext(
+                    "This workflow is already your pending publisher for '%(project_name)s'. "
+                    "Publish with it first (or remove it): one workflow creates one project at a time."
+                )
+                % {"project_name": same_workflow.project_name}
+            )
+        raise PublisherError(
+            gettext(
+                "This workflow is already registered as a pending publisher by another account. "
+                "If the repository is yours, contact this index's administrators."
+            )
+        )
 
 
 @transaction.atomic
@@ -213,15 +275,25 @@ def _refusal_summary(claims):
     return {name: str(claims[name])[:200] for name in _REFUSAL_CLAIMS if name in claims}
 
 
+def _most_specific(publishers):
+    """Of the publishers a token matches, those that pin the most (an environment, claims): as PyPI looks
+    up a publisher with the token's environment before one without, a publisher without one never
+    outranks one with it."""
+    if not publishers:
+        return publishers
+    best = max(kind_of(p).specificity(p) for p in publishers)
+    return [p for p in publishers if kind_of(p).specificity(p) == best]
+
+
 def _matching_publishers(issuer, claims, now):
     spec = kind_of(issuer.kind)
     candidates = list(spec.candidates(issuer, claims).select_for_update(of=("self",)).select_related("issuer"))
     candidates = [p for p in candidates if not p.is_expired(now)]
     reasons = {p.pk: spec.mismatch(p, claims) for p in candidates}
-    matching = [p for p in candidates if not p.pending and reasons[p.pk] is None]
+    matching = _most_specific([p for p in candidates if not p.pending and reasons[p.pk] is None])
     if matching:
         return matching
-    pending = [p for p in candidates if p.pending and reasons[p.pk] is None]
+    pending = _most_specific([p for p in candidates if p.pending and reasons[p.pk] is None])
     if pending:
         taken = scopes.existing_project_names([p.project_name for p in pending])
         free = [p for p in pending if p.project_name not in taken]
@@ -260,11 +332,23 @@ def _mint(request, raw_jwt):
                 ) from None
             UsedJWTIdentifier.objects.filter(expires__lt=now - timedelta(seconds=verification.LEEWAY + 60)).delete()
             for publisher in publishers:
-                # GitHub: pin the owner's numeric id on first use, so a renamed-then-reclaimed owner cannot publish.
+                # GitHub: publishers are registered without a token, so the owner's numeric id is pinned from
+                # the first exchange; from then on a renamed-then-reclaimed owner's tokens do not match.
                 if publisher.kind == TrustedPublisher.Kind.GITHUB and not publisher.repository_owner_id:
                     publisher.repository_owner_id = claims["repository_owner_id"]
-                    publisher.identity = kind_of(publisher).identity(publisher)
-                    publisher.save(update_fields=["repository_owner_id", "identity"])
+                    publisher.save(update_fields=["repository_owner_id"])
+                    record_event(
+                        tag=EventTag.PROJECT_OIDC_PUBLISHER_OWNER_PINNED,
+                        request=request,
+                        user=publisher.registrant,
+                        project_name="" if publisher.pending else publisher.project_name,
+                        details=_details(
+                            publisher,
+                            project=publisher.project_name,
+                            repository_owner=publisher.repository_owner,
+                            repository_owner_id=publisher.repository_owner_id,
+                        ),
+                    )
             first = publishers[0]
             token, raw = token_services.token_create_for_publisher(
                 name=f"Trusted publisher: {first.description}", projects=names, expires=now + TOKEN_LIFETIME

@@ -42,6 +42,8 @@ def account_publishing(request):
                     )
                     % {"description": publisher.description, "project_name": publisher.project_name},
                 )
+                if warning := selectors.owner_id_warning(publisher):
+                    messages.warning(request, warning)
                 return redirect("tokens:publishing")
         elif form is None:
             messages.error(request, gettext("That request was incomplete; nothing was changed."))

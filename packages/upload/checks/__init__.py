@@ -9,5 +9,5 @@ follow PyPI's wording so that users' search results and habits carry over.
 - metadata: core metadata, from the form and from the file
 - names: the project name, and who may upload to it
 - files: the filename, sizes, digests and duplicates
-- archives: what is inside the wheel or sdist
+- archives: what is inside the wheel or sdist, and how much its headers may ask of the reader
 """

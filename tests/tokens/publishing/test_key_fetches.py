@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-import outbound.client
-from tests.outbound.servers import MisbehavingServer
+import accounts.outbound.client as outbound_client
+from tests.accounts.outbound_servers import MisbehavingServer
 from tokens.publishing import keys
 
 
@@ -67,12 +67,12 @@ def test_a_trickling_issuer_is_cut_at_the_deadline(server, monkeypatch):
 
 @pytest.mark.parametrize("address", ["169.254.169.254", "10.0.0.7"])
 def test_an_issuer_resolving_to_a_private_address_is_not_contacted(monkeypatch, address):
-    monkeypatch.setattr(outbound.client, "resolve", lambda host, port: [address])
+    monkeypatch.setattr(outbound_client, "resolve", lambda host, port: [address])
 
     def refuse(*args, **kwargs):
         raise AssertionError("a connection was attempted")
 
-    monkeypatch.setattr(outbound.client, "HTTPSConnection", refuse)
+    monkeypatch.setattr(outbound_client, "HTTPSConnection", refuse)
 
     with pytest.raises(keys.KeysUnavailable, match=f"resolves to {address}"):
         keys.fetch_key_set("https://issuer.example")

@@ -1,4 +1,4 @@
-"""outbound.fetch against local servers that misbehave, and against names that resolve where they must not.
+"""accounts.outbound.fetch against local servers that misbehave, and against names that resolve where they must not.
 
 Addresses that must never be reached (169.254.169.254, 10.x) only ever come from a
 replaced resolver, and connecting is replaced by a failure: no traffic leaves.
@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-import outbound.client
-from outbound import OutboundError, fetch
+import accounts.outbound.client as outbound_client
+from accounts.outbound import OutboundError, fetch
 
-from .servers import MisbehavingServer
+from tests.accounts.outbound_servers import MisbehavingServer
 
 KB = 1024
 
@@ -32,8 +32,8 @@ def no_connections(monkeypatch):
         def __init__(self, host, *args, **kwargs):
             raise AssertionError(f"the client tried to connect to {host}")
 
-    monkeypatch.setattr(outbound.client, "HTTPConnection", Refused)
-    monkeypatch.setattr(outbound.client, "HTTPSConnection", Refused)
+    monkeypatch.setattr(outbound_client, "HTTPConnection", Refused)
+    monkeypatch.setattr(outbound_client, "HTTPSConnection", Refused)
 
 
 def resolving_to(monkeypatch, *addresses):
@@ -43,7 +43,7 @@ def resolving_to(monkeypatch, *addresses):
         calls.append((host, port))
         return list(addresses)
 
-    monkeypatch.setattr(outbound.client, "resolve", resolve)
+    monkeypatch.setattr(outbound_client, "resolve", resolve)
     return calls
 
 
