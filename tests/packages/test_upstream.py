@@ -344,3 +344,27 @@ def test_a_fetched_upstream_project_has_a_small_page_and_is_found_by_search(upst
     assert f"Served from the upstream index 127.0.0.1:{upstream.port}" in page
     assert "requests-2.0-py3-none-any.whl" in page and "not yet (fetched on its first download)" in page
     assert 'href="/project/requests/"' in client.get("/search/?q=reque").content.decode()
+
+
+def test_a_proxied_page_is_replayed_by_the_fast_path_until_its_copy_changes(upstream, settings, django_assert_num_queries):
+    from indexsite.wsgi import application
+    from packages.index.fastpath import IndexFastPath
+    from tests.packages.test_fastpath import get
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    site = IndexFastPath(application.app)
+    upstream.publish("requests", {"requests-2.0-py3-none-any.whl": WHEEL})
+    first = get(site, "/simple/requests/")
+    assert first.status == 200 and b"requests-2.0" in first.body
+    edge_age = int(first.headers["surrogate-control"].removeprefix("max-age="))
+    assert settings.UPSTREAM_CACHE_SECONDS - 5 <= edge_age <= settings.UPSTREAM_CACHE_SECONDS
+    with django_assert_num_queries(0):
+        assert get(site, "/simple/requests/").body == first.body
+    # Once the copy is due, the upstream is asked again; a changed copy moves the name's generation, so
+    # the replay (and the edge, purged) gives way to the new page at once.
+    upstream.publish("requests", {"requests-2.0-py3-none-any.whl": WHEEL, "requests-2.1-py3-none-any.whl": WHEEL + b"!"})
+    UpstreamProject.objects.update(checked=timezone.now() - timedelta(days=1))
+    from packages.upstream.pages import copy_of
+
+    copy_of("requests")
+    assert b"requests-2.1" in get(site, "/simple/requests/").body
