@@ -239,6 +239,9 @@ def test_help_page_explains_filename_reuse_on_the_site_template(client, db):
     assert 'id="file-name-reuse"' in page and 'id="sdist-filename"' in page
     assert "can never be used again" in page and "1.0.post1" in page
     assert "Skip to main content" in page and 'class="site-footer"' in page  # the base template
+    assert page.count('id="archives"') == 1
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("Help") and "<" not in title
     assert 'href="/help/"' in client.get("/search/").content.decode()  # linked from every page's footer
 
 
