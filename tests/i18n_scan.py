@@ -113,6 +113,12 @@ MACHINE_MODULES = (
     "tokens/publishing/api.py",
     "tokens/publishing/mint.py",
     "tokens/publishing/keys.py",
+    # What installers read of the upstream index (502/504 lines) and what staff read in the logs.
+    "packages/upstream/pages.py",
+    "packages/upstream/files.py",
+    "packages/reading/readers.py",
+    # Why an outbound request was refused or failed: for the logs and for the caller, never a page.
+    "accounts/outbound/",
 )
 # Exceptions that are bugs or configuration mistakes, never shown to a person.
 INTERNAL_ERRORS = {
