@@ -175,6 +175,12 @@ def password_change(*, request, user, new_password):
     transaction.on_commit(lambda: send_user_mail(user=user, template="accounts/mail/password_changed"))
 
 
+def password_confirmation_failed(*, request, user, reason):
+    """Record a wrong current password typed by a signed-in user (already counted against the login limit)."""
+    with transaction.atomic():
+        record_event(tag=EventTag.ACCOUNT_LOGIN_FAILURE, request=request, user=user, details={"reason": reason})
+
+
 def password_reset_request(*, request, login):
     """Email a reset link to the account named by username or email, if there is one.
 

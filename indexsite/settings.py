@@ -159,6 +159,8 @@ EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24
 LOGIN_SECOND_STEP = "mfa.login.second_step"
 # Sensitive pages ask for the password again after this many seconds (PyPI: ~30 minutes).
 REAUTH_MAX_AGE = 30 * 60
+# The decorator that asks for it; accounts' own sensitive pages (email addresses, password) use it by this name.
+REAUTHENTICATION_REQUIRED = "mfa.decorators.reauthentication_required"
 # A password-checked login waiting for its second factor expires after this many seconds.
 MFA_HALF_LOGIN_MAX_AGE = 5 * 60
 
