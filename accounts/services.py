@@ -187,15 +187,16 @@ def password_reset_request(*, request, login):
     Says nothing about whether the account exists: the caller shows the same
     message either way.
     """
-    from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
+
+    from .tokens import password_reset_token
 
     user = user_by_login(login)
     if user is None or not user.is_active:
         return
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
+    token = password_reset_token.make_token(user)
     link = _absolute(reverse("accounts:reset-password-confirm", kwargs={"uidb64": uid, "token": token}))
     with transaction.atomic():
         record_event(tag=EventTag.ACCOUNT_PASSWORD_RESET_REQUEST, request=request, user=user)

@@ -29,6 +29,7 @@ from .ratelimit import (
     verification_resends,
 )
 from .reauthentication import reauthentication_required
+from .tokens import password_reset_token
 
 HISTORY_PAGE_SIZE = 25
 
@@ -137,6 +138,7 @@ def password_reset(request):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
+    token_generator = password_reset_token
     success_url = reverse_lazy("accounts:login")
 
     def form_valid(self, form):
