@@ -29,6 +29,10 @@ class EventTag(models.TextChoices):
     ACCOUNT_UNFROZEN = "account:unfrozen", gettext_lazy("Account unfrozen by staff")
     ACCOUNT_RATE_LIMITED = "account:rate_limited", gettext_lazy("Refused: too many attempts")
     ACCOUNT_STAFF_CHANGE = "account:staff:change", gettext_lazy("Account changed by staff")
+    # accounts: sessions (accounts/sessions/)
+    ACCOUNT_SESSION_END = "account:session:end", gettext_lazy("Session signed out")
+    ACCOUNT_SESSIONS_END = "account:session:end_others", gettext_lazy("Other sessions signed out")
+    ACCOUNT_SESSION_EXPIRED = "account:session:expired", gettext_lazy("Session expired")
     # mfa
     ACCOUNT_TWO_FACTOR_METHOD_ADDED = "account:two_factor:method_added", gettext_lazy("Two-factor method added")
     ACCOUNT_TWO_FACTOR_METHOD_REMOVED = "account:two_factor:method_removed", gettext_lazy("Two-factor method removed")

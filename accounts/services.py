@@ -16,6 +16,7 @@ from .events import EventTag, record_event
 from .mail import send_user_mail
 from .models import Email, SecurityEvent, User
 from .selectors import user_by_login
+from .sessions.services import sessions_end
 
 _EMAIL_VERIFY_SALT = "accounts.email-verify"
 SESSION_AUTH_TIME = "auth_time"
@@ -172,6 +173,7 @@ def password_change(*, request, user, new_password):
     update_session_auth_hash(request, user)
     session_mark_authenticated(request)
     record_event(tag=EventTag.ACCOUNT_PASSWORD_CHANGE, request=request, user=user)
+    sessions_end(request=request, user=user, reason="password_change")
     transaction.on_commit(lambda: send_user_mail(user=user, template="accounts/mail/password_changed"))
 
 
@@ -211,6 +213,7 @@ def password_reset_request(*, request, login):
 def password_reset_complete(*, request, user):
     """Record a finished reset. The new password has already ended every session of the user."""
     record_event(tag=EventTag.ACCOUNT_PASSWORD_RESET, request=request, user=user)
+    sessions_end(request=request, user=user, reason="password_reset")
     transaction.on_commit(lambda: send_user_mail(user=user, template="accounts/mail/password_changed"))
 
 

@@ -29,6 +29,7 @@ from .ratelimit import (
     verification_resends,
 )
 from .reauthentication import reauthentication_required
+from .sessions.selectors import session_limits_in_words, user_sessions
 from .tokens import password_reset_token
 
 HISTORY_PAGE_SIZE = 25
@@ -190,6 +191,8 @@ def _manage_page(request, add_form, status=200):
         "page": page,
         "events": page,
         "history_days": selectors.SECURITY_HISTORY_DAYS,
+        "sessions": user_sessions(request),
+        "session_limits": session_limits_in_words(),
     }
     return render(request, "accounts/manage.html", context, status=status)
 

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sessions.middleware.AccountSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "indexsite.middleware.PermissionsPolicyMiddleware",
@@ -164,6 +165,11 @@ REAUTHENTICATION_REQUIRED = "mfa.decorators.reauthentication_required"
 # A password-checked login waiting for its second factor expires after this many seconds.
 MFA_HALF_LOGIN_MAX_AGE = 5 * 60
 
+# A signed-in session ends after this many seconds without a request, and this many after it began
+# whatever it does (PyPI: 12 hours); accounts/sessions/middleware.py enforces both.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=2 * 60 * 60)
+SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -1,0 +1,2 @@
+"""Signed-in sessions: one row per session (accounts.models.AccountSession), kept by the login and logout
+signals and a light middleware, listed on the account page, ended by their owner or by a security change."""
