@@ -42,6 +42,14 @@ class EventTag(models.TextChoices):
     ACCOUNT_RECOVERY_CODES_REGENERATED = "account:recovery_codes:regenerated", gettext_lazy("Recovery codes regenerated")
     ACCOUNT_RECOVERY_CODES_USED = "account:recovery_codes:used", gettext_lazy("Recovery code used")
     ACCOUNT_REAUTHENTICATE = "account:reauthenticate", gettext_lazy("Re-authenticated")
+    # mfa: new-device sign-in (mfa/new_device.py)
+    ACCOUNT_NEW_DEVICE_SIGN_IN = "account:new_device:sign_in", gettext_lazy("Signed in from a new browser")
+    ACCOUNT_NEW_DEVICE_CONFIRMATION_SENT = (
+        "account:new_device:confirmation_sent",
+        gettext_lazy("Sign-in from a new browser held: confirmation link mailed"),
+    )
+    ACCOUNT_NEW_DEVICE_CONFIRMED = "account:new_device:confirmed", gettext_lazy("Sign-in from a new browser confirmed")
+    ACCOUNT_NEW_DEVICE_REFUSED = "account:new_device:refused", gettext_lazy("Sign-in confirmation link refused")
     # tokens
     ACCOUNT_API_TOKEN_ADDED = "account:api_token:added", gettext_lazy("API token created")
     ACCOUNT_API_TOKEN_REMOVED = "account:api_token:removed", gettext_lazy("API token revoked")

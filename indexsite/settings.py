@@ -162,6 +162,9 @@ LOGIN_SECOND_STEP = "mfa.login.second_step"
 REAUTH_MAX_AGE = 30 * 60
 # The decorator that asks for it; accounts' own sensitive pages (email addresses, password) use it by this name.
 REAUTHENTICATION_REQUIRED = "mfa.decorators.reauthentication_required"
+# A sign-in by password and code from a browser new to the account waits for a link mailed to its
+# primary address (mfa/new_device.py); security keys and passkeys are exempt.
+NEW_DEVICE_CONFIRMATION = env.bool("NEW_DEVICE_CONFIRMATION", default=True)
 # A password-checked login waiting for its second factor expires after this many seconds.
 MFA_HALF_LOGIN_MAX_AGE = 5 * 60
 

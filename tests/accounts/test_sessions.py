@@ -162,9 +162,9 @@ def test_a_staff_two_factor_reset_ends_every_session_at_once(two_factor_user):
 
 
 def _browser_with_totp(user, agent=FIREFOX):
-    from tests.mfa.factories import totp_code
+    from tests.mfa.factories import known_device, totp_code
 
-    browser = Client(HTTP_USER_AGENT=agent, REMOTE_ADDR="198.51.100.1")
+    browser = known_device(Client(HTTP_USER_AGENT=agent, REMOTE_ADDR="198.51.100.1"), user)
     browser.post("/account/login/", {"username": user.username, "password": PASSWORD})
     response = browser.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(user.totp_device)})
     assert response.status_code == 302, response.content[:500]
