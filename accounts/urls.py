@@ -25,6 +25,11 @@ urlpatterns = [
         "manage/account/sessions/<int:session_id>/sign-out/", session_views.session_sign_out, name="session-sign-out"
     ),
     path(
+        "manage/account/sessions/sign-out-everywhere/",
+        session_views.sessions_sign_out_everywhere,
+        name="sessions-sign-out-everywhere",
+    ),
+    path(
         "manage/account/sessions/sign-out-others/",
         session_views.sessions_sign_out_others,
         name="sessions-sign-out-others",

@@ -99,17 +99,18 @@ def session_end(*, request, user, session_id):
     return row
 
 
-def sessions_end(*, request, user, reason):
-    """End every session of `user` but the one making this request. Call inside the change's transaction.
+def sessions_end(*, request, user, reason, keep_current=True):
+    """End every session of `user` but (with `keep_current`) the one making this request.
+    Call inside the change's transaction.
 
     Returns how many ended; the event is recorded when the owner asked, or when any ended.
     """
     rows = AccountSession.objects.filter(user=user)
     current = request.session.get(SESSION_ROW) if request is not None and hasattr(request, "session") else None
-    if current:
+    if current and keep_current:
         rows = rows.exclude(pk=current)
     count = rows.delete()[0]
-    if count or reason == "owner":
+    if count or reason in ("owner", "owner_everywhere"):
         record_event(
             tag=EventTag.ACCOUNT_SESSIONS_END, request=request, user=user, details={"count": count, "reason": reason}
         )

@@ -34,6 +34,17 @@ def session_sign_out(request, session_id):
 
 @login_required
 @require_POST
+def sessions_sign_out_everywhere(request):
+    """Every session, this one too: the remedy for a copied session cookie, which shares this session."""
+    with transaction.atomic():
+        services.sessions_end(request=request, user=request.user, reason="owner_everywhere", keep_current=False)
+    logout(request)
+    messages.success(request, gettext("You signed out everywhere. Sign in again, then change your password."))
+    return redirect("accounts:login")
+
+
+@login_required
+@require_POST
 def sessions_sign_out_others(request):
     with transaction.atomic():
         count = services.sessions_end(request=request, user=request.user, reason="owner")

@@ -169,3 +169,15 @@ def _browser_with_totp(user, agent=FIREFOX):
     response = browser.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(user.totp_device)})
     assert response.status_code == 302, response.content[:500]
     return browser
+
+
+def test_sign_out_everywhere_ends_this_session_and_a_copy_of_its_cookie(user):
+    laptop, phone = _browser(user), _browser(user, agent=CHROME)
+    copy = Client()
+    copy.cookies = laptop.cookies  # a stolen cookie shares this very session
+    assert _signed_in(copy)
+    response = laptop.post("/manage/account/sessions/sign-out-everywhere/", follow=True)
+    assert "You signed out everywhere. Sign in again, then change your password." in response.content.decode()
+    assert not _signed_in(laptop) and not _signed_in(phone) and not _signed_in(copy)
+    event = SecurityEvent.objects.get(user=user, tag="account:session:end_others")
+    assert event.details == {"count": 2, "reason": "owner_everywhere"}

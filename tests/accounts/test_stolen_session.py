@@ -176,3 +176,15 @@ def test_guesses_sent_at_once_are_counted_before_they_are_compared(user, monkeyp
     codes = at_once(guess, times=20)
     assert codes.count(400) == 10 and codes.count(429) == 10, codes
     assert len(compared) == 10
+
+
+def test_guessing_the_password_in_the_confirmation_prompt_is_limited_and_recorded(logged_in_client, user, rate_limit_clock):
+    make_stale(logged_in_client)
+    for _ in range(10):
+        response = logged_in_client.post("/manage/account/password/", {"_reauthenticate": "1", "password": "guess"})
+        assert response.status_code == 400
+    response = logged_in_client.post("/manage/account/password/", {"_reauthenticate": "1", "password": PASSWORD})
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert 'name="old_password"' not in response.content.decode()
+    refused = SecurityEvent.objects.get(tag="account:rate_limited", user=user)
+    assert refused.details == {"limit": "login", "action": "reauthenticate"}
