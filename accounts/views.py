@@ -197,9 +197,16 @@ def _manage_page(request, add_form, status=200):
     return render(request, "accounts/manage.html", context, status=status)
 
 
+_LIMIT_EXPLANATIONS = {
+    email_additions.scope: gettext_lazy("An account can add at most 2 email addresses a day."),
+    verification_mails.scope: gettext_lazy("An address can receive at most 3 verification links in 6 hours."),
+    verification_resends.scope: gettext_lazy("An account can send at most 5 verification links an hour."),
+}
+
+
 def _refused(request, error, **details):
     services.rate_limit_record(request=request, error=error, user=request.user, details=details)
-    context = {"back_url": reverse("accounts:manage")}
+    context = {"back_url": reverse("accounts:manage"), "explanation": _LIMIT_EXPLANATIONS.get(error.scope)}
     return rate_limited_response(request, "accounts/rate_limited.html", context, error)
 
 

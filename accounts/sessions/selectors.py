@@ -4,8 +4,7 @@ from django.conf import settings
 from django.utils.translation import gettext, ngettext
 
 from ..history import device_description
-from ..models import AccountSession
-from .services import SESSION_ROW
+from .services import SESSION_ROW, live_sessions
 
 
 def user_sessions(request):
@@ -20,7 +19,7 @@ def user_sessions(request):
             "last_seen": row.last_seen,
             "current": row.pk == current,
         }
-        for row in AccountSession.objects.filter(user=request.user)
+        for row in live_sessions(request.user)
     ]
 
 

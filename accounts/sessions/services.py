@@ -28,12 +28,29 @@ def _user_agent(request):
     return request.META.get("HTTP_USER_AGENT", "")[:512] if request is not None else ""
 
 
+def _live(rows):
+    """The rows of sessions that have neither idled out nor outlived their lifetime."""
+    now = timezone.now()
+    return rows.filter(
+        last_seen__gte=now - timedelta(seconds=settings.SESSION_IDLE_TIMEOUT),
+        created__gte=now - timedelta(seconds=settings.SESSION_MAX_AGE),
+    )
+
+
+def live_sessions(user):
+    return _live(AccountSession.objects.filter(user=user))
+
+
 def session_start(*, request, user):
-    """Record the session `request` has just signed in to (called by the user_logged_in signal)."""
+    """Record the session `request` has just signed in to (called by the user_logged_in signal).
+
+    Also drops the account's rows of sessions that ended by time without another request (browser closed).
+    """
     session = request.session
     if not session.session_key:
         session.save()
     digest = key_digest(session.session_key)
+    AccountSession.objects.filter(user=user).exclude(pk__in=live_sessions(user).values("pk")).delete()
     AccountSession.objects.filter(pk=session.get(SESSION_ROW) or 0).delete()
     AccountSession.objects.filter(key_digest=digest).delete()
     row = AccountSession.objects.create(

@@ -181,3 +181,15 @@ def test_sign_out_everywhere_ends_this_session_and_a_copy_of_its_cookie(user):
     assert not _signed_in(laptop) and not _signed_in(phone) and not _signed_in(copy)
     event = SecurityEvent.objects.get(user=user, tag="account:session:end_others")
     assert event.details == {"count": 2, "reason": "owner_everywhere"}
+
+
+def test_sessions_that_ended_by_time_leave_the_list_and_the_table(user, settings):
+    settings.SESSION_IDLE_TIMEOUT = 1800
+    forgotten = _browser(user, agent=CHROME)
+    AccountSession.objects.filter(user=user).update(last_seen=timezone.now() - timedelta(hours=1))
+    laptop = _browser(user)  # signing in drops the rows of sessions that ended by time
+    page = laptop.get("/manage/account/").content.decode()
+    listed = page[page.index('id="sessions-heading"') : page.index('id="history-heading"')]
+    assert "Chrome on Windows" not in listed and listed.count("(this session)") == 1
+    assert AccountSession.objects.filter(user=user).count() == 1
+    assert not _signed_in(forgotten)

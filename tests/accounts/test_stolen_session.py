@@ -80,6 +80,7 @@ def test_a_third_address_in_a_day_is_refused_and_recorded(logged_in_client, user
     response = logged_in_client.post("/manage/account/", {"add-email": "three@example.com"})
     assert response.status_code == 429 and int(response["Retry-After"]) > 3600
     assert "Too many attempts. Try again in" in response.content.decode()
+    assert "An account can add at most 2 email addresses a day." in response.content.decode()
     assert not Email.objects.filter(email="three@example.com").exists()
     event = SecurityEvent.objects.get(tag="account:rate_limited", user=user)
     assert event.details == {"limit": "email-add", "email": "three@example.com"}
@@ -102,6 +103,7 @@ def test_verification_mails_to_one_address_are_limited(
         assert logged_in_client.post(f"/manage/account/email/{added.pk}/resend/").status_code == 302
     response = logged_in_client.post(f"/manage/account/email/{added.pk}/resend/")
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "An address can receive at most 3 verification links in 6 hours." in response.content.decode()
     assert [m.to for m in mailoutbox].count(["new@example.com"]) == 3
     assert SecurityEvent.objects.get(tag="account:rate_limited", user=user).details == {"limit": "verify-mail"}
 
