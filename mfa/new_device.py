@@ -37,6 +37,7 @@ DEVICE_COOKIE_AGE = 365 * 24 * 3600
 # How many accounts one browser remembers (the newest).
 _COOKIE_ACCOUNTS = 10
 SESSION_PENDING = "mfa_new_device"
+SESSION_LINK = "mfa_new_device_link"
 # The mailed link works this long, once.
 CONFIRMATION_MAX_AGE = 15 * 60
 # Methods that cannot be phished: a key signs for this site's origin only.
@@ -132,7 +133,7 @@ def confirmation_send(*, request, user, device, method, next_url):
             user=user,
             details={"method": method, "device": _device_words(request)},
         )
-        link = settings.SITE_URL + reverse("mfa:new-device-confirm", kwargs={"token": token})
+        link = settings.SITE_URL + reverse("mfa:new-device-link", kwargs={"token": token})
         context = {"link": link, "device": _device_words(request), "minutes": CONFIRMATION_MAX_AGE // 60}
         transaction.on_commit(
             lambda: send_user_mail(user=user, template="mfa/mail/new_device_confirm", context=context)

@@ -108,10 +108,19 @@ def new_device_sent(request):
 
 
 @never_cache
-def new_device_confirm(request, token):
-    """The mailed link: a page with one button (so a mail scanner's GET spends nothing), then the sign-in."""
+def new_device_link(request, token):
+    """The mailed link: its token goes into the session and leaves the address bar (and so the
+    Referer and the logs of a refused request), as Django's password-reset links do."""
+    request.session[new_device.SESSION_LINK] = token
+    return redirect("mfa:new-device-confirm")
+
+
+@never_cache
+def new_device_confirm(request):
+    """A page with one button (so a mail scanner's GET spends nothing), then the sign-in."""
     if request.method != "POST":
         return render(request, "mfa/new_device_confirm.html")
+    token = request.session.pop(new_device.SESSION_LINK, "")
     try:
         user, device, method, next_url = new_device.confirmation_claim(request=request, token=token)
     except TwoFactorError as error:

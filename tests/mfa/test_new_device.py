@@ -36,7 +36,13 @@ def _signed_in(browser):
 
 
 def _link(mail):
-    return re.search(r"http://localhost:8000(/account/new-device/\S+/)", mail.body).group(1)
+    return re.search(r"http://localhost:8000(/account/new-device/link/\S+/)", mail.body).group(1)
+
+
+def _click(browser, link):
+    """Open the mailed link, then press the page's button."""
+    assert browser.get(link)["Location"] == "/account/new-device/confirm/"
+    return browser.post("/account/new-device/confirm/")
 
 
 def _tags(user):
@@ -58,10 +64,12 @@ def test_a_new_browser_waits_for_the_mailed_link(two_factor_user, mailoutbox, dj
     assert not SecurityEvent.objects.filter(user=two_factor_user, tag="account:login:success").exists()
 
     link = _link(mail)
-    assert "Sign in on this browser" in browser.get(link).content.decode()  # a GET (a mail scanner) spends nothing
+    page = browser.get(link, follow=True).content.decode()
+    assert "Sign in on this browser" in page  # a GET (a mail scanner) spends nothing
+    assert link.split("/")[-2] not in page  # the token left the address bar
     assert not _signed_in(browser)
     with django_capture_on_commit_callbacks(execute=True):
-        response = browser.post(link)
+        response = _click(browser, link)
     assert response.status_code == 302 and response["Location"] == "/manage/account/two-factor/"
     assert _signed_in(browser)
     assert DEVICE_COOKIE in response.cookies and response.cookies[DEVICE_COOKIE]["httponly"]
@@ -87,25 +95,27 @@ def test_the_link_works_once(two_factor_user, mailoutbox, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         _password_and_code(browser, two_factor_user)
     link = _link(mailoutbox[-1])
-    browser.post(link)
+    _click(browser, link)
     browser.post("/account/logout/")
-    response = browser.post(link)
+    response = _click(browser, link)
     assert response.status_code == 400
     assert "Open this link in the browser where you signed in" in response.content.decode()
 
 
-def test_the_link_signs_in_no_other_browser(two_factor_user, mailoutbox, django_capture_on_commit_callbacks):
+def test_the_link_signs_in_no_other_browser(two_factor_user, mailoutbox, django_capture_on_commit_callbacks, caplog):
     browser = Client()
     with django_capture_on_commit_callbacks(execute=True):
         _password_and_code(browser, two_factor_user)
     link = _link(mailoutbox[-1])
     thief = Client()
-    response = thief.post(link)
+    response = _click(thief, link)
     assert response.status_code == 400
     assert "Open this link in the browser where you signed in: it confirms that browser, and no other." in response.content.decode()
     assert not _signed_in(thief)
     assert SecurityEvent.objects.get(user=two_factor_user, tag="account:new_device:refused").details == {"reason": "other_browser"}
-    assert browser.post(link).status_code == 302 and _signed_in(browser)
+    assert "Bad Request: /account/new-device/confirm/" in caplog.text
+    assert link.split("/")[-2] not in caplog.text  # the still-valid token is in no log line
+    assert _click(browser, link).status_code == 302 and _signed_in(browser)
 
 
 def test_a_used_link_says_so_and_an_expired_one_too(two_factor_user, mailoutbox, django_capture_on_commit_callbacks):
@@ -114,15 +124,16 @@ def test_a_used_link_says_so_and_an_expired_one_too(two_factor_user, mailoutbox,
         _password_and_code(browser, two_factor_user)
     link = _link(mailoutbox[-1])
     NewDeviceConfirmation.objects.update(expires=timezone.now() - timedelta(seconds=1))
-    response = browser.post(link)
+    response = _click(browser, link)
     assert response.status_code == 400
     assert "This sign-in link has expired. Sign in again to get a new one." in response.content.decode()
     assert not _signed_in(browser)
     NewDeviceConfirmation.objects.update(expires=timezone.now() + timedelta(minutes=5), used_at=timezone.now())
-    assert "This sign-in link has already been used. Sign in again." in browser.post(link).content.decode()
+    assert "This sign-in link has already been used. Sign in again." in _click(browser, link).content.decode()
     reasons = [e.details["reason"] for e in SecurityEvent.objects.filter(tag="account:new_device:refused").order_by("id")]
     assert reasons == ["expired", "used"]
-    assert Client().post("/account/new-device/not-a-link/").status_code == 400
+    assert _click(Client(), "/account/new-device/link/not-a-link/").status_code == 400
+    assert Client().post("/account/new-device/confirm/").status_code == 400  # no link opened
 
 
 def test_a_recovery_code_from_a_new_browser_needs_the_link_too(two_factor_user, django_capture_on_commit_callbacks):
@@ -173,10 +184,12 @@ def test_the_same_link_sent_at_once_signs_in_once(two_factor_user, mailoutbox):
     _password_and_code(browser, two_factor_user)
     link = _link(mailoutbox[-1])
 
+    browser.get(link)  # the token is in the session that every click below shares
+
     def click():
         copy = Client()
         copy.cookies = browser.cookies
-        return copy.post(link).status_code
+        return copy.post("/account/new-device/confirm/").status_code
 
     codes = at_once(click, times=10)
     assert codes.count(302) == 1 and codes.count(400) == 9, codes
