@@ -181,6 +181,7 @@ def test_every_page_passes_axe_fits_a_phone_and_stays_light(browser, site_url, m
         "login": "/account/login/",
         "register": "/account/register/",
         "reset-password": "/account/reset-password/",
+        "new-device-confirm": "/account/new-device/confirm/",
         "not-found": "/project/no-such-project/",
         "error-403": "/_test/denied/",
         "error-500": "/_test/boom/",
