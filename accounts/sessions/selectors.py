@@ -1,10 +1,24 @@
 """Reads about signed-in sessions."""
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from ..history import device_description
-from .services import SESSION_ROW, live_sessions
+from ..models import AccountSession
+from . import SESSION_ROW
+
+
+def live_sessions(user):
+    """The rows of `user`'s sessions that have neither idled out nor outlived their lifetime."""
+    now = timezone.now()
+    return AccountSession.objects.filter(
+        user=user,
+        last_seen__gte=now - timedelta(seconds=settings.SESSION_IDLE_TIMEOUT),
+        created__gte=now - timedelta(seconds=settings.SESSION_MAX_AGE),
+    )
 
 
 def user_sessions(request):

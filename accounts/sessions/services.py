@@ -12,9 +12,9 @@ from ..errors import AccountError
 from ..events import EventTag, client_ip, record_event
 from ..history import device_description
 from ..models import AccountSession
+from . import SESSION_ROW
+from .selectors import live_sessions
 
-# The session's own record of its row.
-SESSION_ROW = "account_session"
 # The row's last-seen time (and address) is written at most this often: one UPDATE a minute per session.
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -26,19 +26,6 @@ def key_digest(session_key):
 
 def _user_agent(request):
     return request.META.get("HTTP_USER_AGENT", "")[:512] if request is not None else ""
-
-
-def _live(rows):
-    """The rows of sessions that have neither idled out nor outlived their lifetime."""
-    now = timezone.now()
-    return rows.filter(
-        last_seen__gte=now - timedelta(seconds=settings.SESSION_IDLE_TIMEOUT),
-        created__gte=now - timedelta(seconds=settings.SESSION_MAX_AGE),
-    )
-
-
-def live_sessions(user):
-    return _live(AccountSession.objects.filter(user=user))
 
 
 def session_start(*, request, user):

@@ -9,13 +9,13 @@ from django.views.decorators.http import require_POST
 from django.utils.translation import gettext, ngettext
 
 from ..errors import AccountError
-from . import services
+from . import SESSION_ROW, services
 
 
 @login_required
 @require_POST
 def session_sign_out(request, session_id):
-    current = request.session.get(services.SESSION_ROW) == session_id
+    current = request.session.get(SESSION_ROW) == session_id
     try:
         row = services.session_end(request=request, user=request.user, session_id=session_id)
     except AccountError as error:
