@@ -29,6 +29,10 @@ class EventTag(models.TextChoices):
     ACCOUNT_UNFROZEN = "account:unfrozen", gettext_lazy("Account unfrozen by staff")
     ACCOUNT_RATE_LIMITED = "account:rate_limited", gettext_lazy("Refused: too many attempts")
     ACCOUNT_STAFF_CHANGE = "account:staff:change", gettext_lazy("Account changed by staff")
+    # accounts: sessions (accounts/sessions/)
+    ACCOUNT_SESSION_END = "account:session:end", gettext_lazy("Session signed out")
+    ACCOUNT_SESSIONS_END = "account:session:end_others", gettext_lazy("Other sessions signed out")
+    ACCOUNT_SESSION_EXPIRED = "account:session:expired", gettext_lazy("Session expired")
     # mfa
     ACCOUNT_TWO_FACTOR_METHOD_ADDED = "account:two_factor:method_added", gettext_lazy("Two-factor method added")
     ACCOUNT_TWO_FACTOR_METHOD_REMOVED = "account:two_factor:method_removed", gettext_lazy("Two-factor method removed")
@@ -38,6 +42,14 @@ class EventTag(models.TextChoices):
     ACCOUNT_RECOVERY_CODES_REGENERATED = "account:recovery_codes:regenerated", gettext_lazy("Recovery codes regenerated")
     ACCOUNT_RECOVERY_CODES_USED = "account:recovery_codes:used", gettext_lazy("Recovery code used")
     ACCOUNT_REAUTHENTICATE = "account:reauthenticate", gettext_lazy("Re-authenticated")
+    # mfa: new-device sign-in (mfa/new_device.py)
+    ACCOUNT_NEW_DEVICE_SIGN_IN = "account:new_device:sign_in", gettext_lazy("Signed in from a new browser")
+    ACCOUNT_NEW_DEVICE_CONFIRMATION_SENT = (
+        "account:new_device:confirmation_sent",
+        gettext_lazy("Sign-in from a new browser held: confirmation link mailed"),
+    )
+    ACCOUNT_NEW_DEVICE_CONFIRMED = "account:new_device:confirmed", gettext_lazy("Sign-in from a new browser confirmed")
+    ACCOUNT_NEW_DEVICE_REFUSED = "account:new_device:refused", gettext_lazy("Sign-in confirmation link refused")
     # tokens
     ACCOUNT_API_TOKEN_ADDED = "account:api_token:added", gettext_lazy("API token created")
     ACCOUNT_API_TOKEN_REMOVED = "account:api_token:removed", gettext_lazy("API token revoked")

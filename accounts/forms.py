@@ -66,13 +66,9 @@ class LoginForm(forms.Form):
 
 
 class AddEmailForm(forms.Form):
-    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    """Only the address's form: whether it is in use is asked after the attempt is counted (accounts.views)."""
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if _email_taken(email):
-            raise forms.ValidationError(gettext_lazy("This email address is already in use."))
-        return email
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
 class PasswordResetRequestForm(forms.Form):

@@ -215,5 +215,28 @@ class RateLimitCounter(models.Model):
         return f"{self.key}: {self.hits}"
 
 
+class AccountSession(models.Model):
+    """One signed-in browser session of an account: what its owner sees in the list of sessions, and ends.
+
+    Holds a digest of the session key, never the key. The session itself keeps
+    this row's id; a session whose row is gone is signed out on its next
+    request (accounts/sessions/middleware.py), so deleting the row ends it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_sessions")
+    key_digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen", "-id"]
+        indexes = [models.Index(fields=["user", "-last_seen"])]
+
+    def __str__(self):
+        return f"{self.user} {self.created:%Y-%m-%d %H:%M}"
+
+
 # Invitations to create an account belong to this app (accounts/account_invitations/models.py).
 from .account_invitations.models import AccountInvitation  # noqa: E402, F401

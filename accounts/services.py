@@ -16,6 +16,7 @@ from .events import EventTag, record_event
 from .mail import send_user_mail
 from .models import Email, SecurityEvent, User
 from .selectors import user_by_login
+from .sessions.services import sessions_end
 
 _EMAIL_VERIFY_SALT = "accounts.email-verify"
 SESSION_AUTH_TIME = "auth_time"
@@ -172,7 +173,14 @@ def password_change(*, request, user, new_password):
     update_session_auth_hash(request, user)
     session_mark_authenticated(request)
     record_event(tag=EventTag.ACCOUNT_PASSWORD_CHANGE, request=request, user=user)
+    sessions_end(request=request, user=user, reason="password_change")
     transaction.on_commit(lambda: send_user_mail(user=user, template="accounts/mail/password_changed"))
+
+
+def password_confirmation_failed(*, request, user, reason):
+    """Record a wrong current password typed by a signed-in user (already counted against the login limit)."""
+    with transaction.atomic():
+        record_event(tag=EventTag.ACCOUNT_LOGIN_FAILURE, request=request, user=user, details={"reason": reason})
 
 
 def password_reset_request(*, request, login):
@@ -181,15 +189,16 @@ def password_reset_request(*, request, login):
     Says nothing about whether the account exists: the caller shows the same
     message either way.
     """
-    from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
+
+    from .tokens import password_reset_token
 
     user = user_by_login(login)
     if user is None or not user.is_active:
         return
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
+    token = password_reset_token.make_token(user)
     link = _absolute(reverse("accounts:reset-password-confirm", kwargs={"uidb64": uid, "token": token}))
     with transaction.atomic():
         record_event(tag=EventTag.ACCOUNT_PASSWORD_RESET_REQUEST, request=request, user=user)
@@ -204,6 +213,7 @@ def password_reset_request(*, request, login):
 def password_reset_complete(*, request, user):
     """Record a finished reset. The new password has already ended every session of the user."""
     record_event(tag=EventTag.ACCOUNT_PASSWORD_RESET, request=request, user=user)
+    sessions_end(request=request, user=user, reason="password_reset")
     transaction.on_commit(lambda: send_user_mail(user=user, template="accounts/mail/password_changed"))
 
 

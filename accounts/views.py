@@ -20,6 +20,7 @@ from .models import Email
 from .names import name_holder, name_taken_message
 from .navigation import next_url
 from .ratelimit import (
+    RateLimit,
     RateLimited,
     login_failures,
     password_reset_requests,
@@ -28,8 +29,15 @@ from .ratelimit import (
     registrations,
     verification_resends,
 )
+from .reauthentication import reauthentication_required
+from .sessions.selectors import session_limits_in_words, user_sessions
+from .tokens import password_reset_token
 
 HISTORY_PAGE_SIZE = 25
+
+# PyPI's limits on email addresses: 2 added a day per account, 3 verification mails per 6 hours to one address.
+email_additions = RateLimit("email-add", limit=2, window=24 * 3600)
+verification_mails = RateLimit("verify-mail", limit=3, window=6 * 3600)
 
 
 def safe_next(request, default="accounts:manage"):
@@ -139,6 +147,7 @@ def password_reset(request):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
+    token_generator = password_reset_token
     success_url = reverse_lazy("accounts:login")
 
     def form_valid(self, form):
@@ -148,31 +157,40 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-@login_required
+@reauthentication_required
 def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.password_change(request=request, user=request.user, new_password=form.cleaned_data["new_password1"])
-        messages.success(request, gettext("Your password has been changed. Your other sessions have been logged out."))
-        return redirect("accounts:manage")
-    return render(request, "accounts/password_change.html", {"form": form})
+    if request.method == "POST":
+        # The current password is a guess like any login: counted against the
+        # account's login limit before it is compared.
+        keys = (f"user:{request.user.pk}",)
+        try:
+            login_failures.consume(*keys)
+        except RateLimited as error:
+            services.rate_limit_record(request=request, error=error, user=request.user, details={"action": "password_change"})
+            return rate_limited_response(
+                request, "accounts/password_change.html", {"form": PasswordChangeForm(request.user)}, error
+            )
+        if form.is_valid():
+            login_failures.refund(*keys)
+            services.password_change(request=request, user=request.user, new_password=form.cleaned_data["new_password1"])
+            messages.success(request, gettext("Your password has been changed. Your other sessions have been logged out."))
+            return redirect("accounts:manage")
+        if "old_password" in form.errors:
+            services.password_confirmation_failed(request=request, user=request.user, reason="password_change")
+        else:
+            login_failures.refund(*keys)
+    return render(request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
 def manage(request):
-    add_form = AddEmailForm(request.POST or None, prefix="add")
-    if request.method == "POST" and add_form.is_valid():
-        try:
-            services.email_add(request=request, user=request.user, email=add_form.cleaned_data["email"])
-        except IntegrityError:
-            add_form.add_error("email", gettext("This email address is already in use."))
-        else:
-            messages.success(
-                request,
-                gettext("Email address %(email)s added. Check it for a verification link.")
-                % {"email": add_form.cleaned_data["email"]},
-            )
-            return redirect("accounts:manage")
+    if request.method == "POST":
+        return email_add(request)
+    return _manage_page(request, AddEmailForm(prefix="add"))
+
+
+def _manage_page(request, add_form, status=200):
     history = Paginator(selectors.user_security_history(request.user), HISTORY_PAGE_SIZE)
     page = history.get_page(request.GET.get("page"))
     context = {
@@ -181,27 +199,67 @@ def manage(request):
         "page": page,
         "events": page,
         "history_days": selectors.SECURITY_HISTORY_DAYS,
+        "sessions": user_sessions(request),
+        "session_limits": session_limits_in_words(),
     }
-    return render(request, "accounts/manage.html", context, status=400 if add_form.errors else 200)
+    return render(request, "accounts/manage.html", context, status=status)
 
 
-def _email_action(service, success):
-    @login_required
-    @require_POST
+_LIMIT_EXPLANATIONS = {
+    email_additions.scope: gettext_lazy("An account can add at most 2 email addresses a day."),
+    verification_mails.scope: gettext_lazy("An address can receive at most 3 verification links in 6 hours."),
+    verification_resends.scope: gettext_lazy("An account can send at most 5 verification links an hour."),
+}
+
+
+def _refused(request, error, **details):
+    services.rate_limit_record(request=request, error=error, user=request.user, details=details)
+    context = {"back_url": reverse("accounts:manage"), "explanation": _LIMIT_EXPLANATIONS.get(error.scope)}
+    return rate_limited_response(request, "accounts/rate_limited.html", context, error)
+
+
+@reauthentication_required
+def email_add(request):
+    """Add an address (the account page's form posts here): recent re-authentication, and counted first."""
+    add_form = AddEmailForm(request.POST, prefix="add")
+    if not add_form.is_valid():
+        return _manage_page(request, add_form, status=400)
+    address = add_form.cleaned_data["email"]
+    try:
+        # Counted before the lookup of whether the address is in use, so that lookup cannot be repeated at will.
+        email_additions.consume(f"user:{request.user.pk}")
+        verification_mails.consume(f"email:{address.lower()}")
+    except RateLimited as error:
+        return _refused(request, error, email=address)
+    try:
+        services.email_add(request=request, user=request.user, email=address)
+    except IntegrityError:
+        add_form.add_error("email", gettext("This email address is already in use."))
+        return _manage_page(request, add_form, status=400)
+    messages.success(
+        request, gettext("Email address %(email)s added. Check it for a verification link.") % {"email": address}
+    )
+    return redirect("accounts:manage")
+
+
+def _email_action(service, success, *, sensitive):
     def view(request, email_id):
+        if request.method != "POST":
+            # Where the re-authentication prompt returns after a refused POST: nothing is done on a GET.
+            return redirect("accounts:manage")
         try:
             email = service(request=request, user=request.user, email_id=email_id)
         except RateLimited as error:
-            services.rate_limit_record(request=request, error=error, user=request.user)
-            context = {"back_url": reverse("accounts:manage")}
-            return rate_limited_response(request, "accounts/rate_limited.html", context, error)
+            return _refused(request, error)
         except AccountError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, success % {"email": email.email if email else ""})
         return redirect("accounts:manage")
 
-    return view
+    # Removing an address or making one primary hands the account's mail (and so its
+    # password resets) to another address: only a session that proved itself recently may.
+    return reauthentication_required(view) if sensitive else login_required(require_POST(view))
 
 
 def _resend(*, request, user, email_id):
@@ -211,6 +269,7 @@ def _resend(*, request, user, email_id):
         raise AccountError(gettext("That email address is not on your account."))
     if email.verified:
         raise AccountError(gettext("That email address is already verified."))
+    verification_mails.consume(f"email:{email.email.lower()}")
     services.email_send_verification(email=email)
     return email
 
@@ -221,8 +280,10 @@ def _remove(*, request, user, email_id):
     return email
 
 
-email_resend = _email_action(_resend, gettext_lazy("A new verification link was sent to %(email)s."))
-email_remove = _email_action(_remove, gettext_lazy("Email address %(email)s removed."))
+email_resend = _email_action(
+    _resend, gettext_lazy("A new verification link was sent to %(email)s."), sensitive=False
+)
+email_remove = _email_action(_remove, gettext_lazy("Email address %(email)s removed."), sensitive=True)
 email_make_primary = _email_action(
-    services.email_make_primary, gettext_lazy("%(email)s is now your primary email address.")
+    services.email_make_primary, gettext_lazy("%(email)s is now your primary email address."), sensitive=True
 )

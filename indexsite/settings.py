@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sessions.middleware.AccountSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "indexsite.middleware.PermissionsPolicyMiddleware",
@@ -171,9 +172,19 @@ EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24
 LOGIN_SECOND_STEP = "mfa.login.second_step"
 # Sensitive pages ask for the password again after this many seconds (PyPI: ~30 minutes).
 REAUTH_MAX_AGE = 30 * 60
+# The decorator that asks for it; accounts' own sensitive pages (email addresses, password) use it by this name.
+REAUTHENTICATION_REQUIRED = "mfa.decorators.reauthentication_required"
+# A sign-in by password and code from a browser new to the account waits for a link mailed to its
+# primary address (mfa/new_device.py); security keys and passkeys are exempt.
+NEW_DEVICE_CONFIRMATION = env.bool("NEW_DEVICE_CONFIRMATION", default=True)
 # A password-checked login waiting for its second factor expires after this many seconds.
 MFA_HALF_LOGIN_MAX_AGE = 5 * 60
 
+# A signed-in session ends after this many seconds without a request, and this many after it began
+# whatever it does (PyPI: 12 hours); accounts/sessions/middleware.py enforces both.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=2 * 60 * 60)
+SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

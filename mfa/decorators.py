@@ -21,7 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.ratelimit import RateLimited
-from accounts.services import session_auth_age
+from accounts.services import rate_limit_record, session_auth_age
 
 from . import selectors, services
 from .errors import TwoFactorError
@@ -79,6 +79,7 @@ def _handle_reauthentication(request):
                 request=request, user=request.user, password=form.cleaned_data["password"]
             )
         except RateLimited as error:
+            rate_limit_record(request=request, error=error, user=request.user, details={"action": "reauthenticate"})
             response = reauthenticate_response(request, form=form, error=error.message, status=429)
             response["Retry-After"] = str(error.retry_after)
             return response

@@ -70,3 +70,20 @@ class RecoveryCode(models.Model):
 
     def __str__(self):
         return f"recovery code of {self.device.user} ({'used' if self.used_at else 'unused'})"
+
+
+class NewDeviceConfirmation(models.Model):
+    """A sign-in by password and code from a browser the account has not used, waiting for the mailed link.
+
+    Keeps the SHA-256 of the link's random token, never the token. Claimed once
+    (`used_at`), by one conditional UPDATE, so two clicks at once cannot both sign in.
+    """
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    token_digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.user} {self.created:%Y-%m-%d %H:%M}"

@@ -22,6 +22,7 @@ from accounts.models import User
 from accounts.ratelimit import RateLimit, RateLimited, login_failures
 from accounts.selectors import user_has_verified_primary_email
 from accounts.services import notify_on_commit, rate_limit_record, session_mark_authenticated
+from accounts.sessions.services import sessions_end
 
 from . import selectors
 from .errors import EmailNotVerified, LastMethod, TwoFactorError
@@ -263,6 +264,7 @@ def totp_device_remove(*, request, user, password):
                 user=user,
                 details={"method": "totp", "label": TOTP_LABEL},
             )
+            sessions_end(request=request, user=user, reason="two_factor_method_removed")
             _mail_on_commit(user, "method_removed", method=METHOD_NAMES["totp"], label=TOTP_LABEL)
     if last:
         _refuse_last_method(request=request, user=user, method="totp")
@@ -323,6 +325,7 @@ def webauthn_credential_remove(*, request, user, credential_id, label_confirmati
                 user=user,
                 details={"method": "webauthn", "label": label},
             )
+            sessions_end(request=request, user=user, reason="two_factor_method_removed")
             _mail_on_commit(user, "method_removed", method=METHOD_NAMES["webauthn"], label=label)
     if last:
         _refuse_last_method(request=request, user=user, method="webauthn")
@@ -421,6 +424,7 @@ def two_factor_reset(*, request, user):
     record_event(
         tag=EventTag.ACCOUNT_TWO_FACTOR_RESET, request=request, user=user, details={"staff": request.user.username}
     )
+    sessions_end(request=request, user=user, reason="two_factor_reset")
     notify_on_commit(
         user=user,
         subject=gettext("Two-factor authentication reset"),
@@ -447,6 +451,7 @@ def staff_device_remove(*, request, device):
             user=user,
             details={"method": method, "label": label, "staff": request.user.username},
         )
+        sessions_end(request=request, user=user, reason="two_factor_method_removed")
         notify_on_commit(
             user=user,
             subject=gettext("Two-factor method removed by staff"),

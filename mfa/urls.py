@@ -7,6 +7,9 @@ app_name = "mfa"
 
 urlpatterns = [
     path("account/two-factor/", login.second_step, name="second-step"),
+    path("account/new-device/", login.new_device_sent, name="new-device-sent"),
+    path("account/new-device/confirm/", login.new_device_confirm, name="new-device-confirm"),
+    path("account/new-device/link/<str:token>/", login.new_device_link, name="new-device-link"),
     path(
         "account/two-factor/webauthn/<slug:purpose>/begin/",
         login.WebAuthnAuthenticationBegin.as_view(),

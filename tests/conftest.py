@@ -128,9 +128,11 @@ def two_factor_user(db):
 
 @pytest.fixture
 def two_factor_client(client, two_factor_user):
-    """A client logged in as `two_factor_user` through password and TOTP code, freshly authenticated."""
-    from tests.mfa.factories import totp_code
+    """A client logged in as `two_factor_user` through password and TOTP code, freshly authenticated,
+    from a browser the account has used before (tests/mfa/test_new_device.py covers a new one)."""
+    from tests.mfa.factories import known_device, totp_code
 
+    known_device(client, two_factor_user)
     response = client.post("/account/login/", {"username": two_factor_user.username, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"].startswith("/account/two-factor/"), response
     response = client.post(

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 
 from tests.accounts.factories import PASSWORD
-from tests.mfa.factories import totp_code
+from tests.mfa.factories import known_device, totp_code
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
@@ -33,6 +33,7 @@ def test_no_template_has_inline_script_or_style():
 
 @pytest.mark.django_db
 def test_the_session_key_changes_at_the_password_step_and_at_the_second_factor(client, two_factor_user):
+    known_device(client, two_factor_user)
     client.get("/account/login/")
     client.session.save()
     before = client.session.session_key

@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from accounts.models import SecurityEvent, User
 from accounts.services import email_verification_token
-from tests.mfa.factories import TOTPDeviceFactory, totp_code
+from tests.mfa.factories import known_device, TOTPDeviceFactory, totp_code
 from tests.packages.distributions import make_wheel, upload_form
 from tests.tokens.test_views import create as create_token
 from tests.tokens.test_views import shown_tokens
@@ -44,7 +44,8 @@ def test_no_secret_reaches_a_log_line_or_an_event(client, media_root, every_log_
     secrets["totp secret (base32)"] = b32encode(unhexlify(device.key)).decode()
     client.post("/account/logout/")
 
-    # Log in with password and TOTP; a wrong password first, as people do.
+    # Log in with password and TOTP (on a browser the account has used); a wrong password first, as people do.
+    known_device(client, user)
     client.post("/account/login/", {"username": "flow", "password": PASSWORD + "x"})
     client.post("/account/login/", {"username": "flow", "password": PASSWORD})
     code = totp_code(device)

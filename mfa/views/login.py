@@ -24,7 +24,8 @@ from accounts.ratelimit import RateLimited, rate_limited_response
 from .. import selectors, services
 from ..errors import TwoFactorError
 from ..forms import RecoveryCodeForm, TOTPCodeForm
-from ..login import half_login, half_login_expire, login_complete
+from .. import new_device
+from ..login import half_login, half_login_expire
 from ..webauthn import WebAuthnError, ceremony_config
 
 logger = getLogger(__name__)
@@ -61,15 +62,13 @@ def second_step(request):
                 totp_form = TOTPCodeForm(request.POST, prefix="totp")
                 if totp_form.is_valid():
                     device = services.totp_verify(request=request, user=user, code=totp_form.cleaned_data["code"])
-                    login_complete(request=request, user=user, device=device, method="totp")
-                    return redirect(pending.next_url)
+                    return _finish(request, pending, device, "totp")
             elif method == "recovery_code":
                 recovery_form = RecoveryCodeForm(request.POST, prefix="recovery")
                 if recovery_form.is_valid():
                     device, remaining = services.recovery_code_verify(
                         request=request, user=user, code=recovery_form.cleaned_data["recovery_code"]
                     )
-                    login_complete(request=request, user=user, device=device, method="recovery_code")
                     left = ngettext(
                         "You signed in with a recovery code. You have %(remaining)d recovery code left.",
                         "You signed in with a recovery code. You have %(remaining)d recovery codes left.",
@@ -78,7 +77,7 @@ def second_step(request):
                     if remaining <= 2:
                         left += " " + gettext("Generate a new set soon.")
                     messages.warning(request, left)
-                    return redirect(pending.next_url)
+                    return _finish(request, pending, device, "recovery_code")
         except RateLimited as error:
             context.update(totp_form=totp_form, recovery_form=recovery_form)
             return rate_limited_response(request, "mfa/second_step.html", context, error)
@@ -88,6 +87,46 @@ def second_step(request):
         status = 400
     context.update(totp_form=totp_form, recovery_form=recovery_form)
     return render(request, "mfa/second_step.html", context, status=status)
+
+
+def _finish(request, pending, device, method):
+    """The second factor passed: sign in now, or (a browser new to the account) wait for the mailed link."""
+    if new_device.needs_confirmation(request, pending.user, method):
+        new_device.confirmation_send(
+            request=request, user=pending.user, device=device, method=method, next_url=pending.next_url
+        )
+        return redirect("mfa:new-device-sent")
+    return new_device.sign_in(request, redirect(pending.next_url), user=pending.user, device=device, method=method)
+
+
+@never_cache
+def new_device_sent(request):
+    if not isinstance(request.session.get(new_device.SESSION_PENDING), dict):
+        return redirect("accounts:login")
+    minutes = new_device.CONFIRMATION_MAX_AGE // 60
+    return render(request, "mfa/new_device_sent.html", {"minutes": minutes})
+
+
+@never_cache
+def new_device_link(request, token):
+    """The mailed link: its token goes into the session and leaves the address bar (and so the
+    Referer and the logs of a refused request), as Django's password-reset links do."""
+    request.session[new_device.SESSION_LINK] = token
+    return redirect("mfa:new-device-confirm")
+
+
+@never_cache
+def new_device_confirm(request):
+    """A page with one button (so a mail scanner's GET spends nothing), then the sign-in."""
+    if request.method != "POST":
+        return render(request, "mfa/new_device_confirm.html")
+    token = request.session.pop(new_device.SESSION_LINK, "")
+    try:
+        user, device, method, next_url = new_device.confirmation_claim(request=request, token=token)
+    except TwoFactorError as error:
+        return render(request, "mfa/new_device_confirm.html", {"error": str(error)}, status=400)
+    messages.success(request, gettext("This browser is confirmed. You are signed in."))
+    return new_device.sign_in(request, redirect(next_url), user=user, device=device, method=method)
 
 
 # --- WebAuthn authentication: second step, passkey sign-in, re-authentication --
@@ -198,12 +237,11 @@ class WebAuthnAuthenticationComplete(RetryAfterMixin, BaseWebAuthnView):
             raise WebAuthnError(gettext("This security key cannot be used to sign in."))
         services.attempt_succeeded(credential.user, request=request)
         if purpose == "second-step":
-            login_complete(request=request, user=user, device=credential, method="webauthn")
-            redirect_url = pending.next_url
-        elif purpose == "passkey":
-            login_complete(request=request, user=credential.user, device=credential, method="passkey")
+            response = JsonResponse({"id": credential.pk, "redirect_url": pending.next_url})
+            return new_device.sign_in(request, response, user=user, device=credential, method="webauthn")
+        if purpose == "passkey":
             redirect_url = _next(request) or reverse(settings.LOGIN_REDIRECT_URL)
-        else:
-            services.reauthenticated(request=request, user=user, method="webauthn")
-            redirect_url = _next(request) or reverse("mfa:manage")
-        return JsonResponse({"id": credential.pk, "redirect_url": redirect_url})
+            response = JsonResponse({"id": credential.pk, "redirect_url": redirect_url})
+            return new_device.sign_in(request, response, user=credential.user, device=credential, method="passkey")
+        services.reauthenticated(request=request, user=user, method="webauthn")
+        return JsonResponse({"id": credential.pk, "redirect_url": _next(request) or reverse("mfa:manage")})

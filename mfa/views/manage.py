@@ -28,7 +28,7 @@ from accounts.navigation import next_url as _next
 from accounts.ratelimit import RateLimited, rate_limited_response
 from accounts.selectors import user_has_verified_primary_email
 
-from .. import selectors, services
+from .. import new_device, selectors, services
 from ..decorators import reauthentication_fresh, reauthentication_required
 from ..errors import TwoFactorError
 from ..forms import PasswordConfirmForm, TOTPCodeForm, WebAuthnLabelForm, WebAuthnRemoveForm
@@ -145,7 +145,8 @@ def totp_provision(request):
                 messages.success(
                     request, gettext("Your authenticator app is set up. From now on, logging in asks for its code.")
                 )
-                return redirect(_after_method_added(request, next_url))
+                # The browser that set the app up is one the account uses: signing in here needs no mailed link.
+                return new_device.remember(request, redirect(_after_method_added(request, next_url)), user)
     context.update(form=form, replacing=selectors.user_totp_device(user) is not None, **_totp_display(user, key))
     response = render(request, "mfa/totp_provision.html", context, status=status)
     response["Cache-Control"] = "no-store"

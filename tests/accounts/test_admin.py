@@ -7,7 +7,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.events import EventTag
 from accounts.models import SecurityEvent
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.mfa.factories import TOTPDeviceFactory, totp_code
+from tests.mfa.factories import TOTPDeviceFactory, known_device, totp_code
 from tests.tokens.factories import basic_auth_header, make_token
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 def staff_client(client):
     staff = UserFactory(username="moderator", is_staff=True, is_superuser=True)
     device = TOTPDeviceFactory(user=staff)
+    known_device(client, staff)  # a browser the account has used: no new-device link
     client.post("/account/login/", {"username": staff.username, "password": PASSWORD})
     client.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(device)})
     assert client.get("/admin/").status_code == 200

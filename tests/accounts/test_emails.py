@@ -73,7 +73,12 @@ def test_resend_verification(logged_in_client, user, mailoutbox):
 
 
 def test_email_actions_need_post(logged_in_client, user):
-    assert logged_in_client.get(f"/manage/account/email/{user.primary_email.pk}/remove/").status_code == 405
+    other = EmailFactory(user=user, email="spare@example.com")
+    # A GET (where the re-authentication prompt returns) changes nothing and goes back to the account page.
+    response = logged_in_client.get(f"/manage/account/email/{other.pk}/remove/")
+    assert response.status_code == 302 and response["Location"] == "/manage/account/"
+    assert Email.objects.filter(pk=other.pk).exists()
+    assert logged_in_client.get(f"/manage/account/email/{other.pk}/resend/").status_code == 405
 
 
 def test_events_refuse_details_that_look_like_secrets(user):

@@ -109,6 +109,7 @@ def test_register_verify_logout_login_change_reset(client, django_capture_on_com
         EventTag.ACCOUNT_LOGIN_SUCCESS,
         EventTag.ACCOUNT_LOGIN_SUCCESS,
         EventTag.ACCOUNT_PASSWORD_CHANGE,
+        EventTag.ACCOUNT_SESSIONS_END,  # the other browser's
         EventTag.ACCOUNT_LOGOUT,
         EventTag.ACCOUNT_PASSWORD_RESET_REQUEST,
         EventTag.ACCOUNT_PASSWORD_RESET,

@@ -12,7 +12,7 @@ from accounts.models import NameClaim, User
 from organizations.models import Organization
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.concurrency import at_once
-from tests.mfa.factories import TOTPDeviceFactory, totp_code
+from tests.mfa.factories import TOTPDeviceFactory, known_device, totp_code
 from tests.organizations.factories import make_organization
 
 
@@ -28,6 +28,7 @@ def _registration(username, email):
 
 def _signed_in_with_two_factor(client, user):
     device = TOTPDeviceFactory(user=user)
+    known_device(client, user)  # a browser the account has used: no new-device link
     client.post("/account/login/", {"username": user.username, "password": PASSWORD})
     response = client.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(device)})
     assert response.status_code == 302

@@ -213,7 +213,7 @@ def test_password_change_needs_the_old_password(logged_in_client, user):
         "/manage/account/password/",
         {"old_password": "not-it", "new_password1": "fresh-password-123", "new_password2": "fresh-password-123"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Your old password was entered incorrectly." in response.content.decode()
     user.refresh_from_db()
     assert user.check_password(PASSWORD)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from accounts.models import SecurityEvent
 from packages.models import File, ProjectRole
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.mfa.factories import TOTPDeviceFactory, totp_code
+from tests.mfa.factories import TOTPDeviceFactory, known_device_in_browser, totp_code
 
 from . import clients
 from .conftest import make_token
@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transa
 
 
 def sign_in(page, site_url, user):
+    known_device_in_browser(page, site_url, user)  # a browser the account has used: no new-device link
     page.goto(f"{site_url}/account/login/")
     page.get_by_label("Username or email").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.accounts.factories import PASSWORD
-from tests.mfa.factories import totp_code
+from tests.mfa.factories import known_device_in_browser, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,6 +28,7 @@ def tab_to(page, name, *, limit=80):
 
 
 def test_login_with_totp_and_token_creation_by_keyboard(page, site_url, two_factor_user):
+    known_device_in_browser(page, site_url, two_factor_user)  # a browser the account has used: no new-device link
     page.goto(f"{site_url}/account/login/")
     tab_to(page, "Username or email")
     page.keyboard.type(two_factor_user.username)

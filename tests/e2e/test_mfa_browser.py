@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.models import SecurityEvent
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.mfa.factories import TOTPDeviceFactory, totp_code, totp_code_for_key
+from tests.mfa.factories import TOTPDeviceFactory, known_device_in_browser, totp_code, totp_code_for_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -122,6 +122,7 @@ def test_passkey_only_sign_in(page, site_url):
 def test_sign_in_with_recovery_code(page, site_url):
     user = UserFactory()
     device = TOTPDeviceFactory(user=user)
+    known_device_in_browser(page, site_url, user)  # a browser the account has used: no new-device link
     log_in(page, site_url, user)
     page.get_by_label("Code from your authenticator app").fill(totp_code(device))
     page.get_by_role("button", name="Verify code").click()

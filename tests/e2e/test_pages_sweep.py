@@ -22,7 +22,7 @@ from accounts.models import Email
 from organizations.services import members as organization_members
 from packages.collaboration import services as collaboration
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.mfa.factories import TOTPDeviceFactory, totp_code
+from tests.mfa.factories import TOTPDeviceFactory, known_device_in_browser, totp_code
 from tests.organizations.factories import make_organization, make_team
 from tests.packages.factories import FileFactory, ProjectFactory, ProjectRoleFactory, ReleaseFactory
 from tokens.services import token_create
@@ -106,6 +106,7 @@ def _invitations_for(invitee):
 
 
 def _log_in(page, site_url, user, device):
+    known_device_in_browser(page, site_url, user)  # a browser the account has used: no new-device link
     page.goto(f"{site_url}/account/login/")
     page.get_by_label("Username or email").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
@@ -180,6 +181,7 @@ def test_every_page_passes_axe_fits_a_phone_and_stays_light(browser, site_url, m
         "login": "/account/login/",
         "register": "/account/register/",
         "reset-password": "/account/reset-password/",
+        "new-device-confirm": "/account/new-device/confirm/",
         "not-found": "/project/no-such-project/",
         "error-403": "/_test/denied/",
         "error-500": "/_test/boom/",

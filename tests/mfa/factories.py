@@ -46,3 +46,26 @@ def totp_code(device):
     if device.last_t >= step:
         return totp_code_for_key(device.key, at=(step + 1) * 30)
     return totp_code_for_key(device.key, at=now)
+
+
+def known_device_cookie(user):
+    """(name, value) of the cookie of a browser that has signed in to `user`'s account before."""
+    from django.core import signing
+
+    from mfa.new_device import _COOKIE_SALT, DEVICE_COOKIE, device_cookie_value
+
+    return DEVICE_COOKIE, signing.get_cookie_signer(salt=DEVICE_COOKIE + _COOKIE_SALT).sign(device_cookie_value(user))
+
+
+def known_device(client, user):
+    """Give the test client `client` a browser `user`'s account has used: signing in asks for no new-device link."""
+    name, value = known_device_cookie(user)
+    client.cookies[name] = value
+    return client
+
+
+def known_device_in_browser(page, site_url, user):
+    """The same for a Playwright page's browser context."""
+    name, value = known_device_cookie(user)
+    page.context.add_cookies([{"name": name, "value": value, "url": site_url}])
+    return page

@@ -7,7 +7,7 @@ import pytest
 
 from accounts.models import SecurityEvent
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.mfa.factories import TOTPDeviceFactory, totp_code, totp_code_for_key
+from tests.mfa.factories import known_device, TOTPDeviceFactory, totp_code, totp_code_for_key
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,7 @@ def test_staff_without_two_factor_is_sent_to_set_it_up(client):
 def test_staff_with_second_factor_reaches_admin(client):
     staff = UserFactory(is_staff=True, is_superuser=True)
     device = TOTPDeviceFactory(user=staff)
+    known_device(client, staff)
     client.post("/account/login/", {"username": staff.username, "password": PASSWORD, "next": "/admin/"})
     response = client.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(device)})
     assert response["Location"] == "/admin/"
@@ -49,6 +50,7 @@ def test_staff_session_older_than_their_two_factor_must_pass_it(client):
 def test_admin_never_shows_totp_secrets(client):
     staff = UserFactory(is_staff=True, is_superuser=True)
     device = TOTPDeviceFactory(user=staff)
+    known_device(client, staff)
     client.post("/account/login/", {"username": staff.username, "password": PASSWORD})
     client.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(device)})
     page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")

@@ -8,7 +8,7 @@ from django.core import mail
 from accounts.models import SecurityEvent
 from mfa.models import RecoveryCode
 from tests.accounts.factories import PASSWORD
-from tests.mfa.factories import totp_code
+from tests.mfa.factories import known_device, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +115,7 @@ def test_second_step_without_password_step_goes_to_login(client, db):
 
 
 def test_second_step_returns_to_next(client, two_factor_user):
+    known_device(client, two_factor_user)
     client.post("/account/login/", {"username": two_factor_user.username, "password": PASSWORD, "next": "/manage/account/two-factor/"})
     response = client.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(two_factor_user.totp_device)})
     assert response["Location"] == "/manage/account/two-factor/"

@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SecurityEvent
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.mfa.factories import totp_code, totp_code_for_key
+from tests.mfa.factories import known_device, totp_code, totp_code_for_key
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +92,7 @@ def test_provisioning_again_replaces_the_app(two_factor_client, two_factor_user)
 
 
 def test_login_with_two_factor_needs_the_code(client, two_factor_user):
+    known_device(client, two_factor_user)
     response = _login_password(client, two_factor_user)
     assert response["Location"] == "/account/two-factor/"
     assert client.get("/manage/account/").status_code == 302  # not logged in yet

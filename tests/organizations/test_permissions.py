@@ -9,7 +9,7 @@ from accounts.models import SecurityEvent
 from organizations.models import Organization, OrganizationInvitation, OrganizationRole, Team, TeamMember
 from packages.models import Project, TeamProjectRole
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.mfa.factories import TOTPDeviceFactory, totp_code
+from tests.mfa.factories import TOTPDeviceFactory, known_device, totp_code
 from tests.organizations.factories import add_member, make_organization, make_team
 from tests.packages.factories import ProjectFactory
 from tokens.models import APIToken
@@ -57,6 +57,7 @@ def world(db):
 
 
 def _sign_in(client, user):
+    known_device(client, user)  # a browser the account has used: no new-device link
     response = client.post("/account/login/", {"username": user.username, "password": PASSWORD})
     assert response["Location"].startswith("/account/two-factor/")
     response = client.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(user.totp_device)})
@@ -164,6 +165,7 @@ def test_permission_matrix(client, world, action, visitor):
 def test_creating_an_organisation_needs_two_factor(client, db, visitor):
     if visitor != "anonymous":
         user = _with_two_factor(username="founder") if visitor == "two-factor" else UserFactory(username="founder")
+        known_device(client, user)
         response = client.post("/account/login/", {"username": "founder", "password": PASSWORD})
         if visitor == "two-factor":
             client.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(user.totp_device)})

@@ -7,7 +7,7 @@ import pytest
 from accounts.models import SecurityEvent
 from packages.models import ProhibitedProjectName, Project, ProjectRole, TeamProjectRole
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.mfa.factories import TOTPDeviceFactory, totp_code
+from tests.mfa.factories import TOTPDeviceFactory, known_device, totp_code
 from tests.organizations.factories import add_member, make_organization, make_team
 from tests.packages.distributions import make_wheel, upload_form
 from tests.packages.factories import ProjectFactory
@@ -24,6 +24,7 @@ def _with_two_factor(username):
 
 
 def _signed_in(client, user):
+    known_device(client, user)  # a browser the account has used: no new-device link
     client.post("/account/login/", {"username": user.username, "password": PASSWORD})
     response = client.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(user.totp_device)})
     assert response.status_code == 302

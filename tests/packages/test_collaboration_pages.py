@@ -13,13 +13,14 @@ from packages.errors import InvalidUpload
 from packages.models import FilenameRegistry, Project, ProjectRole
 from packages.upload.service import release_file_upload
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.mfa.factories import TOTPDeviceFactory, totp_code
+from tests.mfa.factories import known_device, TOTPDeviceFactory, totp_code
 from tests.packages.distributions import make_wheel, upload_form
 from tests.packages.factories import FileFactory, ProjectFactory, ReleaseFactory
 from tests.packages.test_upload_service import as_querydict
 
 
 def sign_in(client, user):
+    known_device(client, user)  # a browser the account has used: no new-device link
     client.post("/account/login/", {"username": user.username, "password": PASSWORD})
     response = client.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(user.totp_device)})
     assert response.status_code == 302

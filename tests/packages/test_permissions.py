@@ -10,7 +10,7 @@ from accounts.models import SecurityEvent
 from packages.models import RoleInvitation
 from packages.models import Project, ProjectRole
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.mfa.factories import TOTPDeviceFactory, totp_code
+from tests.mfa.factories import known_device, TOTPDeviceFactory, totp_code
 from tests.packages.factories import FileFactory, ProjectFactory, ReleaseFactory
 
 NAME = "matrix"
@@ -52,6 +52,7 @@ def world(db, media_root):
 
 
 def _sign_in(client, user):
+    known_device(client, user)  # a browser the account has used: no new-device link
     response = client.post("/account/login/", {"username": user.username, "password": PASSWORD})
     if hasattr(user, "totp_device"):
         assert response["Location"].startswith("/account/two-factor/")
