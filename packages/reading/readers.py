@@ -27,6 +27,7 @@ from django.db import transaction
 
 from accounts.events import EventTag, client_ip, record_event
 from accounts.ratelimit import RateLimited
+from accounts.sessions.services import session_check
 from tokens import services as token_services
 from tokens.authentication import PASSWORD_REFUSED, TokenAuthenticationFailed, credentials_from_header
 from tokens.authentication import invalid_tokens_per_ip
@@ -148,7 +149,11 @@ def _session_user(request):
     probe = copy.copy(request)
     probe.session = engine.SessionStore(request.COOKIES[settings.SESSION_COOKIE_NAME])
     user = get_user(probe)
-    return user if user.is_authenticated else None
+    if not user.is_authenticated:
+        return None
+    # The same rule as pages: a session its owner ended, or one idle or too old, reads nothing.
+    probe.user = user
+    return user if session_check(probe) is None else None
 
 
 def _from_token_header(request, header):

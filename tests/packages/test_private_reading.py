@@ -426,3 +426,12 @@ def test_uploading_to_a_private_projects_name_is_refused_like_any_taken_name(wor
     assert f"The user '{uploader.username}' isn't allowed to upload to project 'secret'.".encode() in (
         stranger_private.content
     )
+
+
+def test_a_session_signed_out_everywhere_reads_nothing_on_machine_paths_either(world):
+    from accounts.models import AccountSession
+
+    client, _ = visitor(world, "collaborator")
+    assert client.get("/simple/secret/").status_code == 200
+    AccountSession.objects.filter(user=world.collaborator).delete()  # what "sign out everywhere" does
+    assert client.get("/simple/secret/").status_code == 404
