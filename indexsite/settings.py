@@ -56,9 +56,11 @@ INSTALLED_APPS = [
     "organizations",
     "tokens",
     "packages",
+    "operations",
 ]
 
 MIDDLEWARE = [
+    "indexsite.observe.RequestLogMiddleware",
     "indexsite.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -79,10 +81,17 @@ MIDDLEWARE = [
 # them through this shorter chain.
 MACHINE_PATH_PREFIXES = ("/simple/", "/files/", "/pypi/", "/legacy/")
 MACHINE_MIDDLEWARE = [
+    "indexsite.observe.RequestLogMiddleware",
     "indexsite.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "indexsite.middleware.PageLocaleMiddleware",  # on these paths: English, no negotiation
 ]
+# Health probes and the metrics page (operations/) run on the machine chain too, and
+# stay outside every gate: no read restriction (PRIVATE_INDEX), rate limit, cache or
+# HTTPS redirect may stand between a load balancer or a scraper and these paths.
+HEALTH_PATHS = ("/_health/live", "/_health/ready")
+OPERATIONS_PATH_PREFIXES = ("/_health/", "/_metrics")
+SECURE_REDIRECT_EXEMPT = [r"^_health/", r"^_metrics$"]
 
 ROOT_URLCONF = "indexsite.urls"
 WSGI_APPLICATION = "indexsite.wsgi.application"
@@ -284,6 +293,22 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 # Error reports hide the Authorization header and any POST field that looks like a secret.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "indexsite.reporting.CredentialSafeReporterFilter"
 
+# Metrics (operations/metrics.py): /_metrics answers only when METRICS_ENABLED, to a
+# scraper presenting METRICS_TOKEN as a Bearer token or connecting from METRICS_ALLOWED_IPS
+# (addresses or networks). Under several worker processes PROMETHEUS_MULTIPROC_DIR must
+# name an empty directory the workers share (prometheus_client reads it from the environment too).
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+
+# Logs: LOG_FORMAT=json writes one JSON object per line (python-json-logger), else plain text.
+# Every line carries the request's id; each request ends with one line on the
+# "indexsite.access" logger (method, path, status, duration, user or token, client IP).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ValueError(f"LOG_FORMAT={LOG_FORMAT!r}: expected text or json")
+
 # One console handler, on the root logger. Django's own logging config gives the
 # "django" logger a console handler of its own in DEBUG; that logger propagates
 # to the root, so every 4xx/5xx line would be printed twice. It keeps only the
@@ -291,9 +316,16 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "indexsite.reporting.CredentialSafeReporterF
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "request_context": {"()": "operations.logs.RequestContextFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "operations.logs.json_formatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
+        "console": {"class": "logging.StreamHandler", "filters": ["request_context"], "formatter": LOG_FORMAT},
         "mail_admins": {
             "level": "ERROR",
             "filters": ["require_debug_false"],

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("organizations.urls")),
     path("", include("tokens.urls")),
     path("", include("packages.urls")),
+    path("", include("operations.urls")),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
