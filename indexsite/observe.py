@@ -32,7 +32,7 @@ _ACTOR = "indexsite.actor"  # environ keys RequestLogMiddleware fills in
 _LOGGED_PATH = "indexsite.logged_path"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:@=+/-]{1,128}")
 # URL and query parameters whose values are never written to a log.
-_SECRET_WORDS = ("token", "secret", "password", "code", "key", "signature", "uid")
+_SECRET_WORDS = ("token", "secret", "password", "code", "key", "signature")
 
 
 def _looks_secret(name):

@@ -42,3 +42,10 @@ def wsgi_request(path, *, method="GET", headers=None, data=None, content_type=No
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
     return Answer(int(seen["status"][:3]), {k.lower(): v for k, v in seen["headers"]}, body)
+
+
+def multipart(fields):
+    """(body, content type) of a multipart/form-data POST, as upload clients send it."""
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    return encode_multipart(BOUNDARY, fields), MULTIPART_CONTENT
