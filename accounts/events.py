@@ -7,6 +7,8 @@ same transaction as the change it records.
 from django.db import models
 from django.utils.translation import gettext_lazy
 
+from operations import metrics
+
 # Keys that must never appear in an event's details: an event is shown to the
 # user and to staff, and a secret there would outlive its rotation.
 _SECRET_KEYS = ("password", "secret", "token", "otp", "code", "key", "signature")
@@ -146,6 +148,7 @@ def record_event(**fields):
     """
     event = _build(**fields)
     event.save(force_insert=True)
+    metrics.security_event_recorded(event.tag)
     return event
 
 
@@ -153,7 +156,10 @@ def record_events(events):
     """Record several security events of one action in one insert; each item takes record_event's arguments."""
     from .models import SecurityEvent
 
-    return SecurityEvent.objects.bulk_create([_build(**event) for event in events])
+    built = SecurityEvent.objects.bulk_create([_build(**event) for event in events])
+    for event in built:
+        metrics.security_event_recorded(event.tag)
+    return built
 
 
 def _build(

@@ -16,6 +16,8 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import ngettext
 
+from operations import metrics
+
 
 class RateLimited(Exception):
     def __init__(self, retry_after, scope=""):
@@ -97,6 +99,7 @@ class RateLimit:
             if key and self._incr(self._cache_key(key, now), 1) > limit:
                 over = True
         if over:
+            metrics.rate_limit_refused(self.scope)
             raise RateLimited(self._retry_after(now), scope=self.scope)
 
     def exhausted(self, *keys):

@@ -23,6 +23,7 @@ from rest_framework.authentication import BaseAuthentication
 from accounts.events import client_ip
 from accounts.ratelimit import RateLimit, RateLimited
 from accounts.services import rate_limit_record
+from operations import metrics
 
 from . import services
 from .errors import InvalidToken, TokenError
@@ -86,6 +87,7 @@ class APITokenAuthentication(BaseAuthentication):
                 invalid_tokens_per_ip.consume(ip)
             token = services.token_authenticate(request=request, raw=raw)
         except TokenError as error:
+            metrics.token_used(type(error).__name__)
             services.token_failure_record(request=django_request, raw=raw, reason=type(error).__name__)
             try:
                 invalid_tokens_per_ip.consume(ip)
@@ -94,6 +96,7 @@ class APITokenAuthentication(BaseAuthentication):
             raise TokenAuthenticationFailed(str(error)) from None
         except RateLimited as limited:
             self._refuse(django_request, limited)
+        metrics.token_used("accepted")
         # An organisation's or a trusted publisher's token stands for no person.
         return (token.owner if token.owner_id is not None else AnonymousUser()), token
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.http import parse_etags
 
+from operations import metrics
+
 from . import rendering
 
 # Bodies kept per process; a file's entry holds its path, not its bytes.
@@ -102,8 +104,10 @@ class IndexFastPath:
         if entry is not None and rendering.generation(entry.mark.name) == entry.mark.generation:
             answer = self.replay(entry, environ, start_response)
             if answer is not None:
+                metrics.fastpath_lookup(hit=True)
                 return answer
             self.entries.discard(key)
+        metrics.fastpath_lookup(hit=False)
         return self.answer_and_keep(key, environ, start_response)
 
     def replay(self, entry, environ, start_response):

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from accounts.events import client_ip
 from accounts.ratelimit import RateLimit, RateLimited
 from accounts.services import rate_limit_record
+from operations import metrics
 from tokens.authentication import APITokenAuthentication
 
 from ..errors import PackagesError
@@ -71,6 +72,7 @@ class LegacyUploadView(APIView):
                 request=request, user=user, token=request.auth, data=data, content=files.get("content")
             )
         except PackagesError as error:
+            metrics.upload_refused(status=error.status, kind=type(error).__name__)
             return retry_after(plain_response(error.message, status=error.status), getattr(error, "retry_after", None))
         if not result.created:
             return plain_response(f"{result.file.filename} was already uploaded with these bytes; nothing changed.", status=200)
@@ -78,6 +80,7 @@ class LegacyUploadView(APIView):
 
     def handle_exception(self, exc):
         if isinstance(exc, exceptions.APIException):
+            metrics.upload_refused(status=exc.status_code, kind=type(exc).__name__)
             detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
             return retry_after(plain_response(str(detail), status=exc.status_code), getattr(exc, "wait", None))
         return super().handle_exception(exc)
