@@ -30,6 +30,7 @@ logger = logging.getLogger("indexsite.access")
 
 _ACTOR = "indexsite.actor"  # environ keys RequestLogMiddleware fills in
 _LOGGED_PATH = "indexsite.logged_path"
+CLIENT_IP = "indexsite.client_ip"  # the client's address as NUM_PROXIES says, for views below (metrics)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:@=+/-]{1,128}")
 # URL and query parameters whose values are never written to a log.
 _SECRET_WORDS = ("token", "secret", "password", "code", "key", "signature")
@@ -64,6 +65,7 @@ class RequestObserver:
         request_id = self.request_id(environ)
         method = environ.get("REQUEST_METHOD", "")
         path = environ.get("PATH_INFO", "")
+        environ[CLIENT_IP] = client_ip(SimpleNamespace(META=environ))
         context = current_request.set({"request_id": request_id, "method": method})
         status = []
 
@@ -98,7 +100,7 @@ class RequestObserver:
             "duration_ms": round(seconds * 1000, 2),
             "user_id": actor.get("user_id"),
             "token_id": actor.get("token_id"),
-            "client_ip": client_ip(SimpleNamespace(META=environ)),
+            "client_ip": environ[CLIENT_IP],
         }
         shown = f"{logged_path}?{query}" if query else logged_path
         logger.info('"%s %s" %s %.1fms', method, shown, status, fields["duration_ms"], extra=fields)

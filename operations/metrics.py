@@ -17,6 +17,8 @@ from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotFoun
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+CLIENT_IP = "indexsite.client_ip"
+
 # Where a request belongs, by path prefix; anything else is a page people read.
 ROUTE_GROUPS = (
     ("/simple/", "simple"),
@@ -110,9 +112,10 @@ def _allowed(request):
         if scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), token.encode()):
             return True
     if settings.METRICS_ALLOWED_IPS:
-        # The direct peer: a scraper inside the network does not come through the proxies.
+        # The client's address as the trusted proxies (NUM_PROXIES) report it, which the
+        # outermost layer (indexsite/observe.py) puts in the environ; else the direct peer.
         try:
-            address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+            address = ipaddress.ip_address(request.META.get(CLIENT_IP) or request.META.get("REMOTE_ADDR", ""))
         except ValueError:
             return False
         return any(address in ipaddress.ip_network(allowed, strict=False) for allowed in settings.METRICS_ALLOWED_IPS)

@@ -58,9 +58,13 @@ def test_a_scraper_needs_the_token_or_an_allowed_address(metrics_on):
     assert wsgi_request("/_metrics", remote_addr="10.1.4.2").status == 200
     assert wsgi_request("/_metrics", remote_addr="192.0.2.7").status == 200
     assert wsgi_request("/_metrics", remote_addr="192.0.2.8").status == 403
-    # A forwarded address is the client's word: the direct peer decides.
+    # Without a trusted proxy a forwarded address is the client's word; behind one, the proxy's.
+    forwarded = {"remote_addr": "127.0.0.1", "headers": {"X-Forwarded-For": "10.1.4.2"}}
+    assert wsgi_request("/_metrics", **forwarded).status == 403
     metrics_on.NUM_PROXIES = 1
-    assert wsgi_request("/_metrics", remote_addr="203.0.113.1", headers={"X-Forwarded-For": "10.1.4.2"}).status == 403
+    assert wsgi_request("/_metrics", **forwarded).status == 200
+    spoofed = {"remote_addr": "127.0.0.1", "headers": {"X-Forwarded-For": "10.1.4.2, 203.0.113.1"}}
+    assert wsgi_request("/_metrics", **spoofed).status == 403
 
 
 def test_counters_move_for_each_route_group_and_each_hook(metrics_on, media_root, uploader, client):
