@@ -116,3 +116,14 @@ def test_an_unknown_log_format_is_refused_at_start():
     result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "LOG_FORMAT='xml': expected text or json" in result.stderr
+
+
+def test_access_log_off_leaves_the_other_lines():
+    env = {**os.environ, "DEBUG": "1", "LOG_FORMAT": "json", "ACCESS_LOG": "0", "DJANGO_SETTINGS_MODULE": "indexsite.settings"}
+    code = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('indexsite.access').info('an access line'); logging.getLogger('indexsite.demo').info('kept')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+                            check=True)
+    assert [json.loads(text)["message"] for text in result.stderr.splitlines()] == ["kept"]
