@@ -64,3 +64,4 @@ check-deploy: setup
 # BENCH_ARGS="--rounds 1 --seconds 2" for a quick look, "--scale 100000" for the root index at scale.
 bench: setup
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/observability.py $(BENCH_ARGS)
