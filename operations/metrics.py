@@ -72,16 +72,27 @@ def route_group(path):
     return "pages"
 
 
+# Each request's own series, looked up once: `labels()` costs as much as the increment.
+_request_series = {}
+_fastpath_series = {}
+
+
 def request_observed(path, status, seconds):
     if settings.METRICS_ENABLED:
         group = route_group(path)
-        requests.labels(group, str(status)).inc()
-        latency.labels(group).observe(seconds)
+        series = _request_series.get((group, status))
+        if series is None:
+            series = _request_series[group, status] = (requests.labels(group, str(status)), latency.labels(group))
+        series[0].inc()
+        series[1].observe(seconds)
 
 
 def fastpath_lookup(hit):
     if settings.METRICS_ENABLED:
-        fastpath_lookups.labels("hit" if hit else "miss").inc()
+        series = _fastpath_series.get(hit)
+        if series is None:
+            series = _fastpath_series[hit] = fastpath_lookups.labels("hit" if hit else "miss")
+        series.inc()
 
 
 def upload_refused(*, status, kind):
