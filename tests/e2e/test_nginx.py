@@ -3,6 +3,10 @@
 Needs Debian's nginx (.ci/run installs it); without it the test is skipped
 unless REQUIRE_NGINX is set, as CI sets it. The shipped file is used as it is,
 with its addresses, paths and certificates replaced (plain HTTP on loopback).
+On PostgreSQL the site behind it is gunicorn with deploy/gunicorn.conf.py (two
+workers, metrics in multiprocess mode) on the test's database; on SQLite, whose
+test database lives in this process's memory, it is the live server running
+the same WSGI application.
 """
 
 import hashlib
@@ -17,6 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
+
+from django.db import connection
 
 from accounts.models import SecurityEvent
 from packages.models import File
@@ -53,24 +59,62 @@ def site_config(backend_port, port, redirect_port, media_root):
     return text
 
 
+METRICS_TOKEN = "e2e-metrics-token"
+
+
 @pytest.fixture
-def nginx(server, settings, media_root, tmp_path):
+def backend(server, settings, media_root, tmp_path):
+    """The site as deploy/ runs it: gunicorn on PostgreSQL, else the live server; with the proxy's settings."""
+    # deploy/indexsite.env's settings that concern the proxy, for the live server...
+    settings.NUM_PROXIES = 1
+    settings.FILE_SERVE = "x-accel-redirect"
+    settings.FILE_ACCEL_PREFIX = "/_stored/"
+    if connection.vendor != "postgresql":
+        yield server
+        return
+    # ... and for gunicorn, on the test's database, which the live server's tests commit to.
+    db = connection.settings_dict
+    port = _free_port()
+    metrics_dir = tmp_path / "metrics"
+    environment = {
+        **os.environ, "DEBUG": "1", "NUM_PROXIES": "1", "FILE_SERVE": "x-accel-redirect", "FILE_ACCEL_PREFIX": "/_stored/",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "MEDIA_ROOT": str(media_root), "ALLOWED_HOSTS": "localhost,127.0.0.1", "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2", "METRICS_ENABLED": "1", "METRICS_TOKEN": METRICS_TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }
+    process = subprocess.Popen([str(clients.BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py"], cwd=ROOT,
+                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            requests.get(url + "/_health/live", timeout=5)
+            break
+        except requests.ConnectionError:
+            if process.poll() is not None or time.time() > deadline:
+                process.kill()
+                pytest.fail(f"gunicorn did not start: {process.stdout.read().decode(errors='replace')}")
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(30)
+
+
+@pytest.fixture
+def nginx(backend, media_root, tmp_path):
     """nginx on a free loopback port in front of the live server, configured as deploy/ says."""
     binary = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
     if binary is None:
         if os.environ.get("REQUIRE_NGINX"):
             pytest.fail("nginx is missing: apt-get install nginx")
         pytest.skip("nginx is not installed (apt-get install nginx)")
-    # The site's settings of deploy/indexsite.env that concern the proxy.
-    settings.NUM_PROXIES = 1
-    settings.FILE_SERVE = "x-accel-redirect"
-    settings.FILE_ACCEL_PREFIX = "/_stored/"
     workdir = tmp_path / "nginx"
     workdir.mkdir()
     for path in (tmp_path, workdir, media_root):
         os.chmod(path, 0o755)
     port, redirect_port = _free_port(), _free_port()
-    (workdir / "site.conf").write_text(site_config(server.rsplit(":", 1)[1], port, redirect_port, media_root))
+    (workdir / "site.conf").write_text(site_config(backend.rsplit(":", 1)[1], port, redirect_port, media_root))
     (workdir / "nginx.conf").write_text(
         f"""
         daemon off;
@@ -125,7 +169,7 @@ class FromAddress(HTTPAdapter):
         return super().init_poolmanager(*args, **kwargs)
 
 
-def test_the_shipped_nginx_site_in_front_of_the_site(nginx, server, dists, env, uploader, tmp_path, media_root):
+def test_the_shipped_nginx_site_in_front_of_the_site(nginx, backend, dists, env, uploader, tmp_path, media_root):
     # Probes answer through it, never cached; the request id is nginx's, the same in both logs.
     for probe in ("/_health/live", "/_health/ready"):
         answer = requests.get(nginx.url + probe, headers={"X-Request-ID": "chosen-by-the-client"})
@@ -152,7 +196,7 @@ def test_the_shipped_nginx_site_in_front_of_the_site(nginx, server, dists, env, 
     assert clients.twine_upload(nginx.url, dists.alpha_1, password=token, env=env).returncode == 0
 
     # Files leave through nginx: the site answers only X-Accel-Redirect, nginx sends the bytes.
-    direct = requests.get(f"{server}/files/{stored.path}")
+    direct = requests.get(f"{backend}/files/{stored.path}")
     assert direct.headers["X-Accel-Redirect"] == f"/_stored/{stored.path}" and direct.content == b""
     through = requests.get(f"{nginx.url}/files/{stored.path}")
     assert through.status_code == 200 and "X-Accel-Redirect" not in through.headers
@@ -182,6 +226,14 @@ def test_the_shipped_nginx_site_in_front_of_the_site(nginx, server, dists, env, 
     assert answer.status_code == 200, answer.text
     event = SecurityEvent.objects.filter(tag="file:add", details__filename=wheel.name).get()
     assert event.ip_address == "127.0.0.2"
+
+    if connection.vendor == "postgresql":
+        # gunicorn's two workers counted these requests between them; one scrape adds them up.
+        scrape = requests.get(f"{nginx.url}/_metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert scrape.status_code == 200, scrape.text
+        uploads = re.findall(r'^indexsite_http_requests_total\{group="upload",status="200"\} (\S+)$', scrape.text, re.M)
+        assert [float(count) for count in uploads] == [4.0]  # the large wheel, alpha 1.0's two files, alpha 2.0's wheel
+        assert requests.get(f"{nginx.url}/_metrics").status_code == 403
     print(f"50 MB upload through nginx: {upload_seconds:.1f} s")
 
 
