@@ -1,7 +1,7 @@
 """Run in a fresh process on a restored database and storage: what a user of the restored site would see.
 
 Reads a JSON object on stdin (the file to download, the token, the login) and
-prints what happened as JSON; tests/operations/test_backup.py compares it with
+prints what happened as JSON; tests/packages/test_backup.py compares it with
 the site before its backup.
 """
 

@@ -3,7 +3,7 @@
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 
-from operations.backup import BackupError, restore
+from packages.backup import BackupError, restore
 
 
 class Command(BaseCommand):

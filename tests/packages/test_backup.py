@@ -58,7 +58,7 @@ def restore_in_a_fresh_site(backup_dir, database_url, media):
 def what_the_restored_site_shows(given, database_url, media):
     environment = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url, "MEDIA_ROOT": str(media),
                    "ALLOWED_HOSTS": "testserver", "CACHE_URL": "locmemcache://", "DJANGO_SETTINGS_MODULE": "indexsite.settings"}
-    result = subprocess.run([sys.executable, "-m", "tests.operations.restored_site"], cwd=ROOT, env=environment,
+    result = subprocess.run([sys.executable, "-m", "tests.packages.restored_site"], cwd=ROOT, env=environment,
                             input=json.dumps(given), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

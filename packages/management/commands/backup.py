@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from operations.backup import BackupError, backup
+from packages.backup import BackupError, backup
 
 
 class Command(BaseCommand):
