@@ -11,12 +11,15 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.dispatch import Signal
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import ngettext
 
-from operations import metrics
+# Sent on each refusal, before RateLimited is raised: the site counts refusals by the
+# limit's name for its metrics (indexsite/metrics.py). kwargs: limit (the RateLimit's scope)
+refused = Signal()
 
 
 class RateLimited(Exception):
@@ -99,7 +102,7 @@ class RateLimit:
             if key and self._incr(self._cache_key(key, now), 1) > limit:
                 over = True
         if over:
-            metrics.rate_limit_refused(self.scope)
+            refused.send(sender=RateLimit, limit=self.scope)
             raise RateLimited(self._retry_after(now), scope=self.scope)
 
     def exhausted(self, *keys):

@@ -23,8 +23,8 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject, empty
 
 from accounts.events import client_ip
-from operations import metrics
-from operations.logs import current_request
+from . import metrics
+from .logs import current_request
 
 logger = logging.getLogger("indexsite.access")
 

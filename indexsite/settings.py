@@ -56,7 +56,9 @@ INSTALLED_APPS = [
     "organizations",
     "tokens",
     "packages",
-    "operations",
+    # The site's composition (indexsite/apps.py): no models; its ready() registers the system
+    # checks and attaches the metrics to the apps' signals.
+    "indexsite",
 ]
 
 MIDDLEWARE = [
@@ -86,8 +88,8 @@ MACHINE_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "indexsite.middleware.PageLocaleMiddleware",  # on these paths: English, no negotiation
 ]
-# Health probes and the metrics page (operations/) run on the machine chain too, and
-# stay outside every gate: no read restriction (PRIVATE_INDEX), rate limit, cache or
+# Health probes and the metrics page (indexsite/health.py, indexsite/metrics.py) run on
+# the machine chain too, and stay outside every gate: no read restriction (PRIVATE_INDEX), rate limit, cache or
 # HTTPS redirect may stand between a load balancer or a scraper and these paths.
 HEALTH_PATHS = ("/_health/live", "/_health/ready")
 OPERATIONS_PATH_PREFIXES = ("/_health/", "/_metrics")
@@ -293,7 +295,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 # Error reports hide the Authorization header and any POST field that looks like a secret.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "indexsite.reporting.CredentialSafeReporterFilter"
 
-# Metrics (operations/metrics.py): /_metrics answers only when METRICS_ENABLED, to a
+# Metrics (indexsite/metrics.py): /_metrics answers only when METRICS_ENABLED, to a
 # scraper presenting METRICS_TOKEN as a Bearer token or connecting from METRICS_ALLOWED_IPS
 # (addresses or networks). Under several worker processes PROMETHEUS_MULTIPROC_DIR must
 # name an empty directory the workers share (prometheus_client reads it from the environment too).
@@ -320,11 +322,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
-        "request_context": {"()": "operations.logs.RequestContextFilter"},
+        "request_context": {"()": "indexsite.logs.RequestContextFilter"},
     },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "operations.logs.json_formatter"},
+        "json": {"()": "indexsite.logs.json_formatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["request_context"], "formatter": LOG_FORMAT},

@@ -7,7 +7,8 @@ In front of both, the index's fast path replays documents and files Django has
 already answered, while their project is unchanged (packages/index/fastpath.py).
 Health probes and the metrics page take the short chain too
 (settings.OPERATIONS_PATH_PREFIXES), and every request is logged and counted
-by the outermost layer (indexsite/observe.py).
+by the outermost layer (indexsite/observe.py); the fast path reports its hits
+and misses through the callable it is given (indexsite/metrics.py).
 """
 
 import os
@@ -19,6 +20,7 @@ from django.core.handlers.wsgi import WSGIHandler
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "indexsite.settings")
 django.setup(set_prefix=False)
 
+from indexsite import metrics  # noqa: E402
 from indexsite.observe import RequestObserver  # noqa: E402
 from packages.index.fastpath import IndexFastPath  # after django.setup(): it needs the apps loaded
 
@@ -47,5 +49,5 @@ def dispatch(environ, start_response):
 
 
 # Outermost, the request's id, access line and metrics (fast-path replays included).
-fastpath = IndexFastPath(dispatch, prefixes=_prefixes)
+fastpath = IndexFastPath(dispatch, prefixes=_prefixes, on_lookup=metrics.fastpath_lookup)
 application = RequestObserver(fastpath)

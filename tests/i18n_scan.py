@@ -113,6 +113,9 @@ MACHINE_MODULES = (
     "tokens/publishing/api.py",
     "tokens/publishing/mint.py",
     "tokens/publishing/keys.py",
+    # Read by the operator at the command line (manage.py backup, restore), where Django
+    # runs commands with translation deactivated, like its own commands' messages.
+    "packages/backup.py",
 )
 # Exceptions that are bugs or configuration mistakes, never shown to a person.
 INTERNAL_ERRORS = {

@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from accounts.models import SecurityEvent, User
 from accounts.services import email_verification_token
-from operations.logs import json_formatter
+from indexsite.logs import json_formatter
 from tests.mfa.factories import TOTPDeviceFactory, totp_code
 from tests.packages.distributions import make_wheel, upload_form
 from tests.tokens.test_views import create as create_token
@@ -87,7 +87,7 @@ def test_no_secret_reaches_a_log_line_or_an_event(client, media_root, every_log_
 
 def test_no_secret_reaches_the_json_access_lines(every_log_line, media_root, settings):
     """Through the application gunicorn runs, whose outer layer writes one access line per request."""
-    from tests.operations.wsgi import multipart, wsgi_request
+    from tests.site.wsgi import multipart, wsgi_request
 
     settings.NUM_PROXIES = 1
     cache.clear()

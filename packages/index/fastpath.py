@@ -16,14 +16,15 @@ Django's.
 Everything else goes to Django as before: a miss, a changed project, HEAD,
 Range and the date-based conditions. If-None-Match is answered here (304)
 when it names the kept ETag.
+
+`on_lookup`, when given, is called with True for each request answered here
+and False for each passed on (the site counts them: indexsite/wsgi.py).
 """
 
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.http import parse_etags
-
-from operations import metrics
 
 from . import rendering
 
@@ -77,8 +78,9 @@ def _origin_headers():
 class IndexFastPath:
     """WSGI middleware: replays marked responses of `app` while their project is unchanged."""
 
-    def __init__(self, app, *, prefixes=None, limit=LIMIT_BYTES):
+    def __init__(self, app, *, prefixes=None, limit=LIMIT_BYTES, on_lookup=None):
         self.app = app
+        self.on_lookup = on_lookup
         self.prefixes = tuple(prefixes or settings.MACHINE_PATH_PREFIXES)
         self.entries = rendering.BoundedCache(limit, size=lambda entry: entry.size)
         self.origin = _origin_headers()
@@ -104,10 +106,12 @@ class IndexFastPath:
         if entry is not None and rendering.generation(entry.mark.name) == entry.mark.generation:
             answer = self.replay(entry, environ, start_response)
             if answer is not None:
-                metrics.fastpath_lookup(hit=True)
+                if self.on_lookup is not None:
+                    self.on_lookup(True)
                 return answer
             self.entries.discard(key)
-        metrics.fastpath_lookup(hit=False)
+        if self.on_lookup is not None:
+            self.on_lookup(False)
         return self.answer_and_keep(key, environ, start_response)
 
     def replay(self, entry, environ, start_response):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.operations.wsgi import multipart, wsgi_request
+from tests.site.wsgi import multipart, wsgi_request
 from tests.packages.distributions import make_wheel, upload_form
 from tests.packages.factories import FileFactory
 from tests.tokens.factories import basic_auth_header, make_token
@@ -144,7 +144,7 @@ def test_several_worker_processes_are_summed_by_the_scrape(metrics_on, tmp_path)
     env = {**os.environ, "DEBUG": "1", "METRICS_ENABLED": "1", "PROMETHEUS_MULTIPROC_DIR": str(shared),
            "DJANGO_SETTINGS_MODULE": "indexsite.settings"}
     code = (
-        "import django, sys; django.setup(); from operations import metrics\n"
+        "import django, sys; django.setup(); from indexsite import metrics\n"
         "for _ in range(int(sys.argv[1])): metrics.request_observed('/simple/demo/', 200, 0.002)\n"
         "metrics.rate_limit_refused('upload')\n"
     )
@@ -157,3 +157,16 @@ def test_several_worker_processes_are_summed_by_the_scrape(metrics_on, tmp_path)
     assert value(samples, "indexsite_http_requests_total", group="simple", status="200") == 7
     assert value(samples, "indexsite_http_request_duration_seconds_count", group="simple") == 7
     assert value(samples, "indexsite_rate_limit_refusals_total", limit="upload") == 2
+
+
+def test_security_events_recorded_in_one_insert_are_each_counted(metrics_on):
+    """record_events saves with bulk_create, which sends no post_save: the count must not depend on it."""
+    from accounts.events import EventTag, record_events
+    from tests.accounts.factories import UserFactory
+
+    person = UserFactory()
+    before = scrape()
+    record_events([{"tag": EventTag.ACCOUNT_LOGIN_FAILURE, "user": person, "details": {"reason": "password"}}] * 3)
+    after = scrape()
+    name = "indexsite_security_events_total"
+    assert value(after, name, tag="account:login:failure") - value(before, name, tag="account:login:failure") == 3

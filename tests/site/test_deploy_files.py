@@ -34,7 +34,7 @@ def test_check_deploy_catches_metrics_left_open(tmp_path):
     settings = (ROOT / "deploy" / "indexsite.env").read_text().replace("METRICS_ALLOWED_IPS=127.0.0.1,::1", "")
     (tmp_path / "open.env").write_text(settings)
     result = run_check_deploy(tmp_path / "open.env")
-    assert result.returncode != 0 and "operations.W001" in result.stderr + result.stdout
+    assert result.returncode != 0 and "indexsite.W001" in result.stderr + result.stdout
 
     (tmp_path / "typo.env").write_text(settings + "METRICS_ALLOWED_IPS=10.0.0.0/33\n")
     result = run_check_deploy(tmp_path / "typo.env")

@@ -1,4 +1,4 @@
-"""System checks (`manage.py check`, `check --deploy`) on the operations settings."""
+"""System checks (`manage.py check`, `check --deploy`) on the site's own settings (metrics)."""
 
 import ipaddress
 
@@ -14,13 +14,13 @@ def metrics_settings(app_configs, **kwargs):
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
             problems.append(
-                Error(f"METRICS_ALLOWED_IPS: {entry!r} is not an IP address or network.", id="operations.E001")
+                Error(f"METRICS_ALLOWED_IPS: {entry!r} is not an IP address or network.", id="indexsite.E001")
             )
     if settings.METRICS_ENABLED and not (settings.METRICS_TOKEN or settings.METRICS_ALLOWED_IPS):
         problems.append(
             Warning(
                 "METRICS_ENABLED is set but neither METRICS_TOKEN nor METRICS_ALLOWED_IPS: /_metrics refuses every scraper.",
-                id="operations.W001",
+                id="indexsite.W001",
             )
         )
     return problems

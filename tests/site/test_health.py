@@ -5,8 +5,8 @@ import time
 import pytest
 from django.db import connection
 
-from operations import health
-from tests.operations.wsgi import wsgi_request
+from indexsite import health
+from tests.site.wsgi import wsgi_request
 
 
 @pytest.mark.django_db

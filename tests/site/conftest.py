@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from operations.logs import RequestContextFilter, json_formatter
+from indexsite.logs import RequestContextFilter, json_formatter
 from tests.packages.conftest import uploader  # noqa: F401  (a fixture)
 
 

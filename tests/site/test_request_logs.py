@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.operations.wsgi import multipart, wsgi_request
+from tests.site.wsgi import multipart, wsgi_request
 from tests.packages.distributions import make_wheel, upload_form
 from tests.tokens.factories import basic_auth_header, make_token
 
@@ -53,10 +53,10 @@ def test_a_request_id_that_could_forge_a_header_or_a_log_line_is_replaced(json_l
 def test_lines_logged_inside_a_request_carry_its_id(json_log, monkeypatch, media_root):
     import logging
 
-    from operations import health
+    from indexsite import health
 
     def failing(connection):
-        logging.getLogger("operations.health").warning("inside the request")
+        logging.getLogger("indexsite.health").warning("inside the request")
         raise RuntimeError("no database")
 
     monkeypatch.setattr(health, "_applied_migrations", failing)

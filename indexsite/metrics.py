@@ -6,7 +6,24 @@ worker's counts in a file, and a scrape adds them up (its multiprocess mode).
 The directory must be emptied before the server starts (deploy/gunicorn.conf.py).
 
 Counting is skipped unless METRICS_ENABLED, so a site without a scraper pays nothing.
-The functions below are the hooks other apps call; they take only plain values.
+
+The apps never import this module: imports point from the site to the apps,
+never back. Each app announces what it does through a Django signal of its
+own, sent where the thing happens, and `connect()` attaches the counters to
+them; indexsite/apps.py runs it once in every process (server workers,
+management commands, tests), since the site's AppConfig is installed:
+
+- `accounts.events.event_recorded`, for each security event saved, by
+  record_event and record_events alike (a `post_save` receiver would miss the
+  latter: bulk_create sends no signal);
+- `accounts.ratelimit.refused`, for each refusal of any rate limit, by its name;
+- `tokens.authentication.token_presented`, for each API token presented;
+- `packages.upload.api.upload_refused`, for each upload refused.
+
+The fast path counts on every machine GET, where a signal's dispatch would cost
+more than the count: it takes a plain callable instead (`fastpath_lookup`,
+given by indexsite/wsgi.py when it builds the stack). The outermost WSGI layer
+(indexsite/observe.py) calls `request_observed` itself.
 """
 
 import hmac
@@ -113,6 +130,34 @@ def security_event_recorded(tag):
 def token_used(outcome):
     if settings.METRICS_ENABLED:
         token_uses.labels(outcome).inc()
+
+
+def connect():
+    """Count what the apps announce (their signals, above); run once per process by indexsite/apps.py."""
+    from accounts import events, ratelimit
+    from packages.upload import api as upload_api
+    from tokens import authentication
+
+    def on_event(sender, event, **kwargs):
+        security_event_recorded(event.tag)
+
+    def on_refusal(sender, limit, **kwargs):
+        rate_limit_refused(limit)
+
+    def on_token(sender, outcome, **kwargs):
+        token_used(outcome)
+
+    def on_upload_refusal(sender, status, kind, **kwargs):
+        upload_refused(status=status, kind=kind)
+
+    # Strong references (the receivers are local) and one connection each, however often this runs.
+    for signal, counter in (
+        (events.event_recorded, on_event),
+        (ratelimit.refused, on_refusal),
+        (authentication.token_presented, on_token),
+        (upload_api.upload_refused, on_upload_refusal),
+    ):
+        signal.connect(counter, weak=False, dispatch_uid=f"indexsite.metrics.{counter.__name__}")
 
 
 def _allowed(request):
