@@ -133,7 +133,7 @@ def token_used(outcome):
 
 
 def connect():
-    """Count what the apps announce (their signals, above); run once per process by indexsite/apps.py."""
+    """Attach the counters to the signals named in this module's docstring; run once per process (indexsite/apps.py)."""
     from accounts import events, ratelimit
     from packages.upload import api as upload_api
     from tokens import authentication
