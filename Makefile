@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 # Local development runs in DEBUG (a development secret key, mail to var/mail/).
 export DEBUG ?= 1
 
-.PHONY: run test setup migrate clean clients-table bench screenshots messages
+.PHONY: run test setup migrate clean clients-table bench screenshots messages check-deploy
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -50,7 +50,18 @@ messages: setup
 clean:
 	rm -rf $(VENV)
 
+# Django's deployment checks with the production settings of deploy/indexsite.env and nothing
+# from this shell (no DEBUG); a random SECRET_KEY when the file leaves it empty.
+check-deploy: setup
+	env -i PATH="$$PATH" HOME="$$HOME" $(BIN)/python -c 'import environ, os, secrets; \
+	environ.Env.read_env("deploy/indexsite.env", overwrite=True); \
+	os.environ["SECRET_KEY"] = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50); \
+	os.environ["DJANGO_SETTINGS_MODULE"] = "indexsite.settings"; \
+	from django.core.management import execute_from_command_line; \
+	execute_from_command_line(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])'
+
 # Performance beside devpi-server and pypiserver (not part of `make test`):
 # BENCH_ARGS="--rounds 1 --seconds 2" for a quick look, "--scale 100000" for the root index at scale.
 bench: setup
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/observability.py $(BENCH_ARGS)

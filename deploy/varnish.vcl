@@ -1,5 +1,5 @@
 vcl 4.1;
-# The edge in front of indexsite (production layout in README.md, "Production"):
+# The edge in front of indexsite (production layout in README.md, "Running in production"):
 #   Varnish (this file) -> gunicorn (indexsite.wsgi) -> PostgreSQL + Redis + S3.
 # Machine responses carry `xkey` (project/<name>, all-projects) and
 # `Surrogate-Control: max-age=N`; they are kept that long and dropped at once

@@ -58,9 +58,13 @@ INSTALLED_APPS = [
     "organizations",
     "tokens",
     "packages",
+    # The site's composition (indexsite/apps.py): no models; its ready() registers the system
+    # checks and attaches the metrics to the apps' signals.
+    "indexsite",
 ]
 
 MIDDLEWARE = [
+    "indexsite.observe.RequestLogMiddleware",
     "indexsite.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -83,11 +87,18 @@ MIDDLEWARE = [
 # them through this shorter chain.
 MACHINE_PATH_PREFIXES = ("/simple/", "/files/", "/pypi/", "/legacy/")
 MACHINE_MIDDLEWARE = [
+    "indexsite.observe.RequestLogMiddleware",
     "indexsite.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "indexsite.middleware.PageLocaleMiddleware",  # on these paths: English, no negotiation
     "accounts.ratelimit.middleware.RateLimitUnavailableMiddleware",
 ]
+# Health probes and the metrics page (indexsite/health.py, indexsite/metrics.py) run on
+# the machine chain too, and stay outside every gate: no read restriction (PRIVATE_INDEX), rate limit, cache or
+# HTTPS redirect may stand between a load balancer or a scraper and these paths.
+HEALTH_PATHS = ("/_health/live", "/_health/ready")
+OPERATIONS_PATH_PREFIXES = ("/_health/", "/_metrics")
+SECURE_REDIRECT_EXEMPT = [r"^_health/", r"^_metrics$"]
 
 ROOT_URLCONF = "indexsite.urls"
 WSGI_APPLICATION = "indexsite.wsgi.application"
@@ -329,6 +340,24 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 # Error reports hide the Authorization header and any POST field that looks like a secret.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "indexsite.reporting.CredentialSafeReporterFilter"
 
+# Metrics (indexsite/metrics.py): /_metrics answers only when METRICS_ENABLED, to a
+# scraper presenting METRICS_TOKEN as a Bearer token or connecting from METRICS_ALLOWED_IPS
+# (addresses or networks). Under several worker processes PROMETHEUS_MULTIPROC_DIR must
+# name an empty directory the workers share (prometheus_client reads it from the environment too).
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+
+# Logs: LOG_FORMAT=json writes one JSON object per line (python-json-logger), else plain text.
+# Every line carries the request's id; each request ends with one line on the
+# "indexsite.access" logger (method, path, status, duration, user or token, client IP).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ValueError(f"LOG_FORMAT={LOG_FORMAT!r}: expected text or json")
+# The access line costs about 35 microseconds a request in JSON: off when the proxy's own log suffices.
+ACCESS_LOG = env.bool("ACCESS_LOG", default=True)
+
 # One console handler, on the root logger. Django's own logging config gives the
 # "django" logger a console handler of its own in DEBUG; that logger propagates
 # to the root, so every 4xx/5xx line would be printed twice. It keeps only the
@@ -336,9 +365,16 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "indexsite.reporting.CredentialSafeReporterF
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "request_context": {"()": "indexsite.logs.RequestContextFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "indexsite.logs.json_formatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
+        "console": {"class": "logging.StreamHandler", "filters": ["request_context"], "formatter": LOG_FORMAT},
         "mail_admins": {
             "level": "ERROR",
             "filters": ["require_debug_false"],
@@ -350,6 +386,7 @@ LOGGING = {
         # Django logs a template's missing variables at DEBUG with a traceback that can
         # carry the page's context, e.g. a token shown once: never below INFO, whatever LOG_LEVEL says.
         "django.template": {"level": "INFO", "propagate": True},
+        "indexsite.access": {"level": "NOTSET" if ACCESS_LOG else "WARNING", "propagate": True},  # NOTSET: as LOG_LEVEL
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -2,9 +2,12 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 from django.views.i18n import set_language
 
 from packages.pages.views import home
+
+from . import health, metrics
 
 urlpatterns = [
     path("", home, name="home"),
@@ -13,6 +16,10 @@ urlpatterns = [
     path("", include("organizations.urls")),
     path("", include("tokens.urls")),
     path("", include("packages.urls")),
+    # For machines that run the site; settings.OPERATIONS_PATH_PREFIXES keeps them off every gate and cache.
+    path("_health/live", require_safe(health.live), name="health_live"),
+    path("_health/ready", require_safe(health.ready), name="health_ready"),
+    path("_metrics", require_safe(metrics.scrape), name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -119,6 +119,9 @@ MACHINE_MODULES = (
     "packages/reading/readers.py",
     # Why an outbound request was refused or failed: for the logs and for the caller, never a page.
     "accounts/outbound/",
+    # Read by the operator at the command line (manage.py backup, restore), where Django
+    # runs commands with translation deactivated, like its own commands' messages.
+    "packages/backup.py",
 )
 # Exceptions that are bugs or configuration mistakes, never shown to a person.
 INTERNAL_ERRORS = {

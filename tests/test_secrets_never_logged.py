@@ -10,6 +10,7 @@ from django.core.cache import cache
 
 from accounts.models import SecurityEvent, User
 from accounts.services import email_verification_token
+from indexsite.logs import json_formatter
 from tests.mfa.factories import known_device, TOTPDeviceFactory, totp_code
 from tests.packages.distributions import make_wheel, upload_form
 from tests.tokens.test_views import create as create_token
@@ -74,8 +75,55 @@ def test_no_secret_reaches_a_log_line_or_an_event(client, media_root, every_log_
     logged = "\n".join(
         f"{r.getMessage()} {r.args!r} {getattr(r, 'exc_text', '')}" for r in every_log_line.records
     )
+    # The same records as LOG_FORMAT=json writes them: every attribute a record carries is written
+    # out there (Django's request loggers attach the request, whose text holds the query string).
+    as_json = "\n".join(json_formatter().format(record) for record in every_log_line.records)
     events = "\n".join(f"{e.tag} {e.details!r} {e.user_agent}" for e in SecurityEvent.objects.all())
     assert logged and "account:recovery_codes:used" in events
     for what, value in secrets.items():
         assert value not in logged, f"{what} found in the logs"
+        assert value not in as_json, f"{what} found in the JSON logs"
         assert value not in events, f"{what} found in the security events"
+
+
+def test_no_secret_reaches_the_json_access_lines(every_log_line, media_root, settings):
+    """Through the application gunicorn runs, whose outer layer writes one access line per request."""
+    from tests.site.wsgi import multipart, wsgi_request
+
+    settings.NUM_PROXIES = 1
+    cache.clear()
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.accounts.factories import UserFactory
+
+    user = UserFactory(username="lines", password=PASSWORD, email__verified=False)
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    verify = email_verification_token(user.emails.get())
+    raw_token = create_token_for(user)
+    wheel = make_wheel("lines-demo", "1.0")
+    body, content_type = multipart({**upload_form(wheel), "content": wheel.upload()})
+    auth = "Basic " + __import__("base64").b64encode(f"__token__:{raw_token}".encode()).decode()
+    secrets = {"password": PASSWORD, "api token": raw_token, "verification token": verify}
+
+    form = f"username=lines&password={PASSWORD.replace(' ', '+')}"
+    wsgi_request("/account/login/", method="POST", data=form.encode(), content_type="application/x-www-form-urlencoded")
+    wsgi_request(f"/account/verify-email/?token={verify}")
+    wsgi_request(f"/account/verify-email/?token={verify}x")
+    wsgi_request(f"/no-such-page/?token={verify}")  # Django logs the 404 with the request attached
+    wsgi_request("/account/reset-password/MQ/d4x2kq-a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6/")
+    secrets["reset link token"] = "d4x2kq-a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
+    assert wsgi_request("/legacy/", method="POST", data=body, content_type=content_type,
+                        headers={"Authorization": auth}).status == 200
+    wsgi_request("/legacy/", method="POST", data=body, content_type=content_type,
+                 headers={"Authorization": auth[:-4] + "abcd", "X-Request-ID": raw_token[:20]})
+
+    as_json = "\n".join(json_formatter().format(record) for record in every_log_line.records)
+    assert as_json.count('"logger": "indexsite.access"') == 7
+    for what, value in secrets.items():
+        assert value not in as_json, f"{what} found in the JSON logs"
+
+
+def create_token_for(user):
+    from tests.tokens.factories import make_token
+
+    return make_token(user)[1]

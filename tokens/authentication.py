@@ -17,6 +17,7 @@ import base64
 import binascii
 
 from django.contrib.auth.models import AnonymousUser
+from django.dispatch import Signal
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
@@ -36,6 +37,10 @@ PASSWORD_REFUSED = (
 # Invalid tokens per client IP: a token cannot be guessed, but a client looping
 # on a bad one (or probing identifiers) is stopped and recorded.
 invalid_tokens_per_ip = RateLimit("invalid-token-ip", limit=20, window=300)
+
+# Sent each time a request presents an API token: the site counts them by outcome for its
+# metrics (indexsite/metrics.py). kwargs: outcome ("accepted", or the TokenError's class name)
+token_presented = Signal()
 
 
 class TokenAuthenticationFailed(exceptions.AuthenticationFailed):
@@ -86,6 +91,7 @@ class APITokenAuthentication(BaseAuthentication):
                 invalid_tokens_per_ip.consume(ip)
             token = services.token_authenticate(request=request, raw=raw)
         except TokenError as error:
+            token_presented.send(sender=APITokenAuthentication, outcome=type(error).__name__)
             services.token_failure_record(request=django_request, raw=raw, reason=type(error).__name__)
             try:
                 invalid_tokens_per_ip.consume(ip)
@@ -94,6 +100,7 @@ class APITokenAuthentication(BaseAuthentication):
             raise TokenAuthenticationFailed(str(error)) from None
         except RateLimited as limited:
             self._refuse(django_request, limited)
+        token_presented.send(sender=APITokenAuthentication, outcome="accepted")
         # An organisation's or a trusted publisher's token stands for no person.
         return (token.owner if token.owner_id is not None else AnonymousUser()), token
 

@@ -14,6 +14,7 @@ import math
 import time
 from dataclasses import dataclass
 
+from django.dispatch import Signal
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -21,6 +22,10 @@ from django.utils.translation import ngettext
 
 from . import stores
 from .stores import RateLimitUnavailable  # noqa: F401 - part of this module's interface
+
+# Sent on each refusal, before RateLimited is raised: the site counts refusals by the
+# limit's name for its metrics (indexsite/metrics.py). kwargs: limit (the RateLimit's scope)
+refused = Signal()
 
 # Seconds a counter is kept past the end of the window that last reads it, for clocks a little apart.
 EXPIRY_GRACE = 60
@@ -127,7 +132,7 @@ class RateLimit:
         now = time.time()
         db = stores.store()
         counted = []
-        refused, wait = False, 0.0
+        over, wait = False, 0.0
         try:
             for key in keys:
                 if not key:
@@ -138,11 +143,12 @@ class RateLimit:
                     hits, previous_hits = db.hit(current, previous, delta=1, expires=expires, now=now)
                     counted.append(current)
                     if self._estimate(hits, previous_hits, elapsed) > span_limit:
-                        refused = True
+                        over = True
                         wait = max(wait, self._wait(span_limit, window, hits - 1, previous_hits, elapsed))
-                if refused:
+                if over:
                     for current in counted:
                         db.add(current, -1)
+                    refused.send(sender=RateLimit, limit=self.scope)
                     raise RateLimited(math.ceil(wait), scope=self.scope)
         except stores.RateLimitUnavailable:
             if self.when_unavailable == ALLOW:

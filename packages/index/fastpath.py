@@ -20,6 +20,9 @@ Django's.
 Everything else goes to Django as before: a miss, a changed project, HEAD,
 Range and the date-based conditions. If-None-Match is answered here (304)
 when it names the kept ETag.
+
+`on_lookup`, when given, is called with True for each request answered here
+and False for each passed on (the site counts them: indexsite/wsgi.py).
 """
 
 import time
@@ -100,8 +103,9 @@ def _origin_headers():
 class IndexFastPath:
     """WSGI middleware: replays marked responses of `app` while their project is unchanged."""
 
-    def __init__(self, app, *, prefixes=None, limit=LIMIT_BYTES):
+    def __init__(self, app, *, prefixes=None, limit=LIMIT_BYTES, on_lookup=None):
         self.app = app
+        self.on_lookup = on_lookup
         self.prefixes = tuple(prefixes or settings.MACHINE_PATH_PREFIXES)
         self.entries = rendering.BoundedCache(limit, size=lambda entry: entry.size)
         self.origin = _origin_headers()
@@ -148,6 +152,8 @@ class IndexFastPath:
         if entry is not None and rendering.generation(entry.mark.name) == entry.mark.generation:
             answer = self.replay(entry, environ, start_response)
             if answer is not None:
+                if self.on_lookup is not None:
+                    self.on_lookup(True)
                 return answer
             self.entries.discard((*key, ""))
         return self.answer_and_keep(key, environ, start_response)
@@ -172,6 +178,8 @@ class IndexFastPath:
         if project == entry.mark.generation:
             answer = self.replay(entry, environ, start_response)
             if answer is not None:
+                if self.on_lookup is not None:
+                    self.on_lookup(True)
                 return answer
         self.entries.discard((*key, reader.view))
         return self.answer_and_keep(key, environ, start_response)
@@ -200,6 +208,8 @@ class IndexFastPath:
         return _chunks(handle)
 
     def answer_and_keep(self, key, environ, start_response):
+        if self.on_lookup is not None:
+            self.on_lookup(False)
         seen = {}
 
         def keep_start_response(status, headers, exc_info=None):

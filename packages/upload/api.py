@@ -6,6 +6,7 @@ as the HTTP reason phrase, which is what twine prints.
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.dispatch import Signal
 from django.http import HttpResponse
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -23,6 +24,11 @@ from ..storage import HashingUploadHandler
 NO_CREDENTIALS = "Invalid or non-existent authentication information."
 # Files a minute per token and per IP: generous for a release job, a wall for a loop.
 uploads = RateLimit("upload", limit=20, window=60, when_unavailable=ALLOW)  # publishing goes on if the store is down
+# Sent for each upload refused by the upload service or by DRF (token authentication, a
+# malformed request): the site counts them for its metrics (indexsite/metrics.py).
+# kwargs: status (the response's code), kind (the refusal's class name). A rate-limited
+# upload is counted as a rate-limit refusal (accounts.ratelimit.refused) instead.
+upload_refused = Signal()
 
 
 def plain_response(message, *, status):
@@ -71,6 +77,7 @@ class LegacyUploadView(APIView):
                 request=request, user=user, token=request.auth, data=data, content=files.get("content")
             )
         except PackagesError as error:
+            upload_refused.send(sender=LegacyUploadView, status=error.status, kind=type(error).__name__)
             return retry_after(plain_response(error.message, status=error.status), getattr(error, "retry_after", None))
         if not result.created:
             return plain_response(f"{result.file.filename} was already uploaded with these bytes; nothing changed.", status=200)
@@ -78,6 +85,7 @@ class LegacyUploadView(APIView):
 
     def handle_exception(self, exc):
         if isinstance(exc, exceptions.APIException):
+            upload_refused.send(sender=LegacyUploadView, status=exc.status_code, kind=type(exc).__name__)
             detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
             return retry_after(plain_response(str(detail), status=exc.status_code), getattr(exc, "wait", None))
         return super().handle_exception(exc)

@@ -8,7 +8,7 @@ from django.core import signals
 from django.core.cache import cache
 from django.db import close_old_connections
 
-from indexsite.wsgi import application
+from indexsite.wsgi import fastpath as application  # inside the request observer
 from packages import services
 from packages.index.fastpath import IndexFastPath
 from tests.packages.factories import FileFactory, ReleaseFactory, UserFactory

@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connections, transaction
 
-from indexsite.wsgi import application
+from indexsite.wsgi import fastpath as application  # inside the request observer
 from packages.index.fastpath import IndexFastPath
 from packages.models import ProjectRole
 from packages.reading import readers

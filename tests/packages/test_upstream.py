@@ -347,7 +347,7 @@ def test_a_fetched_upstream_project_has_a_small_page_and_is_found_by_search(upst
 
 
 def test_a_proxied_page_is_replayed_by_the_fast_path_until_its_copy_changes(upstream, settings, django_assert_num_queries):
-    from indexsite.wsgi import application
+    from indexsite.wsgi import fastpath as application  # inside the request observer
     from packages.index.fastpath import IndexFastPath
     from tests.packages.test_fastpath import get
 
