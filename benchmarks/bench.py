@@ -43,6 +43,8 @@ PASSWORD = "bench-password-1"
 JSON_ACCEPT = "application/vnd.pypi.simple.v1+json"
 # Read with a token: this project is private in ours, and pypiserver's second instance asks for a password.
 PRIVATE_PROJECT = "bench-p0003"
+# Only in the upstream (pypiserver): the proxied figures; the second is installed once, cold.
+UPSTREAM_PROJECTS = ("bench-upstream", "bench-upstream-cold")
 started = []
 
 
@@ -141,7 +143,7 @@ def corpus(projects, versions):
 # -- servers --------------------------------------------------------------------
 
 
-def site_env(port):
+def site_env(port, upstream_port):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
     env.update(
         DEBUG="0",
@@ -153,6 +155,9 @@ def site_env(port):
         SECURE_SSL_REDIRECT="0",
         MEDIA_ROOT=str(VAR / "ours-files"),
         LOG_LEVEL="WARNING",
+        # The upstream index (packages/upstream): pypiserver, which holds the upstream-only projects.
+        UPSTREAM_INDEX_URL=f"http://127.0.0.1:{upstream_port}/simple/",
+        UPSTREAM_FILE_HOSTS=f"127.0.0.1:{upstream_port}",
         # The corpus is uploaded as fast as the site takes it: the abuse limits would stop it.
         UPLOAD_RATE_LIMIT="1000000",
         PROJECT_CREATION_RATE_LIMIT="1000000",
@@ -160,11 +165,11 @@ def site_env(port):
     return env
 
 
-def setup_ours(port):
+def setup_ours(port, upstream_port):
     run("psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-c", f"DROP DATABASE IF EXISTS {DATABASE}")
     run("psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-c", f"CREATE DATABASE {DATABASE}")
     shutil.rmtree(VAR / "ours-files", ignore_errors=True)
-    env = site_env(port)
+    env = site_env(port, upstream_port)
     run(str(VENV_BIN / "python"), "manage.py", "migrate", "--noinput", "-v0", cwd=ROOT, env=env)
     script = (
         "from accounts.models import User, Email\n"
@@ -201,19 +206,24 @@ def gunicorn(name, port, app, env=None):
                         "--log-level", "warning", app], env=env, cwd=ROOT)
 
 
-def start_devpi(port):
+def start_devpi(port, upstream_url):
     serverdir = VAR / "devpi-data"
     shutil.rmtree(serverdir, ignore_errors=True)
     bin_ = VAR / "devpi" / "bin"
     run(str(bin_ / "devpi-init"), "--serverdir", str(serverdir), "--no-root-pypi", stdout=subprocess.DEVNULL)
+    # Not --offline-mode: its mirror index fetches from the local upstream (pypiserver); --no-root-pypi
+    # above means it knows no other.
     start("devpi", [str(bin_ / "devpi-server"), "--serverdir", str(serverdir), "--host", "127.0.0.1",
-                    "--port", str(port), "--offline-mode"])
+                    "--port", str(port)])
     base = f"http://127.0.0.1:{port}"
     wait_http(base + "/+api")
     _json(base + "/bench", "PUT", {"password": PASSWORD, "email": "bench@example.com"})
     login = _json(base + "/+login", "POST", {"user": "bench", "password": PASSWORD})
     auth = base64.b64encode(f"bench:{login['result']['password']}".encode()).decode()
     _json(base + "/bench/dev", "PUT", {"type": "stage", "bases": [], "volatile": True}, {"X-Devpi-Auth": auth})
+    # devpi's answer to an upstream: a mirror index (root/pypi's kind) of the same local upstream as ours.
+    _json(base + "/bench/mirror", "PUT", {"type": "mirror", "mirror_url": upstream_url, "volatile": True},
+          {"X-Devpi-Auth": auth})
     # An upload token, as a CI job would hold one (devpi-tokens, created with devpi-client).
     client = ["--clientdir", str(VAR / "devpi-client")]
     devpi = str(bin_ / "devpi")
@@ -246,11 +256,12 @@ def start_pypiserver(port):
 
 
 def start_pypiserver_private(port):
-    """pypiserver's read authentication: the same packages, listing and downloads behind an htpasswd file."""
+    """pypiserver's read authentication: the same packages, listing and downloads behind an htpasswd file,
+    made as pypiserver's README makes it (`htpasswd -sc`, SHA-1)."""
     htpasswd = VAR / "pypiserver-htpasswd"
     python = str(VAR / "pypiserver" / "bin" / "python")
     run(python, "-c", "import sys; from passlib.apache import HtpasswdFile; "
-        "h = HtpasswdFile(sys.argv[1], new=True, default_scheme='apr_md5_crypt'); h.set_password('bench', sys.argv[2]); "
+        "h = HtpasswdFile(sys.argv[1], new=True, default_scheme='ldap_sha1'); h.set_password('bench', sys.argv[2]); "
         "h.save()", str(htpasswd), PASSWORD)
     start("pypiserver-private", [str(VAR / "pypiserver" / "bin" / "pypi-server"), "run", "-i", "127.0.0.1",
                                  "-p", str(port), "-a", "list,download,update", "-P", str(htpasswd),
@@ -340,13 +351,16 @@ def main():
     files = corpus(args.projects, args.versions)
     ports = {name: free_port() for name in ("ours", "devpi", "pypiserver", "pypiserver-private", "hello", "varnish")}
     try:
-        token, read_token = setup_ours(ports["ours"])
-        env = site_env(ports["ours"])
+        token, read_token = setup_ours(ports["ours"], ports["pypiserver"])
+        env = site_env(ports["ours"], ports["pypiserver"])
         env["CACHE_PURGE_URLS"] = f"http://127.0.0.1:{ports['varnish']}/"
         gunicorn("ours", ports["ours"], "indexsite.wsgi:application", env)
         gunicorn("hello", ports["hello"], "benchmarks.hello:application")
-        devpi, devpi_token = start_devpi(ports["devpi"])
         start_pypiserver(ports["pypiserver"])
+        devpi, devpi_token = start_devpi(ports["devpi"], f"http://127.0.0.1:{ports['pypiserver']}/simple/")
+        # Projects only the upstream has: served by ours and by devpi's mirror index through them.
+        for name in UPSTREAM_PROJECTS:
+            wheel(VAR / "pypiserver-packages", name, "1.0")
         start_varnish(ports["ours"], ports["varnish"])
         ours = f"http://127.0.0.1:{ports['ours']}"
         pypiserver = f"http://127.0.0.1:{ports['pypiserver']}"
@@ -386,12 +400,19 @@ def main():
         urls["file"] = {k: first_link(v) for k, v in urls["page"].items() if k != "varnish"}
         urls["private"] = {"ours": f"{ours}/simple/{PRIVATE_PROJECT}/",
                            "pypiserver": f"{private_pypiserver}/simple/{PRIVATE_PROJECT}/"}
+        urls["proxied"] = {"ours": f"{ours}/simple/bench-upstream/",
+                           "devpi": f"{devpi}/bench/mirror/+simple/bench-upstream/"}
+        figures = {}
+        # Cold: the first install of an upstream-only project, its page and file fetched through each index.
+        mirrors = [("ours", ours + "/simple/"), ("devpi", devpi + "/bench/mirror/+simple/")]
+        for server, index in mirrors:
+            figures[("uv-proxied-cold", server, 0)] = [uv_install(index, "bench-upstream-cold")]
+            uv_install(index, "bench-upstream")  # the warm figures' file, fetched once before they are timed
         for name, figure in urls.items():
             for server, url in figure.items():
                 headers = {"Authorization": read_headers[server].split(": ", 1)[1]} if name == "private" else {}
                 # Warm every cache once (and check the private page answers its reader).
                 urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60).read()
-        figures = {}
         for round_ in range(args.rounds):
             log(f"round {round_ + 1}/{args.rounds}")
             for figure, by_server in urls.items():
@@ -411,6 +432,8 @@ def main():
             for _ in range(3):
                 for server, index in indexes[shift:] + indexes[:shift]:
                     figures.setdefault(("uv", server, 0), []).append(uv_install(index, "bench-p0002"))
+                for server, index in mirrors[round_ % 2:] + mirrors[: round_ % 2]:
+                    figures.setdefault(("uv-proxied", server, 0), []).append(uv_install(index, "bench-upstream"))
         scale = {}
         if args.scale:
             scale = measure_scale(args, ours, env)
@@ -487,6 +510,15 @@ def print_table(args, figures, uploads, scale):
           f"{ratio('private', 'pypiserver')} | |")
     print(f"| same as share of the ceiling | "
           f"{med('private', 'ours', 1) / h1:.0%} / {med('private', 'ours', 16) / h16:.0%} | | | | | |")
+    print(f"| proxied `/simple/<project>/` from the upstream (devpi: its mirror index), warm, req/s | "
+          f"{pair('proxied', 'ours')} | {pair('proxied', 'devpi')} | | {ratio('proxied', 'devpi')} | | |")
+    print(f"| same as share of the ceiling | "
+          f"{med('proxied', 'ours', 1) / h1:.0%} / {med('proxied', 'ours', 16) / h16:.0%} | | | | | |")
+    cold = {s: med("uv-proxied-cold", s, 0) for s in ("ours", "devpi")}
+    warm = {s: med("uv-proxied", s, 0) for s in ("ours", "devpi")}
+    print(f"| `uv pip install` of a proxied project, cold / warm, s | {cold['ours']:.3f} / {warm['ours']:.3f} | "
+          f"{cold['devpi']:.3f} / {warm['devpi']:.3f} | | {cold['devpi'] / cold['ours']:.2f} / "
+          f"{warm['devpi'] / warm['ours']:.2f} (speed) | | |")
     if scale:
         print(f"\nroot `/simple/` at {scale['projects']:,} projects: {scale[1]:.0f} req/s (c=1), {scale[16]:.0f} "
               f"(c=16); 304 median {scale['304_ms']:.2f} ms; first build {scale['cold_s']:.2f} s")
