@@ -15,7 +15,7 @@ from accounts.events import EventTag
 from accounts.models import AccountInvitation, Email, SecurityEvent, User
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.concurrency import at_once
-from tests.mfa.factories import TOTPDeviceFactory, totp_code
+from tests.mfa.factories import known_device, TOTPDeviceFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,7 @@ def staff(db):
 @pytest.fixture
 def staff_client(client, staff):
     device = TOTPDeviceFactory(user=staff)
+    known_device(client, staff)  # a browser the account has used: no new-device link to wait for
     client.post("/account/login/", {"username": staff.username, "password": PASSWORD})
     client.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(device)})
     return client

@@ -162,6 +162,7 @@ def test_codes_stored_as_digests_before_keep_working_once_migrated(client, two_f
 
     stored = RecoveryCode.objects.get().code_hash
     assert stored.startswith("argon2$") and recovery_code_digest(code) not in stored
+    known_device(client, two_factor_user)
     client.post("/account/login/", {"username": two_factor_user.username, "password": PASSWORD})
     response = client.post("/account/two-factor/", {"method": "recovery_code", "recovery-recovery_code": code}, follow=True)
     assert response.redirect_chain[-1][0] == "/manage/account/"

@@ -93,10 +93,11 @@ def test_only_the_organisation_creates_a_reserved_name(acme, uploader, auth, med
 
 
 def test_the_reservations_page_works_without_javascript(acme, client):
-    from tests.mfa.factories import TOTPDeviceFactory, totp_code
+    from tests.mfa.factories import TOTPDeviceFactory, known_device, totp_code
     from tests.accounts.factories import PASSWORD
 
     device = TOTPDeviceFactory(user=acme.owner)
+    known_device(client, acme.owner)
     client.post("/account/login/", {"username": acme.owner.username, "password": PASSWORD})
     client.post("/account/two-factor/", {"method": "totp", "totp-code": totp_code(device)})
     page = client.get("/manage/organization/acme/reservations/")
