@@ -16,6 +16,7 @@ from packages.models import UpstreamFile, UpstreamProject
 from tests.accounts.factories import UserFactory
 from tests.organizations.factories import make_organization
 from tests.packages.factories import FileFactory
+from tests.packages.test_fastpath import keep_the_test_connection  # noqa: F401 (requests through the WSGI app)
 from tests.packages.upstream_server import JSON, Route, UpstreamServer
 
 WHEEL = b"PK upstream wheel bytes " * 100
