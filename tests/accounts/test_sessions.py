@@ -43,7 +43,9 @@ def test_the_account_page_lists_each_session_in_words_and_marks_this_one(user):
     assert "Firefox on Linux" in page and "Chrome on Windows" in page
     assert "198.51.100.1" in page and "203.0.113.9" in page
     assert page.count("(this session)") == 1
-    assert page.count("Sign out</button>") == 0  # every button names its session for screen readers
+    # Every button names its session for screen readers, in one whole sentence.
+    assert page.count('aria-label="Sign out the session on ') == 1
+    assert page.count('aria-label="Sign out this session"') == 1
     assert "Sign out everywhere else" in page
     # The session key itself is in no page, row or event.
     key = laptop.cookies["sessionid"].value
