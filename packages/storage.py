@@ -12,8 +12,35 @@ import hashlib
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    canonicalize_version,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion
 
 METADATA_SUFFIX = ".metadata"
+
+
+def distribution_named(filename):
+    """(normalized project name, canonical version) a wheel or sdist filename carries, or None if it is neither.
+
+    The one reading of distribution filenames outside the upload's checks: file downloads (which project a
+    stored file belongs to), upstream pages (only the project's own files) and staff blocks (by version).
+    """
+    try:
+        if filename.endswith(".whl"):
+            name, version, *_ = parse_wheel_filename(filename)
+        elif filename.endswith((".tar.gz", ".zip")):
+            name, version = parse_sdist_filename(filename)
+        else:
+            return None
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return canonicalize_name(name), canonicalize_version(version)
 CHUNK_SIZE = 64 * 1024
 
 

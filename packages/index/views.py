@@ -18,16 +18,9 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-from packaging.version import InvalidVersion
+from packaging.utils import canonicalize_name
 
-from .. import selectors
+from .. import selectors, storage
 from ..reading import rules as reading
 from ..upstream import blocks as upstream_blocks
 from ..upstream import files as upstream_files
@@ -338,13 +331,8 @@ def _stream(handle, start, length):
 
 def _project_named_by(path):
     """The normalized project name a stored file's filename carries, or None when it cannot be read."""
-    filename = path.rsplit("/", 1)[-1].removesuffix(".metadata")
-    try:
-        if filename.endswith(".whl"):
-            return canonicalize_name(parse_wheel_filename(filename)[0])
-        return canonicalize_name(parse_sdist_filename(filename)[0])
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
+    named = storage.distribution_named(path.rsplit("/", 1)[-1].removesuffix(".metadata"))
+    return named[0] if named else None
 
 
 def _local_files():

@@ -1,30 +1,19 @@
 """Staff block upstream projects or single versions: gone from pages at once, downloads refused with the reason."""
 
 from django.db import transaction
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    canonicalize_version,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-from packaging.version import InvalidVersion
+from packaging.utils import canonicalize_name, canonicalize_version
 
 from accounts.events import EventTag, record_event
 
+from .. import storage
 from ..index import rendering
 from .models import UpstreamBlock
 
 
 def version_of(filename):
     """The canonical version a wheel or sdist filename carries, or None."""
-    try:
-        if filename.endswith(".whl"):
-            return canonicalize_version(parse_wheel_filename(filename)[1])
-        return canonicalize_version(parse_sdist_filename(filename)[1])
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
+    named = storage.distribution_named(filename)
+    return named[1] if named else None
 
 
 def blocks_of(normalized_name):

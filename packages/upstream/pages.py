@@ -19,17 +19,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-from packaging.version import InvalidVersion
 
 from accounts.outbound.client import OutboundError, fetch
 
+from .. import storage
 from ..index import rendering, simple
 from .blocks import blocked, blocks_of
 from .models import UpstreamFile, UpstreamProject
@@ -279,14 +272,8 @@ def _checked(raw, page, normalized_name):
 
 def _named(filename, normalized_name):
     """Whether `filename` is a wheel or sdist of the project `normalized_name` (an upstream page lists no other)."""
-    try:
-        if filename.endswith(".whl"):
-            return canonicalize_name(parse_wheel_filename(filename)[0]) == normalized_name
-        if filename.endswith((".tar.gz", ".zip")):
-            return canonicalize_name(parse_sdist_filename(filename)[0]) == normalized_name
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return False
-    return False
+    named = storage.distribution_named(filename)
+    return named is not None and named[0] == normalized_name
 
 
 # -- this index's page of an upstream project ---------------------------------------------------------------
