@@ -327,6 +327,7 @@ def test_an_owner_who_tracks_the_upstream_serves_both_sets_ours_first(upstream):
     assert page["meta"]["tracks"] == [f"{upstream.base}/simple/forked/"]
     html = client.get("/simple/forked/").content.decode()
     assert f'<meta name="pypi:tracks" content="{upstream.base}/simple/forked/">' in html
+    assert len(page["files"]) == 2, page
     theirs = page["files"][1]["url"].removeprefix("http://testserver")
     assert b"".join(client.get(theirs).streaming_content) == WHEEL
 
@@ -371,3 +372,28 @@ def test_a_proxied_page_is_replayed_by_the_fast_path_until_its_copy_changes(upst
 
     copy_of("requests")
     assert b"requests-2.1" in get(site, "/simple/requests/").body
+
+
+def test_a_private_project_that_tracks_the_upstream_serves_its_upstream_files_only_to_its_readers(upstream):
+    from packages.models import ProjectRole
+    from packages.upstream.tracking import project_tracking_set
+    from tests.tokens.factories import basic_auth_header, make_token
+
+    project = FileFactory(release__project__name="forked", release__version="0.1").release.project
+    owner = UserFactory()
+    ProjectRole.objects.create(project=project, user=owner, role="Owner")
+    upstream.publish("forked", {"forked-5.0-py3-none-any.whl": WHEEL})
+    project = project_tracking_set(actor=owner, project=project, track=True)
+    project.private = True
+    project.save()
+    _, raw = make_token(owner, projects=["forked"])
+    reader = {"HTTP_AUTHORIZATION": basic_auth_header(raw)}
+    client = Client()
+    page = json.loads(client.get("/simple/forked/", HTTP_ACCEPT=JSON, **reader).content)
+    assert len(page["files"]) == 2, page
+    theirs = page["files"][1]["url"].removeprefix("http://testserver")
+    assert b"".join(client.get(theirs, **reader).streaming_content) == WHEEL
+    stranger = client.get(theirs)
+    assert stranger.status_code == 404 and stranger.content == b"Not Found: no such file.\n"
+    _, other = make_token(UserFactory())
+    assert client.get(theirs, HTTP_AUTHORIZATION=basic_auth_header(other)).status_code == 404
