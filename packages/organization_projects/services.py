@@ -23,6 +23,7 @@ from ..index import rendering
 from ..models import Project, ProjectRole, TeamProjectRole
 from ..upload.checks import names
 from ..upload.service import new_project_name_check, project_creation_count
+from ..upstream import reservations
 
 ROLES = (ProjectRole.Role.OWNER, ProjectRole.Role.MAINTAINER)
 
@@ -77,6 +78,7 @@ def organization_project_create(*, request=None, actor, organization, name):
             raise InvalidAction(
                 gettext("%(name)s is waiting for approval by the site's staff.") % {"name": organization.name}
             )
+        reservations.creation_check(name, organization_id=organization.pk)
         try:
             with transaction.atomic():
                 project = packages.project_create(request=request, user=actor, name=name, organization=organization)

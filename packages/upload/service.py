@@ -22,6 +22,7 @@ from ..errors import InvalidUpload, UploadFailed, UploadRateLimited
 from ..models import File, FilenameRegistry, ProhibitedProjectName, Project, Release, confusable_name
 from .. import storage
 from ..upstream.names import reservation_for
+from ..upstream import reservations
 from ..upstream.reservations import RESERVED_MESSAGE
 from . import description, notices
 from .checks import archives, files, form, metadata, names, publishers
@@ -303,6 +304,7 @@ def _project_create_or_lock(*, request, user, name, token_identifier, organizati
     look-alike name decide the race; a loser whose name only looks like the
     winner's is refused as a look-alike.
     """
+    reservations.creation_check(name, organization_id=organization.pk if organization is not None else None)
     try:
         project = services.project_create(
             request=request, user=user, name=name, token_identifier=token_identifier, organization=organization

@@ -2,8 +2,9 @@
 
 A reservation is refused when another organisation's reservation overlaps it (one covers a name
 the other covers) or when a project not owned by the organisation already has a name it covers.
-Reservations are made one at a time across the site (a transaction-level lock on PostgreSQL), so
-two organisations cannot reserve overlapping names at once.
+Reservations, and the creation of projects, take one site-wide lock (a transaction-level advisory lock on
+PostgreSQL): two organisations cannot reserve overlapping names at once, and a project cannot be created
+under a name that a reservation made at the same moment covers.
 """
 
 import re
@@ -15,13 +16,18 @@ from packaging.utils import canonicalize_name
 from accounts.events import EventTag, record_event
 from organizations.models import NameReservation, OrganizationRole
 
-from ..errors import NotAllowed, PackagesError
+from ..errors import InvalidUpload, NotAllowed, PackagesError
 from ..models import Project
+from .names import reservation_for
 
 _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9-])?$")
-# A constant key for PostgreSQL's advisory lock: reservations are made one at a time.
+# A constant key for PostgreSQL's advisory lock: reservations and project creations, one at a time.
 _LOCK_KEY = 0x726573657276  # "reserv"
 MAX_RESERVATIONS = 100
+RESERVED_MESSAGE = gettext_lazy(
+    "The name %(name)r is reserved by the organisation %(organization)r: only the organisation can create it "
+    "(with its token, or on its projects page)."
+)
 
 
 def parse(pattern):
@@ -59,14 +65,29 @@ def _require_owner(*, actor, organization):
         raise NotAllowed(gettext("Only the organisation's Owners can reserve names."))
 
 
+def _lock_names():
+    """Until the current transaction ends, no other reservation is made and no other project created."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+
+
+def creation_check(name, *, organization_id):
+    """Inside the transaction that creates project `name` (for `organization_id`, or a person's: None): take the
+    reservations' lock and refuse a name another organisation reserved. The early check of the upload's name rules
+    gives the same refusal before any work; this one holds against a reservation made meanwhile."""
+    _lock_names()
+    reservation = reservation_for(canonicalize_name(name))
+    if reservation is not None and reservation.organization_id != organization_id:
+        raise InvalidUpload(str(RESERVED_MESSAGE % {"name": name, "organization": reservation.organization.name}))
+
+
 def reservation_create(*, request=None, actor, organization, pattern):
     """An Owner reserves a name or prefix for `organization`; returns the NameReservation."""
     name, prefix = parse(pattern)
     shown = f"{name}*" if prefix else name
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        _lock_names()
         _require_owner(actor=actor, organization=organization)
         existing = list(NameReservation.objects.select_related("organization"))
         if sum(1 for r in existing if r.organization_id == organization.pk) >= MAX_RESERVATIONS:
@@ -113,9 +134,3 @@ def reservation_remove(*, request=None, actor, organization, reservation_id):
             details={"reserved": str(reservation)},
         )
     return reservation
-
-
-RESERVED_MESSAGE = gettext_lazy(
-    "The name %(name)r is reserved by the organisation %(organization)r: only the organisation can create it "
-    "(with its token, or on its projects page)."
-)

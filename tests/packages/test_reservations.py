@@ -126,3 +126,32 @@ def test_two_organisations_reserving_overlapping_names_at_once_one_wins():
     assert NameReservation.objects.filter(name__startswith="shared").values("organization").distinct().count() == 1
     assert sum(isinstance(r, NameReservation) for r in results) >= 1
     assert all(isinstance(r, (NameReservation, PackagesError)) for r in results), results
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_reservation_and_a_first_upload_of_a_name_it_covers_at_once_never_both_succeed(media_root):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.concurrency import at_once
+    from tests.tokens.factories import make_token
+
+    owner = UserFactory()
+    acme = make_organization(owner, name="acme")
+    uploader = UserFactory()
+    TOTPDevice.objects.create(user=uploader, name="phone", confirmed=True)
+    _, raw = make_token(uploader)
+    pairs = 6
+
+    def reserve(i):
+        return lambda: reservation_create(actor=owner, organization=acme, pattern=f"race{i}-*")
+
+    def upload(i):
+        return lambda: post(Client(), make_wheel(f"race{i}_pkg", "1.0"), basic_auth_header(raw)).status_code
+
+    at_once(*[reserve(i) for i in range(pairs)], *[upload(i) for i in range(pairs)])
+    for i in range(pairs):
+        reserved = NameReservation.objects.filter(name=f"race{i}-", prefix=True).exists()
+        created = Project.objects.filter(normalized_name=f"race{i}-pkg").exists()
+        assert not (reserved and created), i
+        assert reserved or created, i
