@@ -17,14 +17,16 @@ URL resolution, no middleware, no query. Only a response Django has already answ
 that same key is ever replayed, so host validation and negotiation stay
 Django's.
 
-Everything else goes to Django as before: a miss, a changed project, HEAD,
-Range and the date-based conditions. If-None-Match is answered here (304)
-when it names the kept ETag.
+A HEAD is answered from the same entry as the GET it mirrors: the same status
+and headers, no body (uv sends one before downloading a file). Everything else
+goes to Django as before: a miss, a changed project, Range and the date-based
+conditions. If-None-Match is answered here (304) when it names the kept ETag.
 
 `on_lookup`, when given, is called with True for each request answered here
 and False for each passed on (the site counts them: indexsite/wsgi.py).
 """
 
+import os
 import time
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs
@@ -42,6 +44,7 @@ NEGOTIATED = ("/simple/", "/legacy/+simple/")
 LIMIT_BYTES = settings.INDEX_FASTPATH_BYTES
 FILE_CHUNK = 64 * 1024
 _DROPPED_ON_304 = {"content-type", "content-length"}
+_REPLAYED_METHODS = ("GET", "HEAD")
 # Conditions Django answers itself (dates, ranges): a request carrying one is not replayed.
 _PASS_THROUGH = ("HTTP_RANGE", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_RANGE")
 
@@ -136,7 +139,9 @@ class IndexFastPath:
         )
 
     def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(self.prefixes):
+        if environ.get("REQUEST_METHOD") not in _REPLAYED_METHODS or not environ.get("PATH_INFO", "").startswith(
+            self.prefixes
+        ):
             return self.app(environ, start_response)
         if any(name in environ for name in _PASS_THROUGH):
             return self.app(environ, start_response)
@@ -194,6 +199,11 @@ class IndexFastPath:
                 headers = [(k, v) for k, v in entry.headers if k.lower() not in _DROPPED_ON_304]
                 start_response("304 Not Modified", headers)
                 return []
+        if environ["REQUEST_METHOD"] == "HEAD":
+            if entry.mark.file is not None and not os.path.exists(entry.mark.file):
+                return None  # gone from disk: Django decides what to answer
+            start_response(entry.status, entry.headers)
+            return []
         if entry.mark.file is None:
             start_response(entry.status, entry.headers)
             return [entry.body]
@@ -219,7 +229,8 @@ class IndexFastPath:
         result = self.app(environ, keep_start_response)
         response_mark = getattr(result, "index_mark", None)
         status = seen.get("status", "")
-        if response_mark is not None and status.startswith("200 "):
+        # Only a GET's answer is kept (a HEAD's is replayed from the GET's entry, never the other way).
+        if response_mark is not None and status.startswith("200 ") and environ["REQUEST_METHOD"] == "GET":
             headers = list(seen["headers"])
             if not any(name.lower() == "set-cookie" for name, _ in headers):
                 etag = next((value for name, value in headers if name.lower() == "etag"), None)

@@ -1,11 +1,13 @@
 """The index's fast path: the site's WSGI application replays what Django answered, never anything stale."""
 
 import io
+import os
 from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.core import signals
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db import close_old_connections
 
 from indexsite.wsgi import fastpath as application  # inside the request observer
@@ -156,15 +158,39 @@ def test_a_removed_file_is_gone_at_once(site, stored, django_capture_on_commit_c
     assert get(site, path).status == 404
 
 
-def test_ranges_and_head_are_left_to_django(site, stored):
+def test_ranges_are_left_to_django(site, stored):
     path = f"/files/{stored.path}"
     get(site, path)
 
     partial = get(site, path, HTTP_RANGE="bytes=0-9")
-    head = get(site, path, REQUEST_METHOD="HEAD")
 
     assert partial.status == 206 and partial.body == CONTENT[:10]
-    assert head.status == 200 and head.headers["content-length"] == str(len(CONTENT))
+
+
+def test_head_is_answered_from_the_get_entry_with_its_headers_and_no_body(site, stored, django_assert_num_queries):
+    path = f"/files/{stored.path}"
+    first_head = get(site, path, REQUEST_METHOD="HEAD")  # nothing kept yet: Django answers, and keeps nothing
+    assert first_head.status == 200 and first_head.headers["content-length"] == str(len(CONTENT))
+    assert not site.entries.entries
+    download = get(site, path)
+    page = get(site, "/simple/demo/", HTTP_ACCEPT=PIP_ACCEPT)
+
+    with django_assert_num_queries(0):
+        head = get(site, path, REQUEST_METHOD="HEAD")
+        page_head = get(site, "/simple/demo/", HTTP_ACCEPT=PIP_ACCEPT, REQUEST_METHOD="HEAD")
+
+    assert head.status == 200 and head.body == b""
+    assert head.headers == download.headers
+    assert head.headers["content-length"] == str(len(CONTENT))
+    assert page_head.status == 200 and page_head.body == b"" and page_head.headers == page.headers
+
+
+def test_head_of_a_file_gone_from_disk_is_left_to_django(site, stored):
+    path = f"/files/{stored.path}"
+    assert get(site, path).status == 200
+    os.remove(default_storage.path(stored.path))  # an operator's mistake: the row stays, the bytes are gone
+
+    assert get(site, path, REQUEST_METHOD="HEAD").status == 404
 
 
 def test_the_json_api_is_replayed_too(site, stored, django_assert_num_queries):

@@ -4,7 +4,7 @@ Through `indexsite.wsgi.application` (the fast path in front of Django, as
 gunicorn runs it): a reader's private page is replayed to that reader only,
 a stranger asking the same URL with the same Accept and Host gets the 404 of a
 name nobody has, and losing access (a removed role, a revoked or expired
-token) takes effect on the very next request. The same for files and 304s.
+token) takes effect on the very next request. The same for files, 304s and HEADs.
 """
 
 import time
@@ -116,7 +116,7 @@ def test_an_expired_token_is_refused_once_its_time_has_come(site, secret, people
     assert b"has expired" in refused.body
 
 
-def test_files_and_304s_follow_the_same_rule(site, secret, people):
+def test_files_304s_and_heads_follow_the_same_rule(site, secret, people):
     path = f"/files/{secret.path}"
     first = get(site, path, **people["a"])
     assert first.status == 200
@@ -126,12 +126,16 @@ def test_files_and_304s_follow_the_same_rule(site, secret, people):
     assert get(site, path, HTTP_IF_NONE_MATCH=etag, **people["a"]).status == 304
     assert get(site, path, HTTP_IF_NONE_MATCH=etag, **people["b"]).status == 404
     assert get(site, path, HTTP_IF_NONE_MATCH=etag).status == 404
+    assert get(site, path, REQUEST_METHOD="HEAD", **people["a"]).status == 200
+    assert get(site, path, REQUEST_METHOD="HEAD", **people["b"]).status == 404
+    assert get(site, path, REQUEST_METHOD="HEAD").status == 404
     page_etag = get(site, "/simple/secret/", **people["a"]).headers["etag"]
     assert get(site, "/simple/secret/", HTTP_IF_NONE_MATCH=page_etag, **people["a"]).status == 304
     assert get(site, "/simple/secret/", HTTP_IF_NONE_MATCH=page_etag, **people["b"]).status == 404
     people["role"].delete()
     assert get(site, path, HTTP_IF_NONE_MATCH=etag, **people["a"]).status == 404
     assert get(site, path, **people["a"]).status == 404
+    assert get(site, path, REQUEST_METHOD="HEAD", **people["a"]).status == 404
 
 
 def test_a_project_made_private_disappears_from_replayed_public_answers(site, secret, people):
