@@ -12,7 +12,9 @@
 
 urllib3 (pinned in requirements.txt) does the HTTP and the TLS, including certificate and host name
 checks; this module only chooses where it may connect and how long and how much it may read.
-Resolving the name is not covered by the deadline (the system resolver has its own timeouts).
+Resolving the name counts against the deadline too: the lookup runs on one of a few resolver threads and
+the fetch gives up when the deadline passes (a lookup the system resolver keeps going finishes on its
+thread, which a later lookup then waits for; the number of such threads is bounded).
 """
 
 import http.client
@@ -20,6 +22,8 @@ import ipaddress
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as LookupTimeout
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -29,6 +33,9 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 REDIRECTS_MAX = 3
 _REDIRECTS = {301, 302, 303, 307, 308}
 _CHUNK = 64 * 1024
+# Name lookups run here, so a fetch can stop waiting for one at its deadline.
+RESOLVER_THREADS = 4
+_resolver = ThreadPoolExecutor(max_workers=RESOLVER_THREADS, thread_name_prefix="outbound-resolve")
 
 
 class OutboundError(Exception):
@@ -97,9 +104,13 @@ def _target(url):
     return parts.scheme, host, port, path, parts.netloc, loopback
 
 
-def _checked_addresses(host, port, *, loopback):
+def _checked_addresses(host, port, *, loopback, deadline, url):
+    lookup = _resolver.submit(resolve, host, port)
     try:
-        addresses = resolve(host, port)
+        addresses = lookup.result(timeout=deadline.remaining(url))
+    except LookupTimeout:
+        lookup.cancel()
+        raise OutboundError(f"{url} did not answer within {deadline.seconds:g} seconds (resolving {host})") from None
     except OSError as error:
         raise OutboundError(f"{host} could not be resolved ({error})") from None
     if not addresses:
@@ -142,7 +153,7 @@ def _shut(connection, expired):
 
 def _get_once(url, *, deadline, max_bytes, headers, sink=None):
     scheme, host, port, path, netloc, loopback = _target(url)
-    addresses = _checked_addresses(host, port, loopback=loopback)
+    addresses = _checked_addresses(host, port, loopback=loopback, deadline=deadline, url=url)
     connection = _connect(scheme, host, port, addresses, deadline, url)
     expired = threading.Event()
     timer = threading.Timer(deadline.remaining(url), _shut, args=(connection, expired))

@@ -94,6 +94,19 @@ def test_a_trickle_is_cut_at_the_overall_deadline(server, route):
     assert time.monotonic() - started < 3
 
 
+def test_a_name_lookup_that_hangs_is_cut_at_the_overall_deadline(monkeypatch, no_connections):
+    def hanging_resolver(host, port):
+        time.sleep(3)  # a resolver that keeps retrying an unreachable DNS server
+        return ["93.184.216.34"]
+
+    monkeypatch.setattr(outbound_client, "resolve", hanging_resolver)
+    started = time.monotonic()
+
+    with pytest.raises(OutboundError, match="did not answer within 0.5 seconds"):
+        fetch("https://issuer.example/keys", deadline=0.5, max_bytes=KB)
+    assert time.monotonic() - started < 1.5
+
+
 @pytest.mark.parametrize("announce", [True, False], ids=["content-length", "until-close"])
 def test_an_oversized_body_is_refused(server, announce):
     server.route("/big", lambda h: h.send_bytes(2 * 1024 * KB, announce=announce))
