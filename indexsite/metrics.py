@@ -18,7 +18,8 @@ management commands, tests), since the site's AppConfig is installed:
   latter: bulk_create sends no signal);
 - `accounts.ratelimit.refused`, for each refusal of any rate limit, by its name;
 - `tokens.authentication.token_presented`, for each API token presented;
-- `packages.upload.api.upload_refused`, for each upload refused.
+- `packages.upload.api.upload_refused`, for each upload refused;
+- `packages.upstream.signals.fetched`, for each request made to the upstream index (a page or a file).
 
 The fast path counts on every machine GET, where a signal's dispatch would cost
 more than the count: it takes a plain callable instead (`fastpath_lookup`,
@@ -81,6 +82,21 @@ token_uses = Counter(
     registry=registry,
 )
 
+upstream_fetches = Counter(
+    "indexsite_upstream_fetches",
+    "Requests made to the upstream index, by kind (page, file) and outcome (fetched, not_modified, missing, timeout, "
+    "failed, hash_mismatch).",
+    ["kind", "outcome"], registry=registry,
+)
+upstream_fetch_duration = Histogram(
+    "indexsite_upstream_fetch_duration_seconds", "Time the requests to the upstream index took, by kind.", ["kind"],
+    buckets=LATENCY_BUCKETS, registry=registry,
+)
+upstream_bytes = Counter(
+    "indexsite_upstream_received_bytes", "Bytes received from the upstream index and kept, by kind.", ["kind"],
+    registry=registry,
+)
+
 
 def route_group(path):
     for prefix, group in ROUTE_GROUPS:
@@ -132,10 +148,19 @@ def token_used(outcome):
         token_uses.labels(outcome).inc()
 
 
+def upstream_fetched(*, kind, outcome, seconds, size):
+    if settings.METRICS_ENABLED:
+        upstream_fetches.labels(kind, outcome).inc()
+        upstream_fetch_duration.labels(kind).observe(seconds)
+        if size:
+            upstream_bytes.labels(kind).inc(size)
+
+
 def connect():
     """Attach the counters to the signals named in this module's docstring; run once per process (indexsite/apps.py)."""
     from accounts import events, ratelimit
     from packages.upload import api as upload_api
+    from packages.upstream import signals as upstream_signals
     from tokens import authentication
 
     def on_event(sender, event, **kwargs):
@@ -150,12 +175,16 @@ def connect():
     def on_upload_refusal(sender, status, kind, **kwargs):
         upload_refused(status=status, kind=kind)
 
+    def on_upstream_fetch(sender, kind, outcome, seconds, size, **kwargs):
+        upstream_fetched(kind=kind, outcome=outcome, seconds=seconds, size=size)
+
     # Strong references (the receivers are local) and one connection each, however often this runs.
     for signal, counter in (
         (events.event_recorded, on_event),
         (ratelimit.refused, on_refusal),
         (authentication.token_presented, on_token),
         (upload_api.upload_refused, on_upload_refusal),
+        (upstream_signals.fetched, on_upstream_fetch),
     ):
         signal.connect(counter, weak=False, dispatch_uid=f"indexsite.metrics.{counter.__name__}")
 

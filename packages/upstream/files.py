@@ -10,6 +10,7 @@ file is written before its row commits and removed if the commit fails, as uploa
 
 import logging
 import tempfile
+import time
 
 from django.conf import settings
 from django.core.files import File as DjangoFile
@@ -21,6 +22,7 @@ from accounts.outbound.client import OutboundError, fetch
 from .. import storage
 from .models import UpstreamFile
 from .pages import Unavailable
+from .signals import report
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +66,13 @@ def _fetch(url, *, expected, filename, written):
             digest.update(chunk)
             spool.write(chunk)
 
+        started = time.monotonic()
         try:
             response = fetch(url, deadline=settings.UPSTREAM_FILE_TIMEOUT, max_bytes=limit, accept="*/*", sink=sink)
         except OutboundError as error:
             logger.warning("upstream file %s: %s", filename, error)
             timed_out = "did not answer within" in str(error)
+            report("file", "timeout" if timed_out else "failed", started)
             raise Unavailable(
                 504 if timed_out else 502,
                 f"{'Gateway Timeout' if timed_out else 'Bad Gateway'}: the upstream index did not give {filename!r};"
@@ -76,9 +80,11 @@ def _fetch(url, *, expected, filename, written):
             ) from None
         if response.status != 200:
             logger.warning("upstream file %s: %s answered %s", filename, url, response.status)
+            report("file", "failed", started)
             raise Unavailable(502, f"Bad Gateway: the upstream index answered {response.status} for {filename!r}.")
         if digest.sha256 != expected:
             logger.error("upstream file %s: sha256 %s, the page said %s", filename, digest.sha256, expected)
+            report("file", "hash_mismatch", started)
             raise Unavailable(
                 502,
                 f"Bad Gateway: the upstream's {filename!r} does not have the sha256 its page gives; nothing was kept.",
@@ -87,4 +93,5 @@ def _fetch(url, *, expected, filename, written):
         # Noted before the write, so a write that fails half-way is removed too.
         written.append(path)
         storage.store(path=path, content=DjangoFile(spool, name=filename))
+    report("file", "fetched", started, size=digest.size)
     return path, digest.size

@@ -11,6 +11,7 @@ A copy is fresh for UPSTREAM_CACHE_SECONDS; when the upstream fails, the last co
 import json
 import logging
 import re
+import time
 from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit
@@ -26,6 +27,7 @@ from .. import storage
 from ..index import rendering, simple
 from .blocks import blocked, blocks_of
 from .models import UpstreamFile, UpstreamProject
+from .signals import report
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ def copy_of(normalized_name):
         if copy.last_modified:
             validators["If-Modified-Since"] = copy.last_modified
     url = page_url(normalized_name)
+    started = time.monotonic()
     try:
         response = fetch(
             url,
@@ -70,15 +73,18 @@ def copy_of(normalized_name):
             headers=validators,
         )
         if response.status == 304 and copy is not None and validators:
+            report("page", "not_modified", started)
             UpstreamProject.objects.filter(pk=copy.pk).update(checked=now)
             return copy
         if response.status == 404:
+            report("page", "missing", started)
             return _keep(normalized_name, copy, missing=True, now=now)
         if response.status != 200:
             raise OutboundError(f"{url} answered {response.status}")
         files, versions = parse(response, normalized_name)
     except OutboundError as error:
         logger.warning("upstream page of %s: %s", normalized_name, error)
+        report("page", "timeout" if "did not answer within" in str(error) else "failed", started)
         if copy is not None:
             # Serve the last copy; ask again in a minute rather than on every request.
             later = now - timedelta(seconds=settings.UPSTREAM_CACHE_SECONDS) + RETRY_AFTER_FAILURE
@@ -90,6 +96,7 @@ def copy_of(normalized_name):
             f"{'Gateway Timeout' if timed_out else 'Bad Gateway'}: the upstream index did not give the page of "
             f"{normalized_name!r}; try again later.",
         ) from None
+    report("page", "fetched", started, size=len(response.body))
     headers = {k.lower(): v for k, v in response.headers.items()}
     return _keep(
         normalized_name,

@@ -170,3 +170,48 @@ def test_security_events_recorded_in_one_insert_are_each_counted(metrics_on):
     after = scrape()
     name = "indexsite_security_events_total"
     assert value(after, name, tag="account:login:failure") - value(before, name, tag="account:login:failure") == 3
+
+
+def test_each_request_to_the_upstream_is_counted_by_kind_and_outcome(metrics_on, media_root):
+    """An operator sees how often the upstream is asked, how it answers and how much it sends."""
+    import hashlib
+
+    from django.core.cache import cache
+    from django.test import Client
+
+    from tests.packages.upstream_server import JSON, Route, UpstreamServer
+
+    wheel = b"PK upstream wheel bytes " * 100
+    server = UpstreamServer().start()
+    metrics_on.UPSTREAM_INDEX_URL = f"{server.base}/simple/"
+    metrics_on.UPSTREAM_FILE_HOSTS = [f"127.0.0.1:{server.port}"]
+    cache.clear()
+    try:
+        server.publish("requests", {"requests-2.0-py3-none-any.whl": wheel})
+        server.publish("broken", {"broken-1.0-py3-none-any.whl": wheel + b"!"})
+        broken_file = next(p for p in server.routes if p.endswith("/broken-1.0-py3-none-any.whl"))
+        server.routes[broken_file] = Route(200, {}, wheel + b"?")  # not the bytes its page's sha256 names
+        server.routes["/simple/down/"] = Route(500, {}, b"boom")
+        before = scrape()
+        client = Client()
+        for name in ("requests", "broken"):
+            url = client.get(f"/simple/{name}/", HTTP_ACCEPT=JSON).json()["files"][0]["url"]
+            client.get(url.removeprefix("http://testserver"))
+        assert client.get("/simple/nothing-there/").status_code == 404
+        assert client.get("/simple/down/").status_code == 502
+        after = scrape()
+    finally:
+        server.stop()
+        cache.clear()
+
+    def moved(name, **labels):
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    fetches = "indexsite_upstream_fetches_total"
+    assert moved(fetches, kind="page", outcome="fetched") == 2
+    assert moved(fetches, kind="page", outcome="missing") == 1
+    assert moved(fetches, kind="page", outcome="failed") == 1
+    assert moved(fetches, kind="file", outcome="fetched") == 1
+    assert moved(fetches, kind="file", outcome="hash_mismatch") == 1
+    assert moved("indexsite_upstream_received_bytes_total", kind="file") == len(wheel)
+    assert moved("indexsite_upstream_fetch_duration_seconds_count", kind="file") == 2
