@@ -174,8 +174,6 @@ def test_security_events_recorded_in_one_insert_are_each_counted(metrics_on):
 
 def test_each_request_to_the_upstream_is_counted_by_kind_and_outcome(metrics_on, media_root):
     """An operator sees how often the upstream is asked, how it answers and how much it sends."""
-    import hashlib
-
     from django.core.cache import cache
     from django.test import Client
 
