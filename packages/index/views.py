@@ -429,12 +429,12 @@ def upstream_file(request, name, sha256, filename):
     )
     if row is None or (metadata and not row.metadata_sha256):
         return _not_found("no such file.")
-    ours = selectors.project_get_visible(name=name)
-    if ours is not None:
+    if upstream_names.ours(name) is not None:
         # A name of ours serves the upstream's files only when its Owner tracks them, and only to its readers.
-        if not ours.track_upstream or not request.reader.may_read(name=name, private=ours.private):
+        ours = selectors.project_get_visible(name=name)
+        if ours is None or not ours.track_upstream or not request.reader.may_read(name=name, private=ours.private):
             return _not_found("no such file.")
-    elif upstream_names.ours(name) is not None or not request.reader.may_read(name=name, private=False):
+    elif not request.reader.may_read(name=name, private=False):
         return _not_found("no such file.")
     reason = upstream_blocks.blocked(upstream_blocks.blocks_of(name), base)
     if reason is not None:

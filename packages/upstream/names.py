@@ -5,7 +5,7 @@ organisation's project without releases included), when a pending trusted publis
 waits to create it, or when an organisation reserved it or a prefix of it.
 """
 
-from django.db.models import Q
+from django.db.models import Q, Value
 
 from organizations.models import NameReservation
 from tokens.publishing.models import TrustedPublisher
@@ -27,11 +27,18 @@ def reservation_for(normalized_name):
 
 
 def ours(normalized_name):
-    """HOSTED, RESERVED or None (a name the upstream may serve). Three indexed queries at most."""
-    if Project.objects.filter(normalized_name=normalized_name).exists():
+    """HOSTED, RESERVED or None (a name the upstream may serve). One query: the three questions in a UNION."""
+    hosted = Project.objects.filter(normalized_name=normalized_name)
+    pending = TrustedPublisher.objects.filter(pending=True, project_name=normalized_name)
+    prefixes = [normalized_name[:length] for length in range(1, len(normalized_name) + 1)]
+    reserved = NameReservation.objects.filter(Q(name__in=prefixes, prefix=True) | Q(name=normalized_name, prefix=False))
+    kinds = set(
+        hosted.annotate(upstream_claim=Value(HOSTED)).order_by().values_list("upstream_claim", flat=True).union(
+            pending.annotate(upstream_claim=Value(HOSTED)).order_by().values_list("upstream_claim", flat=True),
+            reserved.annotate(upstream_claim=Value(RESERVED)).order_by().values_list("upstream_claim", flat=True),
+            all=True,
+        )
+    )
+    if HOSTED in kinds:
         return HOSTED
-    if TrustedPublisher.objects.filter(pending=True, project_name=normalized_name).exists():
-        return HOSTED
-    if reservation_for(normalized_name) is not None:
-        return RESERVED
-    return None
+    return RESERVED if RESERVED in kinds else None

@@ -397,3 +397,21 @@ def test_a_private_project_that_tracks_the_upstream_serves_its_upstream_files_on
     assert stranger.status_code == 404 and stranger.content == b"Not Found: no such file.\n"
     _, other = make_token(UserFactory())
     assert client.get(theirs, HTTP_AUTHORIZATION=basic_auth_header(other)).status_code == 404
+
+
+def test_a_stored_upstream_file_costs_three_queries_and_a_page_rebuild_four(upstream, settings, django_assert_num_queries):
+    """Whose name it is (a project, a pending publisher, a reservation) is one question, asked once."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # as Redis: no query
+    upstream.publish("requests", {"requests-2.0-py3-none-any.whl": WHEEL})
+    client = Client()
+    _, page = simple_json(client, "requests")
+    url = page["files"][0]["url"].removeprefix("http://testserver")
+    assert client.get(url).status_code == 200  # fetched and stored
+
+    with django_assert_num_queries(3):  # the file's row, whose name it is, the blocks
+        head = client.head(url)
+    assert head.status_code == 200 and head["Content-Length"] == str(len(WHEEL))
+
+    cache.clear()  # the page's document is built again from the kept copy
+    with django_assert_num_queries(4):  # a project of ours?, whose name it is, the kept copy, the blocks
+        assert simple_json(client, "requests")[0].status_code == 200
