@@ -18,7 +18,8 @@ that same key is ever replayed, so host validation and negotiation stay
 Django's.
 
 A HEAD is answered from the same entry as the GET it mirrors: the same status
-and headers, no body (uv sends one before downloading a file). Everything else
+and headers, no body (uv sends one before downloading a file); a file's HEAD
+answered by Django is kept for the GET that follows it. Everything else
 goes to Django as before: a miss, a changed project, Range and the date-based
 conditions. If-None-Match is answered here (304) when it names the kept ETag.
 
@@ -229,8 +230,10 @@ class IndexFastPath:
         result = self.app(environ, keep_start_response)
         response_mark = getattr(result, "index_mark", None)
         status = seen.get("status", "")
-        # Only a GET's answer is kept (a HEAD's is replayed from the GET's entry, never the other way).
-        if response_mark is not None and status.startswith("200 ") and environ["REQUEST_METHOD"] == "GET":
+        # A GET's answer is kept, and a HEAD's only for a file (its headers are the GET's and its bytes are
+        # sent from the file's path); a document's HEAD answer has no body to replay to a GET.
+        keepable = environ["REQUEST_METHOD"] == "GET" or (response_mark is not None and response_mark.file is not None)
+        if response_mark is not None and status.startswith("200 ") and keepable:
             headers = list(seen["headers"])
             if not any(name.lower() == "set-cookie" for name, _ in headers):
                 etag = next((value for name, value in headers if name.lower() == "etag"), None)

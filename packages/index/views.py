@@ -406,8 +406,9 @@ def file_download(request, path):
             status=206 if byte_range else 200,
             content_type="application/octet-stream",
         )
-        if not byte_range and project_name == file.release.project.normalized_name and _local_files():
-            fastpath.mark(response, project_name, current, file=default_storage.path(path))
+    if not byte_range and project_name == file.release.project.normalized_name and _local_files():
+        # A HEAD's answer too: its headers are the GET's, and the fast path sends the bytes from the path.
+        fastpath.mark(response, project_name, current, file=default_storage.path(path))
     _set_headers(response, headers)
     response.headers["Content-Length"] = str(length)
     if byte_range:
@@ -458,8 +459,8 @@ def upstream_file(request, name, sha256, filename):
             response = HttpResponse(content_type="application/octet-stream")
         else:
             response = StreamingHttpResponse(_stream(handle, 0, size), content_type="application/octet-stream")
-            if _local_files():
-                fastpath.mark(response, name, current, file=default_storage.path(path))
+        if _local_files():
+            fastpath.mark(response, name, current, file=default_storage.path(path))
         response.headers["Content-Length"] = str(size)
     _set_headers(response, headers)
     return edge.set_headers(response, edge.keys_for(name))
