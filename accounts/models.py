@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from .events import EventTag
+from .event_tags import tag_label
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\Z",
@@ -165,7 +165,7 @@ class Email(models.Model):
 class SecurityEvent(models.Model):
     """One sensitive action. Written only through `accounts.events.record_event`."""
 
-    # No `choices`: a new tag is a line in EventTag, not a migration (record_event validates it).
+    # No `choices`: each app declares its tags in its events.py, not in a migration (record_event validates them).
     tag = models.CharField(max_length=64, db_index=True)
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
@@ -192,11 +192,8 @@ class SecurityEvent(models.Model):
         return f"{self.tag} {self.time:%Y-%m-%d %H:%M:%S}"
 
     def get_tag_display(self):
-        """The tag in words, in the reader's language (the tag itself for one no longer listed)."""
-        try:
-            return EventTag(self.tag).label
-        except ValueError:
-            return self.tag
+        """The tag in words, in the reader's language (the tag itself for one no longer declared)."""
+        return tag_label(self.tag)
 
 
 class RateLimitCounter(models.Model):

@@ -16,7 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from django_otp_webauthn.models import WebAuthnCredential
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from accounts.events import EventTag, client_ip, record_event
+from accounts.events import EventTag as AccountEventTag
+from accounts.events import client_ip, record_event
 from accounts.mail import send_user_mail
 from accounts.models import User
 from accounts.ratelimit import RateLimit, RateLimited, login_failures
@@ -24,6 +25,7 @@ from accounts.selectors import user_has_verified_primary_email
 from accounts.services import notify_on_commit, rate_limit_record, session_mark_authenticated
 from accounts.sessions.services import sessions_end
 
+from .events import EventTag
 from . import selectors
 from .errors import EmailNotVerified, LastMethod, TwoFactorError
 from .models import RECOVERY_CODE_COUNT, RecoveryCode, RecoveryCodeDevice, new_recovery_code, recovery_code_hash
@@ -134,7 +136,7 @@ def check_password(*, request, user, password):
     if not user.check_password(password or ""):
         with transaction.atomic():
             record_event(
-                tag=EventTag.ACCOUNT_LOGIN_FAILURE, request=request, user=user, details={"reason": "password_confirmation"}
+                tag=AccountEventTag.ACCOUNT_LOGIN_FAILURE, request=request, user=user, details={"reason": "password_confirmation"}
             )
         raise TwoFactorError(gettext("The password you entered is not correct."))
     login_failures.refund(key)

@@ -14,9 +14,10 @@ from django.db.models.functions import Greatest
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from packaging.utils import canonicalize_name
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 from tokens.publishing import services as publishing_services
 
+from .events import EventTag
 from .collaboration.notify import collaborators, notify_collaborators
 from .collaboration.selectors import require_owner
 from .errors import InvalidAction

@@ -11,12 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 from accounts.mail import send_user_mail
 from organizations import selectors as organizations
 from organizations.errors import OrganizationError
 from organizations.services import require_active, require_manager
 
+from .events import EventTag
 from .errors import TokenError
 
 

@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from packaging.utils import InvalidName, canonicalize_name
 
-from accounts.events import EventTag, client_ip, record_event
+from accounts.events import client_ip, record_event
 from accounts.mail import send_user_mail
 from accounts.models import User
 
+from .events import EventTag
 from . import organization, secret
 from .errors import DuplicateTokenName, ExpiredToken, InvalidToken, RevokedToken, TokenError
 from .models import APIToken

@@ -9,12 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext, gettext_lazy
 from packaging.utils import canonicalize_name
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 from organizations import selectors as organizations
 from organizations.errors import only_role_message
 from organizations.models import Organization, OrganizationRole
 from organizations.notify import notify_organization
 
+from ..events import EventTag
 from .. import services as packages
 from ..collaboration.notify import notify_collaborators
 from ..collaboration.selectors import require_not_quarantined, require_owner

@@ -25,13 +25,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from accounts.events import EventTag, client_ip, record_event
+from accounts.events import client_ip, record_event
 from accounts.ratelimit import RateLimited
 from accounts.sessions.services import session_check
 from tokens import services as token_services
 from tokens.authentication import PASSWORD_REFUSED, TokenAuthenticationFailed, credentials_from_header
 from tokens.authentication import invalid_tokens_per_ip
 from tokens.errors import ExpiredToken, RevokedToken, TokenError
+from tokens.events import EventTag
 
 from ..index import rendering
 from . import access, rules

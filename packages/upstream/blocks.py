@@ -3,8 +3,9 @@
 from django.db import transaction
 from packaging.utils import canonicalize_name, canonicalize_version
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 
+from ..events import EventTag
 from .. import storage
 from ..index import rendering
 from .models import UpstreamBlock

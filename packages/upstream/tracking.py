@@ -3,8 +3,9 @@ files are then served, ours first. The choice is recorded and shown on the proje
 
 from django.db import transaction
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 
+from ..events import EventTag
 from ..collaboration.selectors import require_owner
 from ..index import rendering
 from ..models import Project

@@ -10,11 +10,12 @@ of the root index out of date, and tells the project's people.
 from django.db import transaction
 from django.utils.translation import gettext
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 from accounts.mail import send_user_mail
 from accounts.models import User
 from organizations.models import OrganizationRole
 
+from ..events import EventTag
 from ..collaboration.selectors import require_owner
 from ..errors import InvalidAction
 from ..index import rendering

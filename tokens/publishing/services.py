@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from packaging.utils import InvalidName, canonicalize_name
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 
+from ..events import EventTag
 from .. import scopes
 from .. import services as token_services
 from ..models import APIToken
