@@ -6,7 +6,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from .event_tags import tag_label
 
@@ -19,10 +19,8 @@ username_validator = RegexValidator(
 
 def username_not_an_organization(value):
     """Refuse an organisation's name as a username (the admin, createsuperuser); registration asks `names` itself."""
-    from .names import Kind, name_taken_message
-
-    if NameClaim.objects.filter(name=fold_name(value), kind=Kind.ORGANIZATION).exists():
-        raise ValidationError(name_taken_message(value, Kind.ORGANIZATION), code="name_taken")
+    if NameClaim.objects.filter(name=fold_name(value), kind=NameClaim.Kind.ORGANIZATION).exists():
+        raise ValidationError(name_taken_message(value, NameClaim.Kind.ORGANIZATION), code="name_taken")
 
 
 class UserManager(BaseUserManager):
@@ -96,6 +94,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
             NameClaim.hold_for_user(self, new=adding)
+
+
+def name_taken_message(name, holder):
+    """The one message for a name that is taken, saying by what kind of holder."""
+    if holder == NameClaim.Kind.ORGANIZATION:
+        return gettext("The name %(name)s is already taken by an organisation. Choose another one.") % {"name": name}
+    return gettext("The name %(name)s is already taken by an account. Choose another one.") % {"name": name}
 
 
 def fold_name(name):
