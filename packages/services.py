@@ -21,7 +21,7 @@ from .events import EventTag
 from .collaboration.notify import collaborators, notify_collaborators
 from .collaboration.selectors import require_owner
 from .errors import InvalidAction
-from .index import rendering
+from .index import fastpath
 from .models import File, JournalEntry, ProhibitedProjectName, Project, ProjectRole, Release
 from . import storage
 
@@ -56,7 +56,7 @@ def journal_record_many(*, project, actions, user=None, index=False, size_change
             changes["total_size"] = F("total_size") + size_change
         Project.objects.filter(pk=project.pk).update(**changes)
     project.last_serial = max(project.last_serial or 0, serial)
-    rendering.project_changed(name=project.normalized_name, index=index)
+    fastpath.project_changed(name=project.normalized_name, index=index)
     return entries
 
 

@@ -75,7 +75,7 @@ def _answer(request, *, name, variant, build, content_type, vary=True, keys=None
     A hit costs no database query; `build()` runs only when the project changed. A document of a
     project the reader may not read is answered as `hidden()`: exactly what a name nobody has gets.
     """
-    current = rendering.generation(name)
+    current = fastpath.generation(name)
     key = rendering.document_key(request, name, variant, current)
     document = rendering.cached(key, build)
     if document.private is not None and not request.reader.may_read(name=name, private=document.private):
@@ -137,7 +137,7 @@ def simple_index(request):
 
     return _answer(
         request,
-        name=rendering.INDEX,
+        name=fastpath.INDEX,
         # What the root index lists depends on who reads it.
         variant=f"{representation}:{reader.view}",
         build=build,
@@ -348,9 +348,9 @@ def _local_files():
 @machine_read
 def file_download(request, path):
     """A distribution file or its PEP 658 metadata, with HEAD, ETag and single byte ranges."""
-    # Read before the database (see rendering): the project a file belongs to is named by its filename.
+    # Read before the database (see fastpath): the project a file belongs to is named by its filename.
     project_name = _project_named_by(path)
-    current = rendering.generation(project_name) if project_name else None
+    current = fastpath.generation(project_name) if project_name else None
     file, is_metadata = selectors.file_get_visible(path=path)
     if file is None or not request.reader.may_read(
         name=file.release.project.normalized_name, private=file.release.project.private
@@ -419,7 +419,7 @@ def file_download(request, path):
 @machine_read
 def upstream_file(request, name, sha256, filename):
     """A file (or `.metadata`) of an upstream project, fetched on its first download and kept in storage."""
-    current = rendering.generation(name)  # before the database, as every marked answer (see rendering)
+    current = fastpath.generation(name)  # before the database, as every marked answer (see fastpath)
     metadata = filename.endswith(".metadata")
     base = filename.removesuffix(".metadata") if metadata else filename
     row = (

@@ -20,7 +20,7 @@ from .. import services as packages
 from ..collaboration.notify import notify_collaborators
 from ..collaboration.selectors import require_not_quarantined, require_owner
 from ..errors import InvalidAction, NotAllowed
-from ..index import rendering
+from ..index import fastpath
 from ..models import Project, ProjectRole, TeamProjectRole
 from ..upload.checks import names
 from ..upload.service import new_project_name_check, project_creation_count
@@ -286,7 +286,7 @@ def organization_reading_changed(*, sender, organization, **kwargs):
     so everything cached about them, and the root index, is out of date."""
     private_names = Project.objects.filter(organization=organization, private=True).values_list("normalized_name", flat=True)
     for name in private_names:
-        rendering.project_changed(name=name, index=True)
+        fastpath.project_changed(name=name, index=True)
 
 
 def member_projects_revoke(*, sender, organization, user, actor, request=None, **kwargs):

@@ -34,7 +34,7 @@ from tokens.authentication import invalid_tokens_per_ip
 from tokens.errors import ExpiredToken, RevokedToken, TokenError
 from tokens.events import EventTag
 
-from ..index import rendering
+from ..index.fastpath.caches import BoundedCache
 from . import access, rules
 
 # A token's reader is resolved again after this long even when nothing changed,
@@ -104,7 +104,7 @@ def _header_digest(header):
     return hmac.new(_digest_key(settings.SECRET_KEY), header.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
 
 
-_readers = rendering.BoundedCache(READERS_BYTES, size=lambda entry: 512 + 64 * len(entry[1].private_names))
+_readers = BoundedCache(READERS_BYTES, size=lambda entry: 512 + 64 * len(entry[1].private_names))
 
 
 def cached(header, generation):

@@ -7,7 +7,7 @@ from accounts.events import record_event
 
 from ..events import EventTag
 from ..collaboration.selectors import require_owner
-from ..index import rendering
+from ..index import fastpath
 from ..models import Project
 
 
@@ -26,5 +26,5 @@ def project_tracking_set(*, request=None, actor, project, track):
             project_name=project.normalized_name,
             details={"track": track},
         )
-        rendering.project_changed(name=project.normalized_name)
+        fastpath.project_changed(name=project.normalized_name)
     return project

@@ -18,7 +18,7 @@ from organizations.models import OrganizationRole
 from ..events import EventTag
 from ..collaboration.selectors import require_owner
 from ..errors import InvalidAction
-from ..index import rendering
+from ..index import fastpath
 from ..models import Project, ProjectRole, TeamProjectRole
 
 
@@ -72,7 +72,7 @@ def project_visibility_set(*, request=None, actor, project, private, staff=False
             details=details,
         )
         # Every cached answer about the project, and the root index that lists (or hides) it, is now stale.
-        rendering.project_changed(name=project.normalized_name, index=True)
+        fastpath.project_changed(name=project.normalized_name, index=True)
         people = project_people(project)
         context = {
             "project_name": project.name,
