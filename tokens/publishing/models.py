@@ -120,6 +120,10 @@ class TrustedPublisher(models.Model):
         text = f"{label}: {self.repository_owner}/{self.repository_name}, {place} {self.workflow}"
         return text + (f", environment {self.environment}" if self.environment else "")
 
+    def event_details(self, **extra):
+        """What a security event about this publisher says of it (never a token)."""
+        return {"publisher": self.description, "publisher_id": self.pk, "kind": self.kind, **extra}
+
     @property
     def expires(self):
         return self.created + PENDING_LIFETIME if self.pending else None
