@@ -11,7 +11,7 @@ from . import services
 from .account_invitations.forms import InviteForm
 from .account_invitations.services import account_invitation_send
 from .errors import AccountError
-from .events import EventTag
+from .event_tags import declared_tags
 from .models import AccountInvitation, Email, SecurityEvent, User
 
 
@@ -123,7 +123,7 @@ class EventTagFilter(admin.SimpleListFilter):
     parameter_name = "tag"
 
     def lookups(self, request, model_admin):
-        return EventTag.choices
+        return declared_tags()
 
     def queryset(self, request, queryset):
         return queryset.filter(tag=self.value()) if self.value() else queryset

@@ -6,5 +6,9 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
+        from .event_tags import EventTag, declare_tags
+
+        declare_tags(EventTag)
+
         from . import signals  # noqa: F401
         from .ratelimit import checks  # noqa: F401

@@ -6,9 +6,9 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
-from .events import EventTag
+from .event_tags import tag_label
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\Z",
@@ -19,10 +19,8 @@ username_validator = RegexValidator(
 
 def username_not_an_organization(value):
     """Refuse an organisation's name as a username (the admin, createsuperuser); registration asks `names` itself."""
-    from .names import Kind, name_taken_message
-
-    if NameClaim.objects.filter(name=fold_name(value), kind=Kind.ORGANIZATION).exists():
-        raise ValidationError(name_taken_message(value, Kind.ORGANIZATION), code="name_taken")
+    if NameClaim.objects.filter(name=fold_name(value), kind=NameClaim.Kind.ORGANIZATION).exists():
+        raise ValidationError(name_taken_message(value, NameClaim.Kind.ORGANIZATION), code="name_taken")
 
 
 class UserManager(BaseUserManager):
@@ -98,6 +96,13 @@ class User(AbstractBaseUser, PermissionsMixin):
             NameClaim.hold_for_user(self, new=adding)
 
 
+def name_taken_message(name, holder):
+    """The one message for a name that is taken, saying by what kind of holder."""
+    if holder == NameClaim.Kind.ORGANIZATION:
+        return gettext("The name %(name)s is already taken by an organisation. Choose another one.") % {"name": name}
+    return gettext("The name %(name)s is already taken by an account. Choose another one.") % {"name": name}
+
+
 def fold_name(name):
     """A username or organisation name as names are compared: letter case does not count."""
     return (name or "").strip().lower()
@@ -165,7 +170,7 @@ class Email(models.Model):
 class SecurityEvent(models.Model):
     """One sensitive action. Written only through `accounts.events.record_event`."""
 
-    # No `choices`: a new tag is a line in EventTag, not a migration (record_event validates it).
+    # No `choices`: each app declares its tags in its events.py, not in a migration (record_event validates them).
     tag = models.CharField(max_length=64, db_index=True)
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
@@ -192,11 +197,8 @@ class SecurityEvent(models.Model):
         return f"{self.tag} {self.time:%Y-%m-%d %H:%M:%S}"
 
     def get_tag_display(self):
-        """The tag in words, in the reader's language (the tag itself for one no longer listed)."""
-        try:
-            return EventTag(self.tag).label
-        except ValueError:
-            return self.tag
+        """The tag in words, in the reader's language (the tag itself for one no longer declared)."""
+        return tag_label(self.tag)
 
 
 class RateLimitCounter(models.Model):

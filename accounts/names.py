@@ -12,9 +12,7 @@ Accounts know nothing of organisations: an organisation's claim is only a name
 of kind ORGANIZATION, written and released by the organisations app.
 """
 
-from django.utils.translation import gettext
-
-from .models import NameClaim, fold_name
+from .models import NameClaim, fold_name, name_taken_message  # noqa: F401 (name_taken_message: its callers import it from here)
 
 Kind = NameClaim.Kind
 
@@ -22,13 +20,6 @@ Kind = NameClaim.Kind
 def name_holder(name):
     """Who holds `name` (any letter case): ``Kind.USER``, ``Kind.ORGANIZATION`` or None."""
     return NameClaim.objects.filter(name=fold_name(name)).values_list("kind", flat=True).first()
-
-
-def name_taken_message(name, holder):
-    """The one message for a name that is taken, saying by what kind of holder."""
-    if holder == Kind.ORGANIZATION:
-        return gettext("The name %(name)s is already taken by an organisation. Choose another one.") % {"name": name}
-    return gettext("The name %(name)s is already taken by an account. Choose another one.") % {"name": name}
 
 
 def name_claim_organization(*, name):

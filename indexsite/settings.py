@@ -250,8 +250,14 @@ UPSTREAM_FILE_TIMEOUT = env.float("UPSTREAM_FILE_TIMEOUT", default=600.0)  # sec
 UPSTREAM_FILE_LIMIT = env.int("UPSTREAM_FILE_LIMIT", default=FILE_UPLOAD_LIMIT)
 # Private reading (packages/reading): on, every read needs a signed-in person or a read token.
 PRIVATE_INDEX = env.bool("PRIVATE_INDEX", default=False)
-# Bytes of machine responses each process keeps to replay without Django (packages/index/fastpath.py).
+# Bytes of machine responses each process keeps to replay without Django, and of the latest documents it
+# keeps beside the shared cache (packages/index/fastpath/caches.py).
 INDEX_FASTPATH_BYTES = env.int("INDEX_FASTPATH_BYTES", default=64 * 1024 * 1024)
+INDEX_LOCAL_BYTES = env.int("INDEX_LOCAL_BYTES", default=64 * 1024 * 1024)
+# Worker processes that serve the site (deploy/gunicorn.conf.py reads the same variable); 0: not said, so
+# gunicorn's default of several, or the one process of the development server under DEBUG.
+# The checks refuse a per-process cache (locmem://) when more than one could run (indexsite/checks.py).
+SERVER_WORKERS = env.int("GUNICORN_WORKERS", default=0)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

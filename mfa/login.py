@@ -16,10 +16,11 @@ from django.utils.http import urlencode
 from django_otp import login as otp_login
 from django.utils.translation import gettext
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 from accounts.models import User
 from accounts.services import user_login
 
+from .events import EventTag
 from .selectors import user_has_two_factor
 
 SESSION_KEY = "mfa_half_login"

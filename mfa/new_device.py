@@ -21,11 +21,12 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from django_otp.models import Device
 
-from accounts.events import EventTag, client_ip, record_event
+from accounts.events import client_ip, record_event
 from accounts.history import device_description
 from accounts.mail import send_user_mail
 from accounts.models import User
 
+from .events import EventTag
 from .errors import TwoFactorError
 from .login import SESSION_KEY as HALF_LOGIN_KEY
 from .login import login_complete

@@ -6,6 +6,12 @@ class PackagesConfig(AppConfig):
     name = "packages"
 
     def ready(self):
+        from accounts.event_tags import declare_tags
+
+        from .events import EventTag
+
+        declare_tags(EventTag)  # the words of what this app records, for the security history
+
         # tokens may not know packages: hand it the projects a token's scope can name.
         from tokens.scopes import register_project_directory
 

@@ -10,6 +10,8 @@ from django.db.models import Count, Max, Q
 from packaging.utils import canonicalize_name, canonicalize_version
 from packaging.version import InvalidVersion, Version
 
+from organizations.models import OrganizationRole
+
 from .models import File, Project, ProjectRole, Release
 
 VISIBLE = ~Q(status=Project.Status.QUARANTINED)
@@ -243,7 +245,7 @@ class _TokenProjectDirectory:
         # Through organisations: every project of those they own, and their teams' projects.
         names.update(
             Project.objects.filter(
-                Q(organization__roles__user=user, organization__roles__role="Owner")
+                Q(organization__roles__user=user, organization__roles__role=OrganizationRole.Role.OWNER)
                 | Q(team_roles__team__members__member__user=user)
             ).values_list("normalized_name", flat=True)
         )

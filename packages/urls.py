@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .collaboration import views as collaboration
+from .index import downloads
 from .index import views as index
 from .manage import views as manage
 from .organization_projects import views as organization_projects
@@ -58,9 +59,9 @@ urlpatterns = [
     path("pypi/<str:name>/json", index.json_project, name="json-project"),
     path("pypi/<str:name>/<str:version>/json", index.json_release, name="json-release"),
     path(
-        "files/+upstream/<str:name>/<str:sha256>/<str:filename>", index.upstream_file, name="upstream-file"
+        "files/+upstream/<str:name>/<str:sha256>/<str:filename>", downloads.upstream_file, name="upstream-file"
     ),
-    path("files/<path:path>", index.file_download, name="file"),
+    path("files/<path:path>", downloads.file_download, name="file"),
     # Public pages.
     path("project/<str:name>/", pages.project_page, name="project"),
     path("project/<str:name>/<str:version>/", pages.project_page, name="release"),

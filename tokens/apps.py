@@ -6,6 +6,12 @@ class TokensConfig(AppConfig):
     name = 'tokens'
 
     def ready(self):
+        from accounts.event_tags import declare_tags
+
+        from .events import EventTag
+
+        declare_tags(EventTag)  # the words of what this app records, for the security history
+
         from .publishing.issuers import check_settings
 
         check_settings()

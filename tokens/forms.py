@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from . import scopes
 from .errors import TokenError
-from .services import NAME_MAX_LENGTH, NO_PERMISSION, normalize_project_names
+from .issuing import NAME_MAX_LENGTH, NO_PERMISSION, normalize_project_names
 
 EXPIRY_CHOICES = [
     ("30", "In 30 days"),

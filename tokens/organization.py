@@ -11,13 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 from accounts.mail import send_user_mail
 from organizations import selectors as organizations
 from organizations.errors import OrganizationError
 from organizations.services import require_active, require_manager
 
+from .events import EventTag
 from .errors import TokenError
+from .issuing import new_token, new_token_checked
 
 
 def acting_user(request):
@@ -66,18 +68,16 @@ def organization_token_create(
     belong to the organisation). `can_read` and `can_upload` as for a person's
     token (tokens.services.token_create). Raises TokenError with a message for the user.
     """
-    from .services import _check_new_token, _new_token
-
     try:
         organization = type(organization).objects.select_for_update().get(pk=organization.pk)
         require_manager(user=actor, organization=organization, what=gettext_lazy("create organisation tokens"))
         require_active(organization)
     except OrganizationError as error:
         raise TokenError(error.message) from None
-    name, account_wide, normalized, now = _check_new_token(
+    name, account_wide, normalized, now = new_token_checked(
         name=name, projects=projects, expires=expires, can_read=can_read, can_upload=can_upload
     )
-    token, raw = _new_token(
+    token, raw = new_token(
         user=None,
         organization=organization,
         created_by=actor,

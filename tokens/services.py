@@ -7,36 +7,23 @@ Public API used by other apps (packages' upload and trusted publishing):
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
-from packaging.utils import InvalidName, canonicalize_name
+from django.utils.translation import gettext
 
-from accounts.events import EventTag, client_ip, record_event
+from accounts.events import client_ip, record_event
 from accounts.mail import send_user_mail
 from accounts.models import User
 
 from . import organization, secret
-from .errors import DuplicateTokenName, ExpiredToken, InvalidToken, RevokedToken, TokenError
+from .events import EventTag
+from .errors import ExpiredToken, InvalidToken, RevokedToken, TokenError
+from .issuing import NAME_MAX_LENGTH, new_token, new_token_checked
 from .models import APIToken
 
-NAME_MAX_LENGTH = 100
-NO_PERMISSION = gettext_lazy("Choose what the token may do: read (install), upload, or both.")
 # last_used is written at most once per this interval, so busy CI does not
 # turn every upload into a write on the token row.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def normalize_project_names(names):
-    """PEP 503 normalized, de-duplicated, sorted; TokenError for a name no project could have."""
-    normalized = set()
-    for name in names:
-        name = (name or "").strip()
-        try:
-            normalized.add(canonicalize_name(name, validate=True))
-        except InvalidName:
-            raise TokenError(gettext("'%(name)s' is not a valid project name.") % {"name": name}) from None
-    return sorted(normalized)
 
 
 def _event_details(token, **extra):
@@ -61,51 +48,6 @@ def _mail(token, template, **context):
     )
 
 
-def _new_token(
-    *, user, name, account_wide, projects, expires, created, organization=None, created_by=None,
-    can_read=False, can_upload=True,
-):
-    raw, identifier, secret_part = secret.generate()
-    try:
-        with transaction.atomic():
-            token = APIToken.objects.create(
-                owner=user,
-                organization=organization,
-                created_by=created_by or user,
-                name=name,
-                identifier=identifier,
-                digest=secret.digest(identifier, secret_part),
-                account_wide=account_wide,
-                projects=projects,
-                can_read=can_read,
-                can_upload=can_upload,
-                expires=expires,
-                created=created,
-            )
-    except IntegrityError:
-        raise DuplicateTokenName(name) from None
-    return token, raw
-
-
-def _check_new_token(*, name, projects, expires, can_read=False, can_upload=True):
-    """The cleaned name, whether the scope is everything, the normalized project names and now; or TokenError."""
-    if not (can_read or can_upload):
-        raise TokenError(str(NO_PERMISSION))
-    name = (name or "").strip()
-    if not name:
-        raise TokenError(gettext("Give the token a name."))
-    if len(name) > NAME_MAX_LENGTH:
-        raise TokenError(gettext("A token name may be at most %(max)d characters long.") % {"max": NAME_MAX_LENGTH})
-    now = timezone.now()
-    if expires is not None and expires <= now:
-        raise TokenError(gettext("The expiry date must be in the future."))
-    account_wide = projects is None
-    normalized = [] if account_wide else normalize_project_names(projects)
-    if not account_wide and not normalized:
-        raise TokenError(gettext("Choose at least one project, or the whole account."))
-    return name, account_wide, normalized, now
-
-
 @transaction.atomic
 def token_create(*, request=None, user, name, projects=None, expires=None, can_read=False, can_upload=True):
     """Create a token for `user` and return ``(APIToken, raw_token_string)``.
@@ -118,10 +60,10 @@ def token_create(*, request=None, user, name, projects=None, expires=None, can_r
     value: show it once and forget it. Raises TokenError with a message for the
     user (bad name, duplicate name, expiry in the past, bad project name).
     """
-    name, account_wide, normalized, now = _check_new_token(
+    name, account_wide, normalized, now = new_token_checked(
         name=name, projects=projects, expires=expires, can_read=can_read, can_upload=can_upload
     )
-    token, raw = _new_token(
+    token, raw = new_token(
         user=user, name=name, account_wide=account_wide, projects=normalized, expires=expires, created=now,
         can_read=can_read, can_upload=can_upload,
     )
@@ -196,7 +138,7 @@ def token_rotate(*, request=None, token):
     old.revoked_reason = APIToken.RevokeReason.ROTATED
     old.save(update_fields=["revoked", "revoked_reason"])
     expires = now + (old.expires - old.created) if old.expires else None
-    new, raw = _new_token(
+    new, raw = new_token(
         user=old.owner,
         organization=old.organization,
         created_by=organization.acting_user(request) or old.created_by,
@@ -230,7 +172,7 @@ def token_create_for_publisher(*, name, projects, expires):
     Used by tokens.publishing, which records the events (on the projects, naming the publisher).
     `projects` are normalized names; `expires` is required: such tokens are short-lived.
     """
-    return _new_token(
+    return new_token(
         user=None, name=name[:NAME_MAX_LENGTH], account_wide=False, projects=projects, expires=expires,
         created=timezone.now(),
     )

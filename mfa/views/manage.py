@@ -1,6 +1,6 @@
 """The management side: the 2FA page, adding and removing TOTP apps and security keys, recovery codes.
 
-Thin views: bind input, call a service, render. The rules live in mfa/services.py.
+Thin views: bind input, call a service, render. The rules live in mfa/services/.
 """
 
 from django.utils.translation import gettext

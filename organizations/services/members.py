@@ -11,12 +11,12 @@ own project roles on `member_removed`).
 from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy
 
-from accounts.events import EventTag
 from accounts.invitations import INVITATION_MAX_AGE, InvitationKind  # noqa: F401 (re-exported)
 from accounts.mail import send_user_mail
 from accounts.membership import last_owner_message
 from accounts.selectors import user_has_verified_primary_email
 
+from ..events import EventTag
 from ..errors import InvalidAction, InvitationLinkError, NotAllowed
 from ..models import OrganizationInvitation, OrganizationRole
 from ..notify import notify_organization

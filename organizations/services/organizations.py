@@ -7,10 +7,11 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts import names
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 from accounts.models import username_validator
 from accounts.services import notify_on_commit, organization_history_rename
 
+from ..events import EventTag
 from ..errors import InvalidAction
 from ..models import Organization, OrganizationRole
 from ..notify import notify_organization

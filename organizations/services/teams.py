@@ -9,9 +9,8 @@ import re
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext, gettext_lazy
 
-from accounts.events import EventTag
-
 from ..errors import InvalidAction
+from ..events import EventTag
 from ..models import OrganizationRole, Team, TeamMember
 from ..notify import notify_organization
 from ._common import locked, record, require_active, require_manager

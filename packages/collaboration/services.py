@@ -11,12 +11,13 @@ everyone who works on the project after the change commits.
 from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 from accounts.invitations import InvitationKind
 from accounts.mail import send_user_mail
 from accounts.membership import last_owner_message
 from accounts.selectors import user_has_verified_primary_email
 
+from ..events import EventTag
 from ..errors import InvalidAction, NotAllowed
 from ..models import Project, ProjectRole, RoleInvitation
 from .notify import notify_collaborators

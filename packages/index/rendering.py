@@ -1,40 +1,31 @@
 """Rendered documents, cached until what they show changes.
 
-Each project name (and the root index) has a *generation* in the shared cache:
-a number that every write changing what installers see increments
-(`project_changed`). A document is cached under a key made of the name, its
-generation, the representation and the site's origin, so a hit costs one cache
-read for the generation and no database query. A document's ETag is the digest
-of its bytes, computed once when it is built.
+A document is cached under a key made of the name, its generation (the fast
+path's `generations`: moved by every change to what the name shows), the
+representation and the site's origin, so a hit costs one cache read for the
+generation and no database query. A document's ETag is the digest of its
+bytes, computed once when it is built. The latest documents are also kept in
+this process (the fast path's `caches.documents`, bounded by
+`INDEX_LOCAL_BYTES`), so the large root index is not read back from the cache
+on every request.
 
-Why this stays correct under concurrency: a reader reads the generation
-*before* it reads the database, and a writer increments it inside its
-transaction and again after the commit. A document built from data older
-than a commit is therefore only ever stored under a generation that commit
-has already left behind. A lost generation (cache eviction) starts again from
-a random number, so it never meets an old entry.
-
-The bodies of the latest documents are also kept in this process (bounded by
-`LOCAL_BYTES`), so the large root index is not read back from the cache on
-every request.
+`INDEX`, `generation`, `generations`, `bump` and `project_changed` are the fast
+path's (packages/index/fastpath/generations.py), named here too for the
+callers that change projects.
 """
 
 import hashlib
-import re
-import secrets
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import timezone
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.urls import reverse
 
-from . import edge
+from .fastpath.caches import documents
+from .fastpath.generations import INDEX, bump, generation, generations, project_changed  # noqa: F401 (callers name them here)
 
 # Bump when the output format changes, so a deploy never serves old renderings.
 RENDER_VERSION = 5
@@ -44,11 +35,6 @@ CACHE_TIMEOUT = 60 * 60 * 24
 # Short, so a client that caches (uv honours Cache-Control) sees new uploads
 # within a minute; ETags make revalidation cheap.
 INDEX_MAX_AGE = getattr(settings, "SIMPLE_INDEX_MAX_AGE", 60)
-# The generation name of the root index (no project is called "*").
-INDEX = "*"
-LOCAL_BYTES = 64 * 1024 * 1024
-
-_GENERATION = "packages:gen:"
 
 
 @dataclass
@@ -77,86 +63,6 @@ def origin(request):
     return request.build_absolute_uri("/").rstrip("/")
 
 
-class _RedisGenerations:
-    """Reads generations straight from Redis when the cache is Redis.
-
-    The same keys and values as the cache's own (Django stores an int as its
-    digits), read with one persistent client instead of the cache API, which
-    costs several times the round trip itself on the hottest line of the index.
-    Writes still go through the cache (`incr`, `add`).
-    """
-
-    BACKEND = "django.core.cache.backends.redis.RedisCache"
-
-    def __init__(self):
-        self.location, self.client = None, None
-
-    def enabled(self):
-        return settings.CACHES["default"]["BACKEND"] == self.BACKEND
-
-    def _client(self):
-        location = settings.CACHES["default"]["LOCATION"]
-        if location != self.location:
-            import redis
-
-            # The first server takes the writes (Django's rule), so it is the one that is current.
-            url = location[0] if isinstance(location, (list, tuple)) else re.split("[;,]", location)[0]
-            self.location, self.client = location, redis.Redis.from_url(url)
-        return self.client
-
-    def get(self, key):
-        value = self._client().get(cache.make_key(key))
-        return None if value is None else int(value)
-
-    def get_many(self, keys):
-        values = self._client().mget([cache.make_key(key) for key in keys])
-        return [None if value is None else int(value) for value in values]
-
-
-_redis = _RedisGenerations()
-
-
-def generation(name):
-    """The current generation of `name` (a normalized project name, or INDEX)."""
-    key = _GENERATION + name
-    value = _redis.get(key) if _redis.enabled() else cache.get(key)
-    if value is None:
-        value = secrets.randbits(62)
-        if not cache.add(key, value, timeout=None):
-            value = cache.get(key)  # another process started it first
-    return value
-
-
-def generations(*names):
-    """The current generations of `names`, read in one round trip."""
-    keys = [_GENERATION + name for name in names]
-    if _redis.enabled():
-        values = _redis.get_many(keys)
-    else:
-        found = cache.get_many(keys)
-        values = [found.get(key) for key in keys]
-    return [generation(name) if value is None else value for name, value in zip(names, values)]
-
-
-def bump(names):
-    for name in names:
-        try:
-            cache.incr(_GENERATION + name)
-        except ValueError:
-            pass  # no generation yet: the next reader starts a fresh one
-
-
-def project_changed(*, name, index=False):
-    """Make cached documents of project `name` (and of the root index with `index`) out of date.
-
-    Called inside the transaction of the change and run again after it commits.
-    """
-    names = [name, INDEX] if index else [name]
-    bump(names)
-    transaction.on_commit(lambda: bump(names))
-    edge.purge_after_commit(edge.keys_for(name, index=index))
-
-
 def document_key(request, name, variant, current=None):
     """The cache key of a document; `current` is the generation when the caller has read it already."""
     if current is None:
@@ -171,48 +77,9 @@ def etag_for(body):
     return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
-class BoundedCache:
-    """The most recently used entries of this process, at most `limit` bytes by `size(entry)`. Thread-safe."""
-
-    def __init__(self, limit, size):
-        self.limit, self.measure = limit, size
-        self.size = 0
-        self.entries = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is not None:
-                self.entries.move_to_end(key)
-            return entry
-
-    def put(self, key, entry):
-        if self.measure(entry) > self.limit:
-            return
-        with self.lock:
-            old = self.entries.pop(key, None)
-            if old is not None:
-                self.size -= self.measure(old)
-            self.entries[key] = entry
-            self.size += self.measure(entry)
-            while self.size > self.limit:
-                _, dropped = self.entries.popitem(last=False)
-                self.size -= self.measure(dropped)
-
-    def discard(self, key):
-        with self.lock:
-            old = self.entries.pop(key, None)
-            if old is not None:
-                self.size -= self.measure(old)
-
-
-_local = BoundedCache(LOCAL_BYTES, size=lambda document: len(document.body))
-
-
 def cached(key, build):
     """The Document cached under `key`, built by `build()` on a miss."""
-    document = _local.get(key)
+    document = documents.get(key)
     if document is not None and not document.expired():
         return document
     cache_key = f"packages:doc:{key}"
@@ -222,7 +89,7 @@ def cached(key, build):
         if document.status == 200:
             document.etag = etag_for(document.body)
         cache.set(cache_key, document, timeout=CACHE_TIMEOUT)
-    _local.put(key, document)
+    documents.put(key, document)
     return document
 
 

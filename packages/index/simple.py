@@ -1,4 +1,4 @@
-"""The simple repository API (PEP 503, 592, 629, 658, 691, 700): negotiation and documents.
+"""The simple repository API (PEP 503, 592, 629, 658, 691, 700): documents, and the negotiation of `negotiation`.
 
 Documents are built as bytes by plain functions (they are a wire format, not
 pages) and cached by `rendering.cached` until the project changes.
@@ -10,89 +10,19 @@ from django.utils.html import escape
 
 from .. import selectors
 from . import rendering
+from .negotiation import (  # noqa: F401 (named here for the views)
+    ALIASES,
+    CONTENT_TYPES,
+    HTML,
+    JSON,
+    OFFERS,
+    TEXT_HTML,
+    NotAcceptable,
+    negotiate,
+    representation,
+)
 
 API_VERSION = "1.1"
-
-JSON = "application/vnd.pypi.simple.v1+json"
-HTML = "application/vnd.pypi.simple.v1+html"
-TEXT_HTML = "text/html"
-# Order breaks ties between equal q-values: plain HTML is the default (PEP 691).
-OFFERS = (TEXT_HTML, HTML, JSON)
-CONTENT_TYPES = {TEXT_HTML: "text/html; charset=utf-8", HTML: HTML, JSON: JSON}
-# PEP 691's aliases for "whatever v1 is".
-ALIASES = {
-    "application/vnd.pypi.simple.latest+json": JSON,
-    "application/vnd.pypi.simple.latest+html": HTML,
-}
-
-
-class NotAcceptable(Exception):
-    pass
-
-
-def _parse_accept(header):
-    """[(media type, q)] from an Accept header; malformed entries are ignored."""
-    ranges = []
-    for part in header.split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        media = ALIASES.get(media.lower(), media.lower())
-        if "/" not in media:
-            continue
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value.strip())
-                except ValueError:
-                    q = 0.0
-                q = min(max(q, 0.0), 1.0)
-        ranges.append((media, q))
-    return ranges
-
-
-def _quality(offer, ranges):
-    """The q of the most specific range matching `offer`, or None when none does."""
-    kind = offer.split("/")[0]
-    best = None
-    for media, q in ranges:
-        if media == offer:
-            specificity = 2
-        elif media == f"{kind}/*":
-            specificity = 1
-        elif media == "*/*":
-            specificity = 0
-        else:
-            continue
-        if best is None or specificity > best[0]:
-            best = (specificity, q)
-    return None if best is None else best[1]
-
-
-def negotiate(request):
-    """The representation to answer with (one of OFFERS), or NotAcceptable.
-
-    A ``?format=<type>`` query parameter (PEP 691) overrides the Accept header.
-    """
-    return representation(request.headers.get("Accept", ""), request.GET.get("format", ""))
-
-
-def representation(accept, requested=""):
-    """`negotiate` on the raw values: the Accept header and the ``format`` query parameter (empty if absent)."""
-    requested = requested.strip().lower()
-    if requested:
-        requested = ALIASES.get(requested, requested)
-        if requested in OFFERS:
-            return requested
-        raise NotAcceptable
-    header = accept.strip()
-    if not header:
-        return TEXT_HTML
-    ranges = _parse_accept(header)
-    scored = [(q, -i, offer) for i, offer in enumerate(OFFERS) if (q := _quality(offer, ranges))]
-    if not scored:
-        raise NotAcceptable
-    return max(scored)[2]
 
 
 def _html_page(title, links):

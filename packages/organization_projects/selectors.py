@@ -2,6 +2,8 @@
 
 from django.db.models import Prefetch, Q
 
+from organizations.models import OrganizationRole
+
 from ..collaboration.selectors import user_project_role
 from ..models import Project, ProjectRole, TeamProjectRole
 from ..selectors import VISIBLE
@@ -28,7 +30,7 @@ def organization_projects_of(*, user, exclude=()):
     """(project, effective role) of the projects `user` works on through organisations only (teams, ownership)."""
     projects = (
         Project.objects.filter(
-            Q(organization__roles__user=user, organization__roles__role="Owner")
+            Q(organization__roles__user=user, organization__roles__role=OrganizationRole.Role.OWNER)
             | Q(team_roles__team__members__member__user=user)
         )
         .exclude(pk__in=list(exclude))

@@ -9,17 +9,18 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext, gettext_lazy
 from packaging.utils import canonicalize_name
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 from organizations import selectors as organizations
 from organizations.errors import only_role_message
 from organizations.models import Organization, OrganizationRole
 from organizations.notify import notify_organization
 
+from ..events import EventTag
 from .. import services as packages
 from ..collaboration.notify import notify_collaborators
 from ..collaboration.selectors import require_not_quarantined, require_owner
 from ..errors import InvalidAction, NotAllowed
-from ..index import rendering
+from ..index import fastpath
 from ..models import Project, ProjectRole, TeamProjectRole
 from ..upload.checks import names
 from ..upload.service import new_project_name_check, project_creation_count
@@ -285,7 +286,7 @@ def organization_reading_changed(*, sender, organization, **kwargs):
     so everything cached about them, and the root index, is out of date."""
     private_names = Project.objects.filter(organization=organization, private=True).values_list("normalized_name", flat=True)
     for name in private_names:
-        rendering.project_changed(name=name, index=True)
+        fastpath.project_changed(name=name, index=True)
 
 
 def member_projects_revoke(*, sender, organization, user, actor, request=None, **kwargs):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext, gettext_lazy
 from mfa.decorators import reauthentication_required, two_factor_required
 from organizations import selectors as organizations
 from organizations.access import MANAGERS, managed_organization
-from organizations.models import Team
+from organizations.models import OrganizationRole, Team
 
 from ..errors import NotAllowed, PackagesError
 from ..models import Project, ProjectRole
@@ -152,10 +152,10 @@ def organization_projects(request, organization, role):
         "organization": organization,
         "role": role,
         "can_manage": role in MANAGERS,
-        "is_owner": role == "Owner",
+        "is_owner": role == OrganizationRole.Role.OWNER,
         "projects": selectors.organization_projects(organization=organization),
         "teams": organizations.organization_teams(organization=organization),
-        "movable": selectors.projects_user_may_move_in(user=request.user) if role == "Owner" else [],
+        "movable": selectors.projects_user_may_move_in(user=request.user) if role == OrganizationRole.Role.OWNER else [],
         "role_form": TeamRoleForm(),
         "create_form": create_form,
     }

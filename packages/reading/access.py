@@ -5,7 +5,7 @@ kept per process under the access generation it was resolved at
 (`readers`), and the fast path replays a principal's responses only under
 its current reader. Every write that can change a reader moves the number,
 inside the write's transaction and again after it commits (the same order as
-project generations, `index.rendering`): a reader resolved from data older
+project generations, `index.fastpath.generations`): a reader resolved from data older
 than a commit is only ever kept under a generation that commit has left
 behind, so losing access takes effect on the next request.
 
@@ -19,20 +19,20 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from ..index import rendering
+from ..index.fastpath import generations
 
 # A generation name no project can have (project names are letters, digits and -_.).
 ACCESS = "@access"
 
 
 def generation():
-    return rendering.generation(ACCESS)
+    return generations.generation(ACCESS)
 
 
 def access_changed():
     """Make every resolved reader out of date, now and once the current transaction commits."""
-    rendering.bump([ACCESS])
-    transaction.on_commit(lambda: rendering.bump([ACCESS]))
+    generations.bump([ACCESS])
+    transaction.on_commit(lambda: generations.bump([ACCESS]))
 
 
 def _changed(sender, instance, **kwargs):

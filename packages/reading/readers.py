@@ -25,15 +25,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from accounts.events import EventTag, client_ip, record_event
+from accounts.events import client_ip, record_event
 from accounts.ratelimit import RateLimited
 from accounts.sessions.services import session_check
 from tokens import services as token_services
 from tokens.authentication import PASSWORD_REFUSED, TokenAuthenticationFailed, credentials_from_header
 from tokens.authentication import invalid_tokens_per_ip
 from tokens.errors import ExpiredToken, RevokedToken, TokenError
+from tokens.events import EventTag
 
-from ..index import rendering
+from ..index.fastpath.caches import BoundedCache
 from . import access, rules
 
 # A token's reader is resolved again after this long even when nothing changed,
@@ -103,7 +104,7 @@ def _header_digest(header):
     return hmac.new(_digest_key(settings.SECRET_KEY), header.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
 
 
-_readers = rendering.BoundedCache(READERS_BYTES, size=lambda entry: 512 + 64 * len(entry[1].private_names))
+_readers = BoundedCache(READERS_BYTES, size=lambda entry: 512 + 64 * len(entry[1].private_names))
 
 
 def cached(header, generation):

@@ -19,6 +19,8 @@ for a name nobody has.
 from django.conf import settings
 from django.db.models import Q
 
+from organizations.models import OrganizationRole
+
 from ..models import Project
 from ..selectors import VISIBLE
 
@@ -51,7 +53,7 @@ def private_names_of_user(user):
         .filter(
             Q(roles__user=user)
             | Q(team_roles__team__members__member__user=user)
-            | Q(organization__roles__user=user, organization__roles__role="Owner")
+            | Q(organization__roles__user=user, organization__roles__role=OrganizationRole.Role.OWNER)
             | Q(organization__members_read_all=True, organization__roles__user=user)
         )
         .values_list("normalized_name", flat=True)

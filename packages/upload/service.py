@@ -9,13 +9,14 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from packaging.utils import canonicalize_name, canonicalize_version
 
-from accounts.events import EventTag, record_events
+from accounts.events import record_events
 from accounts.ratelimit import ALLOW, RateLimit, RateLimited
 from accounts.services import rate_limit_record
 from mfa.selectors import user_upload_standing
 from tokens.publishing import selectors as publishing
 from tokens.publishing import services as publishing_services
 
+from ..events import EventTag
 from .. import services
 from ..collaboration import selectors as collaboration
 from ..errors import InvalidUpload, UploadFailed, UploadRateLimited

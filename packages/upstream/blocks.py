@@ -3,10 +3,11 @@
 from django.db import transaction
 from packaging.utils import canonicalize_name, canonicalize_version
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 
+from ..events import EventTag
 from .. import storage
-from ..index import rendering
+from ..index import fastpath
 from .models import UpstreamBlock
 
 
@@ -44,7 +45,7 @@ def block_add(*, request=None, actor, name, version="", reason):
             project_name=normalized,
             details={"version": block.version or "all", "reason": reason},
         )
-        rendering.project_changed(name=normalized)  # pages, the fast path and the edge drop it at once
+        fastpath.project_changed(name=normalized)  # pages, the fast path and the edge drop it at once
     return block
 
 
@@ -58,4 +59,4 @@ def block_remove(*, request=None, actor, block):
             project_name=block.normalized_name,
             details={"version": block.version or "all"},
         )
-        rendering.project_changed(name=block.normalized_name)
+        fastpath.project_changed(name=block.normalized_name)

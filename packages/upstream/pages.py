@@ -24,7 +24,7 @@ from django.utils.html import escape
 from accounts.outbound.client import OutboundError, fetch
 
 from .. import storage
-from ..index import rendering, simple
+from ..index import fastpath, rendering, simple
 from .blocks import blocked, blocks_of
 from .models import UpstreamFile, UpstreamProject
 from .signals import report
@@ -143,7 +143,7 @@ def _keep(normalized_name, copy, *, now, missing=False, files=(), versions=(), e
         )
         if changed:
             # Every cache of the page (documents, the fast path, the edge) shows the new copy.
-            rendering.project_changed(name=normalized_name)
+            fastpath.project_changed(name=normalized_name)
     return copy
 
 

@@ -13,9 +13,10 @@ from django.db import connection, transaction
 from django.utils.translation import gettext, gettext_lazy
 from packaging.utils import canonicalize_name
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 from organizations.models import NameReservation, OrganizationRole
 
+from ..events import EventTag
 from ..errors import InvalidUpload, NotAllowed, PackagesError
 from ..models import Project
 from .names import reservation_for

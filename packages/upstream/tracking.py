@@ -3,10 +3,11 @@ files are then served, ours first. The choice is recorded and shown on the proje
 
 from django.db import transaction
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 
+from ..events import EventTag
 from ..collaboration.selectors import require_owner
-from ..index import rendering
+from ..index import fastpath
 from ..models import Project
 
 
@@ -25,5 +26,5 @@ def project_tracking_set(*, request=None, actor, project, track):
             project_name=project.normalized_name,
             details={"track": track},
         )
-        rendering.project_changed(name=project.normalized_name)
+        fastpath.project_changed(name=project.normalized_name)
     return project

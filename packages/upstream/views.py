@@ -7,7 +7,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from mfa.decorators import reauthentication_required, two_factor_required
 from organizations.access import managed_organization
-from organizations.models import NameReservation
+from organizations.models import NameReservation, OrganizationRole
 
 from ..collaboration.access import managed_project
 from ..errors import PackagesError
@@ -33,7 +33,7 @@ class ReservationForm(forms.Form):
 def organization_reservations(request, organization, role):
     form = ReservationForm()
     status = 200
-    if request.method == "POST" and role == "Owner":
+    if request.method == "POST" and role == OrganizationRole.Role.OWNER:
         try:
             if request.POST.get("action") == "remove":
                 removed = reservations.reservation_remove(
@@ -61,7 +61,7 @@ def organization_reservations(request, organization, role):
             status = error.status
     context = {
         "organization": organization,
-        "is_owner": role == "Owner",
+        "is_owner": role == OrganizationRole.Role.OWNER,
         "reservations": NameReservation.objects.filter(organization=organization),
         "form": form,
     }

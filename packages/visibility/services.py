@@ -10,14 +10,15 @@ of the root index out of date, and tells the project's people.
 from django.db import transaction
 from django.utils.translation import gettext
 
-from accounts.events import EventTag, record_event
+from accounts.events import record_event
 from accounts.mail import send_user_mail
 from accounts.models import User
 from organizations.models import OrganizationRole
 
+from ..events import EventTag
 from ..collaboration.selectors import require_owner
 from ..errors import InvalidAction
-from ..index import rendering
+from ..index import fastpath
 from ..models import Project, ProjectRole, TeamProjectRole
 
 
@@ -71,7 +72,7 @@ def project_visibility_set(*, request=None, actor, project, private, staff=False
             details=details,
         )
         # Every cached answer about the project, and the root index that lists (or hides) it, is now stale.
-        rendering.project_changed(name=project.normalized_name, index=True)
+        fastpath.project_changed(name=project.normalized_name, index=True)
         people = project_people(project)
         context = {
             "project_name": project.name,

@@ -6,6 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.events import EventTag
 from accounts.models import SecurityEvent
+from mfa.events import EventTag as MfaEventTag
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.mfa.factories import TOTPDeviceFactory, known_device, totp_code
 from tests.tokens.factories import basic_auth_header, make_token
@@ -60,7 +61,7 @@ def test_staff_reset_of_two_factor_removes_every_method(staff_client):
     response = _action(staff_client, "_reset_two_factor", member)
     assert "Reset two-factor authentication of 1 user;" in response.content.decode()
     assert not TOTPDevice.objects.filter(user=member).exists()
-    event = SecurityEvent.objects.get(user=member, tag=EventTag.ACCOUNT_TWO_FACTOR_RESET)
+    event = SecurityEvent.objects.get(user=member, tag=MfaEventTag.ACCOUNT_TWO_FACTOR_RESET)
     assert event.details == {"staff": "moderator"}
 
 

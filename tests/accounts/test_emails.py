@@ -3,6 +3,7 @@ import pytest
 from accounts.events import EventTag, record_event
 from accounts.models import Email, SecurityEvent
 from tests.accounts.factories import EmailFactory, UserFactory
+from tokens.events import EventTag as TokenEventTag
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def test_events_refuse_details_that_look_like_secrets(user):
         with pytest.raises(ValueError):
             record_event(tag=EventTag.ACCOUNT_CREATE, user=user, details={key: "x"})
     assert not SecurityEvent.objects.exists()
-    record_event(tag=EventTag.ACCOUNT_API_TOKEN_ADDED, user=user, details={"token_id": "abc"})
+    record_event(tag=TokenEventTag.ACCOUNT_API_TOKEN_ADDED, user=user, details={"token_id": "abc"})
     assert SecurityEvent.objects.count() == 1
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.events import EventTag
+from tokens.events import EventTag
 from accounts.models import SecurityEvent
 from tokens.models import APIToken
 

@@ -6,7 +6,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core import mail
 
-from accounts.events import EventTag
+from tokens.events import EventTag
 from accounts.models import SecurityEvent
 from tokens.models import APIToken
 from tokens.services import token_authenticate

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from accounts.events import EventTag
+from tokens.events import EventTag
 from accounts.models import SecurityEvent
 from tests.organizations.factories import make_organization
 from tokens.models import APIToken

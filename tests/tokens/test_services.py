@@ -6,7 +6,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from accounts.events import EventTag
+from tokens.events import EventTag
 from accounts.models import SecurityEvent
 from tokens import selectors, services
 from tokens.errors import ExpiredToken, InvalidToken, TokenError

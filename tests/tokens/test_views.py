@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.events import EventTag
+from tokens.events import EventTag
 from accounts.models import SecurityEvent
 from tests.accounts.factories import UserFactory
 from tests.packages.factories import ProjectFactory, ProjectRoleFactory

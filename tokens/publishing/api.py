@@ -14,7 +14,7 @@ from accounts.events import client_ip
 from accounts.ratelimit import ALLOW, RateLimit, RateLimited
 from accounts.services import rate_limit_record
 
-from . import services
+from . import minting
 from .errors import INVALID_PAYLOAD, MintRefused
 from .issuers import audience as site_audience
 
@@ -38,7 +38,7 @@ def _refused(code, description):
 
 
 def _payload_refused(request, description):
-    services.mint_refusal_record(request=request, refusal=MintRefused(INVALID_PAYLOAD, description))
+    minting.mint_refusal_record(request=request, refusal=MintRefused(INVALID_PAYLOAD, description))
     return _refused(INVALID_PAYLOAD, description)
 
 
@@ -82,7 +82,7 @@ def _exchange(request):
     if not isinstance(raw_jwt, str) or not raw_jwt.strip():
         return _payload_refused(request, 'Send a JSON object {"token": "<OIDC token>"}.')
     try:
-        minted = services.oidc_token_mint(request=request, raw_jwt=raw_jwt.strip())
+        minted = minting.oidc_token_mint(request=request, raw_jwt=raw_jwt.strip())
     except MintRefused as refusal:
         return _refused(refusal.code, refusal.description)
     response = JsonResponse({"success": True, "token": minted.raw, "expires": minted.expires})

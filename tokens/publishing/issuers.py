@@ -1,4 +1,4 @@
-"""Which OIDC issuers the site trusts, and the one rule for an issuer's URL.
+"""Which OIDC issuers the site trusts; the one rule for an issuer's URL is `issuer_url` (imported from here too).
 
 GitHub Actions and GitLab.com come from settings (OIDC_GITHUB_ISSUER,
 OIDC_GITLAB_ISSUER; an empty value turns that CI off); any other issuer is
@@ -10,34 +10,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext
 
-from accounts.outbound.client import is_loopback_host
-
-
-class IssuerURLError(ValueError):
-    pass
-
-
-def issuer_url_checked(url):
-    """`url` without a trailing slash; IssuerURLError unless https://, or http:// on a loopback host."""
-    url = (url or "").strip().rstrip("/")
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        raise IssuerURLError(gettext("'%(url)s' is not a URL.") % {"url": url}) from None
-    if not host or parts.query or parts.fragment or parts.username or parts.password:
-        raise IssuerURLError(
-            gettext("'%(url)s' is not an issuer URL (https://host[/path], no query, no credentials).") % {"url": url}
-        )
-    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host)):
-        return url
-    raise IssuerURLError(
-        gettext("'%(url)s' must use https:// (http:// is allowed only on a loopback host such as 127.0.0.1).")
-        % {"url": url}
-    )
+from .issuer_url import IssuerURLError, issuer_url_checked
 
 
 def check_settings():

@@ -51,7 +51,7 @@ def _claim(claims, name):
 
 class GitHub:
     kind = Kind.GITHUB
-    label = "GitHub Actions"
+    label = TrustedPublisher.KIND_LABELS[Kind.GITHUB]
 
     def clean(self, fields):
         owner = _text(fields, "repository_owner", gettext_lazy("repository owner"))
@@ -100,10 +100,6 @@ class GitHub:
     def specificity(self, publisher):
         return 1 if publisher.environment else 0
 
-    def describe(self, publisher):
-        text = f"{self.label}: {publisher.repository_owner}/{publisher.repository_name}, workflow {publisher.workflow}"
-        return text + (f", environment {publisher.environment}" if publisher.environment else "")
-
     def candidates(self, issuer, claims):
         repository = _claim(claims, "repository") or ""
         owner, _, name = repository.partition("/")
@@ -143,7 +139,7 @@ class GitHub:
 
 class GitLab:
     kind = Kind.GITLAB
-    label = "GitLab CI/CD"
+    label = TrustedPublisher.KIND_LABELS[Kind.GITLAB]
 
     def clean(self, fields):
         namespace = _text(fields, "repository_owner", gettext_lazy("namespace")).strip("/")
@@ -181,10 +177,6 @@ class GitLab:
     def specificity(self, publisher):
         return 1 if publisher.environment else 0
 
-    def describe(self, publisher):
-        text = f"{self.label}: {publisher.repository_owner}/{publisher.repository_name}, file {publisher.workflow}"
-        return text + (f", environment {publisher.environment}" if publisher.environment else "")
-
     def candidates(self, issuer, claims):
         namespace, _, project = (_claim(claims, "project_path") or "").rpartition("/")
         return TrustedPublisher.objects.filter(
@@ -219,7 +211,7 @@ class GitLab:
 
 class Custom:
     kind = Kind.CUSTOM
-    label = "OIDC issuer"
+    label = TrustedPublisher.KIND_LABELS[Kind.CUSTOM]
 
     def clean(self, fields):
         issuer = fields.get("issuer")
@@ -250,10 +242,6 @@ class Custom:
 
     def specificity(self, publisher):
         return len(publisher.claims)
-
-    def describe(self, publisher):
-        pinned = "".join(f", {k}={v}" for k, v in sorted(publisher.claims.items()))
-        return f"{publisher.issuer.name if publisher.issuer_id else self.label}: sub={publisher.subject}{pinned}"
 
     def candidates(self, issuer, claims):
         return TrustedPublisher.objects.filter(kind=self.kind, issuer=issuer.registered, subject=claims.get("sub"))

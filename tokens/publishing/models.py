@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from .issuer_url import IssuerURLError, issuer_url_checked
+
 PENDING_LIFETIME = timedelta(days=30)
 
 
@@ -36,8 +38,6 @@ class OIDCIssuer(models.Model):
         return self.name
 
     def clean(self):
-        from .issuers import IssuerURLError, issuer_url_checked
-
         try:
             self.url = issuer_url_checked(self.url)
         except IssuerURLError as error:
@@ -102,18 +102,27 @@ class TrustedPublisher(models.Model):
             ),
         ]
 
-    def __str__(self):
-        from .kinds import kind_of
+    # Each kind's name in a publisher's description (kinds.py's `label`).
+    KIND_LABELS = {Kind.GITHUB: "GitHub Actions", Kind.GITLAB: "GitLab CI/CD", Kind.CUSTOM: "OIDC issuer"}
 
-        label = kind_of(self).describe(self)
+    def __str__(self):
+        label = self.description
         return f"{label} (pending, for {self.project_name})" if self.pending else f"{label} for {self.project_name}"
 
     @property
     def description(self):
         """One line naming the workflow, e.g. "GitHub Actions: octo/app, workflow release.yml, environment pypi"."""
-        from .kinds import kind_of
+        label = self.KIND_LABELS[self.kind]
+        if self.kind == self.Kind.CUSTOM:
+            pinned = "".join(f", {k}={v}" for k, v in sorted(self.claims.items()))
+            return f"{self.issuer.name if self.issuer_id else label}: sub={self.subject}{pinned}"
+        place = "workflow" if self.kind == self.Kind.GITHUB else "file"
+        text = f"{label}: {self.repository_owner}/{self.repository_name}, {place} {self.workflow}"
+        return text + (f", environment {self.environment}" if self.environment else "")
 
-        return kind_of(self).describe(self)
+    def event_details(self, **extra):
+        """What a security event about this publisher says of it (never a token)."""
+        return {"publisher": self.description, "publisher_id": self.pk, "kind": self.kind, **extra}
 
     @property
     def expires(self):

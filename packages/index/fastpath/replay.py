@@ -1,7 +1,7 @@
-"""Repeated machine requests answered in front of Django, checked against the project's generation.
+"""Marking and replay: repeated machine requests answered in front of Django, checked against the project's generation.
 
 What installers read changes only when a project changes, and every such
-change moves the project's generation (`rendering.project_changed`). When a
+change moves the project's generation (`generations.project_changed`). When a
 view answers a document or a file with 200 it marks the response with the
 project it shows and the generation it read *before* reading the database
 (`mark`). This layer keeps such a response, exactly as Django sent it
@@ -35,14 +35,15 @@ from urllib.parse import parse_qs
 from django.conf import settings
 from django.utils.http import parse_etags
 
-from ..reading import access, readers
-from . import rendering, simple
+from ...reading import access, readers
+from .. import negotiation
+from .caches import ENTRY_OVERHEAD, REPLAY_BYTES, BoundedCache
+from .generations import generation, generations
 
 # Paths whose answer is negotiated (PEP 691): their key holds the representation chosen.
 NEGOTIATED = ("/simple/", "/legacy/+simple/")
 
-# Bodies kept per process; a file's entry holds its path, not its bytes.
-LIMIT_BYTES = settings.INDEX_FASTPATH_BYTES
+# Bodies kept per process (caches.REPLAY_BYTES); a file's entry holds its path, not its bytes.
 FILE_CHUNK = 64 * 1024
 _DROPPED_ON_304 = {"content-type", "content-length"}
 _REPLAYED_METHODS = ("GET", "HEAD")
@@ -52,7 +53,7 @@ _PASS_THROUGH = ("HTTP_RANGE", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_
 
 @dataclass(frozen=True)
 class Mark:
-    """What a response shows: project `name` (or rendering.INDEX) at `generation`; `file` for a stored file;
+    """What a response shows: project `name` (or generations.INDEX) at `generation`; `file` for a stored file;
     `view`: the reader it was answered to (packages.reading; empty for anonymous requests)."""
 
     name: str
@@ -70,10 +71,6 @@ def mark(response, name, generation, *, file=None, expires=None):
     """Let the front layer replay `response` while `name` stays at `generation` (and until `expires`)."""
     response.index_mark = Mark(name, generation, file, expires=expires)
     return response
-
-
-# What an entry costs beyond the bytes counted: the objects holding key, headers and body.
-ENTRY_OVERHEAD = 1024
 
 
 @dataclass
@@ -107,11 +104,11 @@ def _origin_headers():
 class IndexFastPath:
     """WSGI middleware: replays marked responses of `app` while their project is unchanged."""
 
-    def __init__(self, app, *, prefixes=None, limit=LIMIT_BYTES, on_lookup=None):
+    def __init__(self, app, *, prefixes=None, limit=REPLAY_BYTES, on_lookup=None):
         self.app = app
         self.on_lookup = on_lookup
         self.prefixes = tuple(prefixes or settings.MACHINE_PATH_PREFIXES)
-        self.entries = rendering.BoundedCache(limit, size=lambda entry: entry.size)
+        self.entries = BoundedCache(limit, size=lambda entry: entry.size)
         self.origin = _origin_headers()
         self.session_cookie = settings.SESSION_COOKIE_NAME + "="
         # The access generation this process last read (packages.reading.access); checked before each replay.
@@ -127,8 +124,8 @@ class IndexFastPath:
             query = environ.get("QUERY_STRING", "")
             requested = parse_qs(query).get("format", [""])[-1] if "format" in query else ""
             try:
-                variant = simple.representation(environ.get("HTTP_ACCEPT", ""), requested)
-            except simple.NotAcceptable:
+                variant = negotiation.representation(environ.get("HTTP_ACCEPT", ""), requested)
+            except negotiation.NotAcceptable:
                 return None
         return (
             path,
@@ -155,7 +152,7 @@ class IndexFastPath:
         if self.session_cookie in environ.get("HTTP_COOKIE", ""):
             return self.app(environ, start_response)  # a browser session: Django decides, nothing is kept
         entry = self.entries.get((*key, ""))
-        if entry is not None and rendering.generation(entry.mark.name) == entry.mark.generation:
+        if entry is not None and generation(entry.mark.name) == entry.mark.generation:
             answer = self.replay(entry, environ, start_response)
             if answer is not None:
                 if self.on_lookup is not None:
@@ -177,7 +174,7 @@ class IndexFastPath:
         entry = self.entries.get((*key, reader.view))
         if entry is None:
             return self.answer_and_keep(key, environ, start_response)
-        project, current_access = rendering.generations(entry.mark.name, access.ACCESS)
+        project, current_access = generations(entry.mark.name, access.ACCESS)
         if current_access != seen:
             self.access_seen = current_access
             return self.answer_and_keep(key, environ, start_response)

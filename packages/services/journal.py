@@ -1,0 +1,43 @@
+"""The journal: every change installers can see is one JournalEntry, and the project's serial moves to it.
+
+Recorded in the same transaction as the change (`journal_record`); the
+project's generation moves with it, so cached documents, the fast path and
+the edge drop what they kept.
+"""
+
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
+
+from ..index import fastpath
+from ..models import JournalEntry, Project
+
+
+def journal_record(*, project, action, user=None, index=False):
+    """Record a change installers can see and bump the project's serial to it.
+
+    The cached documents of the project (and, with `index`, of the root index,
+    for changes to the list of projects) go out of date, at the edge too.
+    """
+    return journal_record_many(project=project, actions=[action], user=user, index=index)[0]
+
+
+def journal_record_many(*, project, actions, user=None, index=False, size_change=0):
+    """journal_record for several changes of one action, in one insert and one project update.
+
+    `size_change` is added to the project's total size in the same update.
+    """
+    user = user if user and user.pk else None
+    entries = JournalEntry.objects.bulk_create(
+        [JournalEntry(project_name=project.normalized_name, action=action, user=user) for action in actions]
+    )
+    serial = max(entry.id for entry in entries)
+    if project.pk:
+        # Entry ids are handed out at insert, not at commit: a transaction that
+        # took a smaller id may commit after one with a larger id. Never move back.
+        changes = {"last_serial": Greatest(F("last_serial"), Value(serial))}
+        if size_change:
+            changes["total_size"] = F("total_size") + size_change
+        Project.objects.filter(pk=project.pk).update(**changes)
+    project.last_serial = max(project.last_serial or 0, serial)
+    fastpath.project_changed(name=project.normalized_name, index=index)
+    return entries
