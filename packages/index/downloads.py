@@ -24,6 +24,7 @@ from ..upstream import names as upstream_names
 from ..upstream import pages as upstream_pages
 from ..upstream.models import UpstreamFile
 from . import answers, edge, fastpath
+from . import ranges
 
 logger = logging.getLogger(__name__)
 
@@ -41,33 +42,6 @@ def _accel_target(path):
     if settings.FILE_SERVE == "x-sendfile":
         return str(Path(settings.MEDIA_ROOT) / path)
     return settings.FILE_ACCEL_PREFIX.rstrip("/") + "/" + quote(path, safe="/")
-
-
-def _byte_range(header, size):
-    """(start, end) inclusive for a single satisfiable range, "unsatisfiable", or None to send everything.
-
-    Multiple ranges and malformed headers get the whole file, as RFC 9110 allows.
-    """
-    unit, _, spec = header.partition("=")
-    if unit.strip().lower() != "bytes" or "," in spec:
-        return None
-    first, dash, last = spec.strip().partition("-")
-    if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
-        return None
-    if first == "":
-        if last == "":
-            return None
-        length = int(last)
-        if length == 0 or size == 0:
-            return "unsatisfiable"
-        return max(size - length, 0), size - 1
-    start = int(first)
-    if start >= size:
-        return "unsatisfiable"
-    end = int(last) if last else size - 1
-    if end < start:
-        return None
-    return start, min(end, size - 1)
 
 
 def _stream(handle, start, length):
@@ -112,15 +86,30 @@ def file_download(request, path):
     ):
         return answers.not_found("no such file.")
     etag = f'"{file.metadata_sha256 if is_metadata else file.sha256_digest}"'
-    keys = [edge.project_key(file.release.project.normalized_name)]
-    last_modified = file.upload_time.timestamp()
-    headers = {
-        "ETag": etag,
-        "Last-Modified": http_date(last_modified),
-        "Cache-Control": FILE_CACHE_CONTROL,
-        "Accept-Ranges": "bytes",
-    }
-    response = get_conditional_response(request, etag=etag, last_modified=int(last_modified))
+    # The fast path replays a whole file of the project its filename names (and only then: see fastpath).
+    mark = (project_name, current) if project_name == file.release.project.normalized_name else None
+    return _send(
+        request,
+        path,
+        etag=etag,
+        modified=file.upload_time.timestamp(),
+        size=None if is_metadata else file.size,
+        keys=[edge.project_key(file.release.project.normalized_name)],
+        mark=mark,
+    )
+
+
+def _send(request, path, *, etag, modified, size, keys, mark):
+    """The stored bytes at `path` as FILE_SERVE says, with ETag, Last-Modified (when `modified` is known),
+    HEAD and single byte ranges; `size` when known (else the storage's); `mark`: (name, generation) under
+    which the fast path may replay a whole-file answer."""
+    headers = {"ETag": etag}
+    if modified is not None:
+        headers["Last-Modified"] = http_date(modified)
+    headers.update({"Cache-Control": FILE_CACHE_CONTROL, "Accept-Ranges": "bytes"})
+    response = get_conditional_response(
+        request, etag=etag, last_modified=int(modified) if modified is not None else None
+    )
     if response is not None:
         answers.set_headers(response, headers)
         return edge.set_headers(response, keys)
@@ -137,15 +126,15 @@ def file_download(request, path):
         return edge.set_headers(response, keys)
     try:
         handle = default_storage.open(path, "rb")
-        size = file.size if not is_metadata else handle.size
+        size = handle.size if size is None else size
     except FileNotFoundError:
-        # A row without its bytes: an operator must look (the upload commits both or neither).
+        # A row without its bytes: an operator must look (the upload and the upstream's fetch commit both or neither).
         logger.error("stored file missing: %s", path)
         return answers.not_found("no such file.")
 
     byte_range = None
     if "Range" in request.headers and request.headers.get("If-Range", etag) == etag:
-        byte_range = _byte_range(request.headers["Range"], size)
+        byte_range = ranges.byte_range(request.headers["Range"], size)
     if byte_range == "unsatisfiable":
         handle.close()
         return answers.text(416, "Range Not Satisfiable", {**headers, "Content-Range": f"bytes */{size}"})
@@ -161,9 +150,9 @@ def file_download(request, path):
             status=206 if byte_range else 200,
             content_type="application/octet-stream",
         )
-    if not byte_range and project_name == file.release.project.normalized_name and _local_files():
+    if not byte_range and mark is not None and _local_files():
         # A HEAD's answer too: its headers are the GET's, and the fast path sends the bytes from the path.
-        fastpath.mark(response, project_name, current, file=default_storage.path(path))
+        fastpath.mark(response, *mark, file=default_storage.path(path))
     answers.set_headers(response, headers)
     response.headers["Content-Length"] = str(length)
     if byte_range:
@@ -200,22 +189,6 @@ def upstream_file(request, name, sha256, filename):
     except upstream_pages.Unavailable as unavailable:
         return answers.text(unavailable.status, unavailable.message, {"Cache-Control": "no-store"})
     etag = f'"{row.metadata_sha256 if metadata else row.sha256_digest}"'
-    headers = {"ETag": etag, "Cache-Control": FILE_CACHE_CONTROL}
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
-        try:
-            handle = default_storage.open(path, "rb")
-        except FileNotFoundError:
-            logger.error("stored upstream file missing: %s", path)
-            return answers.not_found("no such file.")
-        size = handle.size
-        if request.method == "HEAD":
-            handle.close()
-            response = HttpResponse(content_type="application/octet-stream")
-        else:
-            response = StreamingHttpResponse(_stream(handle, 0, size), content_type="application/octet-stream")
-        if _local_files():
-            fastpath.mark(response, name, current, file=default_storage.path(path))
-        response.headers["Content-Length"] = str(size)
-    answers.set_headers(response, headers)
-    return edge.set_headers(response, edge.keys_for(name))
+    # When the bytes were kept (a file's; its metadata's own time is not kept, so it has none).
+    modified = row.stored.timestamp() if row.stored and not metadata else None
+    return _send(request, path, etag=etag, modified=modified, size=None, keys=edge.keys_for(name), mark=(name, current))

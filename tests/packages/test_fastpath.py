@@ -158,13 +158,40 @@ def test_a_removed_file_is_gone_at_once(site, stored, django_capture_on_commit_c
     assert get(site, path).status == 404
 
 
-def test_ranges_are_left_to_django(site, stored):
+def test_a_byte_range_of_a_kept_file_is_sent_from_it_as_django_would(site, stored, django_assert_num_queries):
     path = f"/files/{stored.path}"
+    from_django = get(site, path, HTTP_RANGE="bytes=100-199")  # nothing kept yet
     get(site, path)
 
-    partial = get(site, path, HTTP_RANGE="bytes=0-9")
+    with django_assert_num_queries(0):
+        partial = get(site, path, HTTP_RANGE="bytes=100-199")
+        tail = get(site, path, HTTP_RANGE="bytes=-16")
+        head = get(site, path, HTTP_RANGE="bytes=0-9", REQUEST_METHOD="HEAD")
 
-    assert partial.status == 206 and partial.body == CONTENT[:10]
+    assert from_django.status == partial.status == 206
+    assert partial.body == from_django.body == CONTENT[100:200]
+    assert partial.headers == from_django.headers
+    assert partial.headers["content-range"] == f"bytes 100-199/{len(CONTENT)}"
+    assert partial.headers["content-length"] == "100"
+    assert tail.body == CONTENT[-16:] and tail.headers["content-range"] == f"bytes {len(CONTENT) - 16}-{len(CONTENT) - 1}/{len(CONTENT)}"
+    assert head.status == 206 and head.body == b"" and head.headers["content-length"] == "10"
+
+
+def test_ranges_django_must_answer_reach_it(site, stored, django_assert_num_queries):
+    path = f"/files/{stored.path}"
+    first = get(site, path)
+    page = get(site, "/simple/demo/")
+
+    unsatisfiable = get(site, path, HTTP_RANGE=f"bytes={len(CONTENT)}-")
+    other_version = get(site, path, HTTP_RANGE="bytes=0-9", HTTP_IF_RANGE='"another-etag"')
+    page_range = get(site, "/simple/demo/", HTTP_RANGE="bytes=0-9")
+
+    assert unsatisfiable.status == 416
+    assert other_version.status == 200 and other_version.body == CONTENT  # If-Range names other bytes: all of them
+    assert page_range.status == 200 and page_range.body == page.body
+    with django_assert_num_queries(0):  # the entries stand
+        assert get(site, path).body == first.body
+        assert get(site, "/simple/demo/").body == page.body
 
 
 def test_head_is_answered_from_the_get_entry_with_its_headers_and_no_body(site, stored, django_assert_num_queries):

@@ -415,3 +415,27 @@ def test_a_stored_upstream_file_costs_three_queries_and_a_page_rebuild_four(upst
     cache.clear()  # the page's document is built again from the kept copy
     with django_assert_num_queries(4):  # a project of ours?, whose name it is, the kept copy, the blocks
         assert simple_json(client, "requests")[0].status_code == 200
+
+
+@pytest.mark.parametrize("mode", ["stream", "x-accel-redirect"])
+def test_a_stored_upstream_file_is_sent_as_local_files_are(upstream, settings, mode):
+    """Byte ranges (uv reads a wheel's metadata so when no PEP 658 file is offered), Last-Modified, and the
+    front server's handoff with FILE_SERVE: one way of sending stored bytes, whoever's they are."""
+    upstream.publish("requests", {"requests-2.0-py3-none-any.whl": WHEEL})
+    client = Client()
+    _, page = simple_json(client, "requests")
+    url = page["files"][0]["url"].removeprefix("http://testserver")
+    assert client.get(url).status_code == 200  # fetched and stored
+    settings.FILE_SERVE = mode
+    row = UpstreamFile.objects.get()
+
+    whole = client.get(url)
+    partial = client.get(url, HTTP_RANGE="bytes=-22")
+
+    assert whole["Accept-Ranges"] == "bytes" and whole["Last-Modified"]
+    if mode == "stream":
+        assert b"".join(whole.streaming_content) == WHEEL
+        assert partial.status_code == 206 and b"".join(partial.streaming_content) == WHEEL[-22:]
+        assert partial["Content-Range"] == f"bytes {len(WHEEL) - 22}-{len(WHEEL) - 1}/{len(WHEEL)}"
+    else:
+        assert whole.content == b"" and whole["X-Accel-Redirect"] == f"/_stored/{row.path}"

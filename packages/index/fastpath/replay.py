@@ -19,9 +19,10 @@ Django's.
 
 A HEAD is answered from the same entry as the GET it mirrors: the same status
 and headers, no body (uv sends one before downloading a file); a file's HEAD
-answered by Django is kept for the GET that follows it. Everything else
-goes to Django as before: a miss, a changed project, Range and the date-based
-conditions. If-None-Match is answered here (304) when it names the kept ETag.
+answered by Django is kept for the GET that follows it. A single byte range of
+a kept file is sent from it too (206, as Django would); If-Range and ranges of
+documents go to Django. Everything else goes to Django as before: a miss, a
+changed project and the date-based conditions. If-None-Match is answered here (304) when it names the kept ETag.
 
 `on_lookup`, when given, is called with True for each request answered here
 and False for each passed on (the site counts them: indexsite/wsgi.py).
@@ -37,6 +38,7 @@ from django.utils.http import parse_etags
 
 from ...reading import access, readers
 from .. import negotiation
+from ..ranges import byte_range
 from .caches import ENTRY_OVERHEAD, REPLAY_BYTES, BoundedCache
 from .generations import generation, generations
 
@@ -47,8 +49,11 @@ NEGOTIATED = ("/simple/", "/legacy/+simple/")
 FILE_CHUNK = 64 * 1024
 _DROPPED_ON_304 = {"content-type", "content-length"}
 _REPLAYED_METHODS = ("GET", "HEAD")
-# Conditions Django answers itself (dates, ranges): a request carrying one is not replayed.
-_PASS_THROUGH = ("HTTP_RANGE", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_RANGE")
+# Conditions Django answers itself (dates, If-Range): a request carrying one is not replayed.
+_PASS_THROUGH = ("HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_RANGE")
+# replay()'s answer when the entry stands but this request is Django's to answer (a range of a document,
+# an unsatisfiable or unreadable range): the entry is kept, nothing new is.
+PASS = object()
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,8 @@ class IndexFastPath:
         entry = self.entries.get((*key, ""))
         if entry is not None and generation(entry.mark.name) == entry.mark.generation:
             answer = self.replay(entry, environ, start_response)
+            if answer is PASS:
+                return self.pass_on(environ, start_response)
             if answer is not None:
                 if self.on_lookup is not None:
                     self.on_lookup(True)
@@ -180,6 +187,8 @@ class IndexFastPath:
             return self.answer_and_keep(key, environ, start_response)
         if project == entry.mark.generation:
             answer = self.replay(entry, environ, start_response)
+            if answer is PASS:
+                return self.pass_on(environ, start_response)
             if answer is not None:
                 if self.on_lookup is not None:
                     self.on_lookup(True)
@@ -197,6 +206,8 @@ class IndexFastPath:
                 headers = [(k, v) for k, v in entry.headers if k.lower() not in _DROPPED_ON_304]
                 start_response("304 Not Modified", headers)
                 return []
+        if "HTTP_RANGE" in environ:
+            return self.replay_range(entry, environ, start_response)
         if environ["REQUEST_METHOD"] == "HEAD":
             if entry.mark.file is not None and not os.path.exists(entry.mark.file):
                 return None  # gone from disk: Django decides what to answer
@@ -214,6 +225,35 @@ class IndexFastPath:
         if wrapper is not None:
             return wrapper(handle, FILE_CHUNK)
         return _chunks(handle)
+
+    def replay_range(self, entry, environ, start_response):
+        """One byte range of a kept file (uv reads a wheel's metadata so when no PEP 658 file is offered), as
+        Django would answer it: 206 with the file's headers, its Content-Range and the range's length."""
+        if entry.mark.file is None:
+            return PASS
+        try:
+            handle = open(entry.mark.file, "rb")
+        except OSError:
+            return None  # gone from disk: Django decides what to answer
+        size = os.fstat(handle.fileno()).st_size
+        wanted = byte_range(environ["HTTP_RANGE"], size)
+        if wanted is None or wanted == "unsatisfiable":
+            handle.close()
+            return PASS  # the whole file or a 416: Django's answers
+        start, end = wanted
+        length = end - start + 1
+        headers = [(name, value) for name, value in entry.headers if name.lower() != "content-length"]
+        headers += [("Content-Length", str(length)), ("Content-Range", f"bytes {start}-{end}/{size}")]
+        start_response("206 Partial Content", headers)
+        if environ["REQUEST_METHOD"] == "HEAD":
+            handle.close()
+            return []
+        return _chunks(handle, start, length)
+
+    def pass_on(self, environ, start_response):
+        if self.on_lookup is not None:
+            self.on_lookup(False)
+        return self.app(environ, start_response)
 
     def answer_and_keep(self, key, environ, start_response):
         if self.on_lookup is not None:
@@ -240,7 +280,13 @@ class IndexFastPath:
         return result
 
 
-def _chunks(handle):
+def _chunks(handle, start=0, length=None):
     with handle:
-        while chunk := handle.read(FILE_CHUNK):
+        if length is None:
+            while chunk := handle.read(FILE_CHUNK):
+                yield chunk
+            return
+        handle.seek(start)
+        while length > 0 and (chunk := handle.read(min(FILE_CHUNK, length))):
+            length -= len(chunk)
             yield chunk
