@@ -111,7 +111,9 @@ def copy_of(normalized_name):
 
 def _keep(normalized_name, copy, *, now, missing=False, files=(), versions=(), etag="", last_modified=""):
     files, versions = list(files), list(versions)
-    changed = copy is None or copy.missing != missing or copy.files != files
+    # A first copy changes nothing cached (no page of this name was built from a copy), so the page being
+    # built from it is kept under the current generation and replayed from the next request on.
+    changed = copy is not None and (copy.missing != missing or copy.files != files)
     with transaction.atomic():
         copy, _ = UpstreamProject.objects.update_or_create(
             normalized_name=normalized_name,
