@@ -26,8 +26,8 @@ from accounts.history import device_description
 from accounts.mail import send_user_mail
 from accounts.models import User
 
-from .events import EventTag
 from .errors import TwoFactorError
+from .events import EventTag
 from .login import SESSION_KEY as HALF_LOGIN_KEY
 from .login import login_complete
 from .models import NewDeviceConfirmation

@@ -17,8 +17,8 @@ from organizations import selectors as organizations
 from organizations.errors import OrganizationError
 from organizations.services import require_active, require_manager
 
-from .events import EventTag
 from .errors import TokenError
+from .events import EventTag
 from .issuing import new_token, new_token_checked
 
 

@@ -16,8 +16,8 @@ from accounts.mail import send_user_mail
 from accounts.models import User
 
 from . import organization, secret
-from .events import EventTag
 from .errors import ExpiredToken, InvalidToken, RevokedToken, TokenError
+from .events import EventTag
 from .issuing import NAME_MAX_LENGTH, new_token, new_token_checked
 from .models import APIToken
 

@@ -11,8 +11,8 @@ from accounts.events import record_event
 from accounts.models import username_validator
 from accounts.services import notify_on_commit, organization_history_rename
 
-from ..events import EventTag
 from ..errors import InvalidAction
+from ..events import EventTag
 from ..models import Organization, OrganizationRole
 from ..notify import notify_organization
 from ..signals import reading_changed

@@ -15,11 +15,11 @@ from organizations.errors import only_role_message
 from organizations.models import Organization, OrganizationRole
 from organizations.notify import notify_organization
 
-from ..events import EventTag
 from .. import services as packages
 from ..collaboration.notify import notify_collaborators
 from ..collaboration.selectors import require_not_quarantined, require_owner
 from ..errors import InvalidAction, NotAllowed
+from ..events import EventTag
 from ..index import fastpath
 from ..models import Project, ProjectRole, TeamProjectRole
 from ..upload.checks import names

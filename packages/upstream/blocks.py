@@ -5,8 +5,8 @@ from packaging.utils import canonicalize_name, canonicalize_version
 
 from accounts.events import record_event
 
-from ..events import EventTag
 from .. import storage
+from ..events import EventTag
 from ..index import fastpath
 from .models import UpstreamBlock
 

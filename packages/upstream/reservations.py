@@ -16,8 +16,8 @@ from packaging.utils import canonicalize_name
 from accounts.events import record_event
 from organizations.models import NameReservation, OrganizationRole
 
-from ..events import EventTag
 from ..errors import InvalidUpload, NotAllowed, PackagesError
+from ..events import EventTag
 from ..models import Project
 from .names import reservation_for
 

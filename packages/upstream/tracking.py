@@ -5,8 +5,8 @@ from django.db import transaction
 
 from accounts.events import record_event
 
-from ..events import EventTag
 from ..collaboration.selectors import require_owner
+from ..events import EventTag
 from ..index import fastpath
 from ..models import Project
 

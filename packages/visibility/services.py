@@ -15,9 +15,9 @@ from accounts.mail import send_user_mail
 from accounts.models import User
 from organizations.models import OrganizationRole
 
-from ..events import EventTag
 from ..collaboration.selectors import require_owner
 from ..errors import InvalidAction
+from ..events import EventTag
 from ..index import fastpath
 from ..models import Project, ProjectRole, TeamProjectRole
 

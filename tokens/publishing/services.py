@@ -12,8 +12,8 @@ from packaging.utils import InvalidName, canonicalize_name
 from accounts.events import record_event
 
 from .. import scopes
-from ..events import EventTag
 from .. import services as token_services
+from ..events import EventTag
 from ..models import APIToken
 from .errors import PublisherError
 from .kinds import kind_of
