@@ -139,6 +139,10 @@ class EventTag(models.TextChoices):
     ORGANIZATION_READING_CHANGE = "organization:reading:change", gettext_lazy("Organisation's reading settings changed")
     ACCOUNT_INVITATION_SENT = "account:invitation:sent", gettext_lazy("Invitation to create an account sent by staff")
     ACCOUNT_CREATE_INVITED = "account:create:invited", gettext_lazy("Account created from a staff invitation")
+    # packages: provenance (PEP 740 attestations, and the policy that requires them)
+    FILE_PROVENANCE_ADD = "file:provenance:add", gettext_lazy("Attestation verified for an uploaded file")
+    FILE_PROVENANCE_REFUSED = "file:provenance:refused", gettext_lazy("Upload refused for its attestations or the provenance policy")
+    PROJECT_PROVENANCE_POLICY_CHANGE = "project:provenance:policy", gettext_lazy("Provenance policy changed")
 
 
 def client_ip(request):
