@@ -191,3 +191,39 @@ def test_the_verifier_reads_the_trust_root_named_by_the_setting(settings, truste
     foreign = SigstoreInstance("foreign").write_trusted_root(tmp_path / "foreign.json")
     settings.INTEGRITY_TRUSTED_ROOT = str(foreign)
     assert verification.verifier()._trusted_root._inner.ctlogs[0].base_url == "https://ctfe.foreign.invalid"
+
+
+# -- serving: the Integrity API, the simple API, and a second verification of what is served --------------
+
+
+def test_provenance_is_served_and_verifies_again_with_the_same_root(client, oidc_issuer, trusted_root, sigstore_instance, publisher, wheel, media_root):
+    from pypi_attestations import Provenance
+
+    first = make_wheel("octo-app", "0.9")
+    assert post(client, first, minted(client, oidc_issuer)).status_code == 200  # no attestation: no provenance
+    # Both documents are now cached under the project's generation; the attested upload must move it.
+    html_before = client.get("/simple/octo-app/").content.decode()
+    json_before = client.get("/simple/octo-app/", HTTP_ACCEPT="application/vnd.pypi.simple.v1+json").json()
+    assert "data-provenance" not in html_before and all("provenance" not in f for f in json_before["files"])
+
+    attestation = sigstore_instance.attest(filename=wheel.filename, sha256=wheel.sha256, identity=RIGHT)
+    assert post(client, wheel, minted(client, oidc_issuer), [attestation]).status_code == 200
+
+    url = f"http://testserver/integrity/octo-app/1.0/{wheel.filename}/provenance"
+    html = client.get("/simple/octo-app/").content.decode()
+    assert f'data-provenance="{url}"' in html and html.count("data-provenance") == 1
+    files = {f["filename"]: f for f in client.get("/simple/octo-app/", HTTP_ACCEPT="application/vnd.pypi.simple.v1+json").json()["files"]}
+    assert files[wheel.filename]["provenance"] == url and "provenance" not in files[first.filename]
+
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.pypi.integrity.v1+json"
+    served = Provenance.model_validate_json(response.content)
+    bundle = served.attestation_bundles[0]
+    assert bundle.publisher.repository == "octo-org/octo-app" and bundle.publisher.workflow == "release.yml"
+    again = verification.verify_all(bundle.attestations, identity=bundle.publisher, filename=wheel.filename, sha256=wheel.sha256)
+    assert [v.predicate_type for v in again] == ["https://docs.pypi.org/attestations/publish/v1"]
+
+    missing = client.get(f"/integrity/octo-app/0.9/{first.filename}/provenance")
+    assert missing.status_code == 404 and missing.json() == {"message": f"No provenance available for {first.filename}"}
+    assert client.get(f"/integrity/octo-app/2.0/{wheel.filename}/provenance").status_code == 404  # another version
