@@ -32,3 +32,12 @@ class FileProvenance(models.Model):
 
     def __str__(self):
         return f"{self.repository} / {self.workflow}"
+
+    @property
+    def commit_url(self):
+        """The signing commit on its forge, or "" (no commit recorded)."""
+        if not self.commit:
+            return ""
+        if self.kind == "gitlab":
+            return f"https://gitlab.com/{self.repository}/-/commit/{self.commit}"
+        return f"https://github.com/{self.repository}/commit/{self.commit}"

@@ -227,3 +227,12 @@ def test_provenance_is_served_and_verifies_again_with_the_same_root(client, oidc
     missing = client.get(f"/integrity/octo-app/0.9/{first.filename}/provenance")
     assert missing.status_code == 404 and missing.json() == {"message": f"No provenance available for {first.filename}"}
     assert client.get(f"/integrity/octo-app/2.0/{wheel.filename}/provenance").status_code == 404  # another version
+
+
+def test_the_project_page_names_the_publisher_and_the_commit(client, oidc_issuer, trusted_root, sigstore_instance, publisher, wheel, media_root):
+    attestation = sigstore_instance.attest(filename=wheel.filename, sha256=wheel.sha256, identity=RIGHT)
+    assert post(client, wheel, minted(client, oidc_issuer), [attestation]).status_code == 200
+    page = client.get("/project/octo-app/").content.decode()
+    assert "published by octo-org/octo-app / release.yml with provenance" in page
+    assert f'href="https://github.com/octo-org/octo-app/commit/{GITHUB_SHA}"' in page
+    assert f'href="/integrity/octo-app/1.0/{wheel.filename}/provenance"' in page
