@@ -156,3 +156,22 @@ def test_a_maintainer_may_not(two_factor_client, two_factor_user):
     assert response.status_code == 403
     assert not Project.objects.get(pk=project.pk).provenance_required
     assert not SecurityEvent.objects.filter(tag="project:provenance:policy").exists()
+
+
+def test_an_organisation_owner_sets_the_policy_for_all_its_projects(db, django_capture_on_commit_callbacks):
+    from organizations.services import organization_provenance_set
+
+    owner, member = UserFactory(), UserFactory()
+    organization = make_organization(owner, name="acme")
+    from tests.organizations.factories import add_member
+
+    add_member(organization, member)
+    project = ProjectFactory(name="rocket", organization=organization)
+    assert provenance.required_by(project) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        organization_provenance_set(actor=owner, organization=organization, required=True)
+    assert provenance.required_by(Project.objects.get(pk=project.pk)) == "acme"
+    event = SecurityEvent.objects.get(tag="organization:policy:change")
+    assert event.details["policy"] == "provenance_required" and event.details["enabled"] is True
+    assert {m.to[0] for m in mail.outbox} >= {owner.primary_email.email, member.primary_email.email}
+    assert "verified provenance now required" in mail.outbox[0].subject
