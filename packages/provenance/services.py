@@ -14,6 +14,7 @@ The upload service calls two functions and nothing else:
   with the file.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -26,13 +27,14 @@ from tokens.publishing import selectors as publishing
 from tokens.publishing.models import TrustedPublisher
 
 from ..collaboration.selectors import require_owner
-from ..errors import InvalidAction, InvalidUpload, UploadForbidden
+from ..errors import InvalidAction, InvalidUpload, UploadFailed, UploadForbidden
 from ..index import rendering
 from ..models import Project
 from ..visibility.services import project_people
 from . import verification
 from .models import FileProvenance
 
+logger = logging.getLogger(__name__)
 NOT_TRUSTED_PUBLISHING = "Attestations are only supported when using Trusted Publishing"
 INVALID_PREFIX = "Invalid attestations supplied during upload: "
 # Trusted publisher kinds whose identity a Sigstore certificate can prove.
@@ -139,6 +141,12 @@ def upload_plan(*, request=None, raw_attestations, token, publisher, project, no
         _check_same_run(verified, token=token, publisher=publisher)
     except verification.AttestationRefused as error:
         refuse(INVALID_PREFIX + str(error))
+    except verification.TrustRootUnavailable:
+        logger.exception("the Sigstore trust root (INTEGRITY_TRUSTED_ROOT) could not be loaded")
+        raise UploadFailed(
+            "The attestations could not be verified right now: this index's Sigstore trust root is unavailable. "
+            "Nothing was kept; try again later."
+        ) from None
     return ProvenancePlan(
         publisher_id=publisher.pk,
         kind=kind,

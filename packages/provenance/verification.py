@@ -42,6 +42,10 @@ class AttestationRefused(ValueError):
     """Why the attestations of an upload were refused: one line, shown to the uploader and recorded."""
 
 
+class TrustRootUnavailable(RuntimeError):
+    """The trust root could not be loaded (a missing or broken file, TUF unreachable): the server's fault."""
+
+
 @dataclass(frozen=True)
 class Verified:
     """One verified attestation: its predicate type and the claims of its signing certificate."""
@@ -59,16 +63,19 @@ _verifiers_lock = threading.Lock()
 def verifier():
     """The sigstore Verifier for INTEGRITY_TRUSTED_ROOT (a file: reread when it changes), cached in this process."""
     path = settings.INTEGRITY_TRUSTED_ROOT
-    if path:
-        key = (path, os.stat(path).st_mtime_ns)
-    else:
-        key = ("public-good", int(time.time() // PUBLIC_GOOD_REFRESH))
-    with _verifiers_lock:
-        found = _verifiers.get(key)
-        if found is None:
-            _verifiers.clear()
-            found = Verifier(trusted_root=TrustedRoot.from_file(path)) if path else Verifier.production()
-            _verifiers[key] = found
+    try:
+        if path:
+            key = (path, os.stat(path).st_mtime_ns)
+        else:
+            key = ("public-good", int(time.time() // PUBLIC_GOOD_REFRESH))
+        with _verifiers_lock:
+            found = _verifiers.get(key)
+            if found is None:
+                _verifiers.clear()
+                found = Verifier(trusted_root=TrustedRoot.from_file(path)) if path else Verifier.production()
+                _verifiers[key] = found
+    except Exception as error:  # noqa: BLE001 - a file, JSON, protobuf or network failure alike
+        raise TrustRootUnavailable(f"{type(error).__name__}: {error}") from error
     return found
 
 
@@ -160,8 +167,9 @@ def verify_one(attestation, *, identity, filename, sha256):
         bundle = attestation.to_bundle()
     except ConversionError as error:
         raise AttestationRefused(f"Malformed attestations: {error}") from None
+    checker = verifier()
     try:
-        payload_type, payload = verifier().verify_dsse(bundle, identity._as_policy())
+        payload_type, payload = checker.verify_dsse(bundle, identity._as_policy())
     except SigstoreError as error:
         raise AttestationRefused(
             "Could not verify the uploaded artifact using the included attestation: "

@@ -236,3 +236,20 @@ def test_the_project_page_names_the_publisher_and_the_commit(client, oidc_issuer
     assert "published by octo-org/octo-app / release.yml with provenance" in page
     assert f'href="https://github.com/octo-org/octo-app/commit/{GITHUB_SHA}"' in page
     assert f'href="/integrity/octo-app/1.0/{wheel.filename}/provenance"' in page
+
+
+def test_a_missing_trust_root_is_the_servers_fault_and_keeps_nothing(client, oidc_issuer, settings, sigstore_instance, publisher, wheel, media_root, tmp_path):
+    settings.INTEGRITY_TRUSTED_ROOT = str(tmp_path / "missing.json")
+    attestation = sigstore_instance.attest(filename=wheel.filename, sha256=wheel.sha256, identity=RIGHT)
+    response = post(client, wheel, minted(client, oidc_issuer), [attestation])
+    assert response.status_code == 503
+    assert "Sigstore trust root is unavailable" in response.content.decode()
+    assert_nothing_stored()
+
+
+def test_two_attestation_fields_are_refused(client, oidc_issuer, trusted_root, sigstore_instance, publisher, wheel, media_root):
+    attestation = json.dumps([sigstore_instance.attest(filename=wheel.filename, sha256=wheel.sha256, identity=RIGHT)])
+    form = {**upload_form(wheel), "content": wheel.upload(), "attestations": [attestation, attestation]}
+    body = refused_reason(client.post("/legacy/", form, HTTP_AUTHORIZATION=minted(client, oidc_issuer)))
+    assert "send the attestations as one form field holding a JSON array" in body
+    assert_nothing_stored()
