@@ -11,7 +11,7 @@ from packages.provenance.models import FileProvenance
 from packages.upload import service as upload_service
 from tests.accounts.factories import UserFactory
 from tests.organizations.factories import make_organization
-from tests.packages.distributions import make_wheel
+from tests.packages.distributions import make_wheel, upload_form
 from tests.packages.factories import ProjectFactory, ProjectRoleFactory
 from tests.packages.test_provenance import GITHUB, RIGHT, post
 from tests.packages.test_publishing import minted
@@ -175,3 +175,58 @@ def test_an_organisation_owner_sets_the_policy_for_all_its_projects(db, django_c
     assert event.details["policy"] == "provenance_required" and event.details["enabled"] is True
     assert {m.to[0] for m in mail.outbox} >= {owner.primary_email.email, member.primary_email.email}
     assert "verified provenance now required" in mail.outbox[0].subject
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_owners_switch_and_uploads_at_once_no_file_lands_after_the_switch(settings, media_root, monkeypatch):
+    """Ten personal-token uploads and the Owner turning the policy on, all at once. Each upload read the policy
+    as off before taking the lock (slowed down right there); those that take the project's lock after the switch
+    must be refused, so every accepted file was written before the switch's event (both are written under the lock)."""
+    import time
+
+    from django.core.cache import cache
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.concurrency import at_once
+
+    settings.UPLOAD_RATE_LIMIT = settings.PROJECT_CREATION_RATE_LIMIT = 10_000
+    cache.clear()
+    owner = UserFactory()
+    TOTPDevice.objects.create(user=owner, name="phone", confirmed=True)
+    project = ProjectFactory(name="octo-app")
+    ProjectRoleFactory(project=project, user=owner)
+    auth = basic_auth_header(make_token(owner)[1])
+    plan = provenance.upload_plan
+
+    def slow_plan(**kwargs):
+        result = plan(**kwargs)
+        time.sleep(0.3)  # the policy was read as off; the switch commits meanwhile
+        return result
+
+    monkeypatch.setattr(upload_service.provenance, "upload_plan", slow_plan)
+    wheels = [make_wheel("octo-app", f"1.{n}") for n in range(10)]
+
+    def upload(dist):
+        def call():
+            response = Client().post("/legacy/", {**upload_form(dist), "content": dist.upload()}, HTTP_AUTHORIZATION=auth)
+            return response.status_code, response.content.decode().strip()
+
+        return call
+
+    def switch():
+        time.sleep(0.1)
+        provenance.project_provenance_policy_set(actor=owner, project=project, required=True)
+
+    results = at_once(*[upload(w) for w in wheels], switch)
+
+    assert results[-1] is None, results[-1]
+    statuses = [r[0] for r in results[:-1]]
+    assert set(statuses) <= {200, 403}, results
+    assert all(body == POLICY for status, body in results[:-1] if status == 403)
+    switched = SecurityEvent.objects.get(tag="project:provenance:policy").pk
+    accepted = list(SecurityEvent.objects.filter(tag="file:add").values_list("pk", flat=True))
+    assert len(accepted) == statuses.count(200) == File.objects.count()
+    assert all(pk < switched for pk in accepted), (accepted, switched)
+    assert 403 in statuses  # the slowed uploads met the switch under the lock
