@@ -21,7 +21,7 @@ from ..collaboration import selectors as collaboration
 from ..errors import InvalidUpload, UploadFailed, UploadRateLimited
 from ..models import File, FilenameRegistry, ProhibitedProjectName, Project, Release, confusable_name
 from .. import storage
-from ..provenance import services as provenance
+from ..provenance import upload as provenance
 from ..upstream.names import reservation_for
 from ..upstream import reservations
 from ..upstream.reservations import RESERVED_MESSAGE

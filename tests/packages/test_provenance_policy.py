@@ -6,7 +6,8 @@ from django.core import mail
 
 from accounts.models import SecurityEvent
 from packages.models import File, Project, ProjectRole
-from packages.provenance import services as provenance
+from packages.provenance import services as provenance_services
+from packages.provenance import upload as provenance
 from packages.provenance.models import FileProvenance
 from packages.upload import service as upload_service
 from tests.accounts.factories import UserFactory
@@ -217,7 +218,7 @@ def test_the_owners_switch_and_uploads_at_once_no_file_lands_after_the_switch(se
 
     def switch():
         time.sleep(0.1)
-        provenance.project_provenance_policy_set(actor=owner, project=project, required=True)
+        provenance_services.project_provenance_policy_set(actor=owner, project=project, required=True)
 
     results = at_once(*[upload(w) for w in wheels], switch)
 
