@@ -92,13 +92,23 @@ def _policy_refusal(*, rule, project_name):
     )
 
 
-def _identity_of(publisher):
+def _identity_of(publisher, minted):
+    """The publisher as pypi-attestations checks it: (kind, identity), or (None, None) for a kind it cannot check.
+
+    Names are spelled as the CI spelt them when the token was minted (`minted`: the run's workflow
+    ref), since the certificate carries the CI's spelling and GitHub names match in any case.
+    """
     kind = _KINDS.get(publisher.kind)
     if kind is None:
         return None, None
-    repository = f"{publisher.repository_owner}/{publisher.repository_name}"
+    repository, workflow = f"{publisher.repository_owner}/{publisher.repository_name}", publisher.workflow
+    ref = (minted.get("workflow_ref") or "").rpartition("@")[0]
+    if kind == "github":
+        ci_repository, _, ci_workflow = ref.partition("/.github/workflows/")
+        if ci_repository.lower() == repository.lower() and ci_workflow.lower() == workflow.lower():
+            repository, workflow = ci_repository, ci_workflow
     return kind, verification.identity_for(
-        kind, repository=repository, workflow=publisher.workflow, environment=publisher.environment
+        kind, repository=repository, workflow=workflow, environment=publisher.environment
     )
 
 
@@ -126,13 +136,14 @@ def upload_plan(*, request=None, raw_attestations, token, publisher, project, no
         refuse(INVALID_PREFIX + "send the attestations as one form field holding a JSON array")
     if publisher is None:
         refuse(INVALID_PREFIX + NOT_TRUSTED_PUBLISHING)
-    kind, identity = _identity_of(publisher)
+    minted = publishing.token_mint_provenance(token)
+    kind, identity = _identity_of(publisher, minted)
     if identity is None:
         refuse(INVALID_PREFIX + f"Attestations are not currently supported with {publisher.get_kind_display()} publishers")
     try:
         attestations = verification.parse(raw_attestations[0])
         verified = verification.verify_all(attestations, identity=identity, filename=filename, sha256=sha256)
-        _check_same_run(verified, token=token, publisher=publisher)
+        _check_same_run(verified, minted=minted, publisher=publisher)
     except verification.AttestationRefused as error:
         refuse(INVALID_PREFIX + str(error))
     except verification.TrustRootUnavailable:
@@ -153,7 +164,7 @@ def upload_plan(*, request=None, raw_attestations, token, publisher, project, no
     )
 
 
-def _check_same_run(verified, *, token, publisher):
+def _check_same_run(verified, *, minted, publisher):
     """The attestations must come from the commit of the CI run that obtained this upload's token.
 
     A Sigstore certificate names the repository, workflow and commit but not the job's
@@ -161,7 +172,6 @@ def _check_same_run(verified, *, token, publisher):
     token was minted, so tying the signature to that run's commit is what holds the
     environment (and keeps an attestation from another run of the workflow out).
     """
-    minted = publishing.token_mint_provenance(token)
     expected = minted.get("sha")
     if not expected:
         return

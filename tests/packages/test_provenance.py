@@ -253,3 +253,26 @@ def test_two_attestation_fields_are_refused(client, oidc_issuer, trusted_root, s
     body = refused_reason(client.post("/legacy/", form, HTTP_AUTHORIZATION=minted(client, oidc_issuer)))
     assert "send the attestations as one form field holding a JSON array" in body
     assert_nothing_stored()
+
+
+def test_a_publisher_registered_in_other_letter_case_verifies_as_github_spells_it(client, oidc_issuer, trusted_root, sigstore_instance, owner, project, wheel, media_root):
+    publishing.publisher_add(
+        user=owner, project_name="octo-app", kind=Kind.GITHUB, fields={**GITHUB, "repository_owner": "Octo-Org", "workflow": "Release.yml"}
+    )
+    attestation = sigstore_instance.attest(filename=wheel.filename, sha256=wheel.sha256, identity=RIGHT)
+    response = post(client, wheel, minted(client, oidc_issuer, workflow="Release.yml"), [attestation])
+    # The token's workflow is "Release.yml": the attestation of "release.yml" is another workflow's.
+    assert response.status_code == 400 and "signed by workflow 'release.yml', not 'Release.yml'" in response.content.decode()
+    assert_nothing_stored()
+
+    response = post(client, wheel, minted(client, oidc_issuer), [attestation])  # a run of release.yml
+    assert response.status_code == 200, response.content
+    assert FileProvenance.objects.get().document["attestation_bundles"][0]["publisher"]["repository"] == "octo-org/octo-app"
+
+
+def test_a_pending_publishers_first_attested_upload_creates_the_project_with_provenance(client, oidc_issuer, trusted_root, sigstore_instance, owner, wheel, media_root):
+    pending = publishing.pending_publisher_add(user=owner, project_name="octo-app", kind=Kind.GITHUB, fields=GITHUB)
+    attestation = sigstore_instance.attest(filename=wheel.filename, sha256=wheel.sha256, identity=RIGHT)
+    response = post(client, wheel, minted(client, oidc_issuer), [attestation])
+    assert response.status_code == 200, response.content
+    assert FileProvenance.objects.get().publisher_id == pending.pk
