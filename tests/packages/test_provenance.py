@@ -276,3 +276,18 @@ def test_a_pending_publishers_first_attested_upload_creates_the_project_with_pro
     response = post(client, wheel, minted(client, oidc_issuer), [attestation])
     assert response.status_code == 200, response.content
     assert FileProvenance.objects.get().publisher_id == pending.pk
+
+
+def test_staff_see_provenance_in_the_admin_and_cannot_change_it(two_factor_client, two_factor_user):
+    from tests.packages.factories import FileFactory
+
+    two_factor_user.is_staff = two_factor_user.is_superuser = True
+    two_factor_user.save()
+    record = FileProvenance.objects.create(
+        file=FileFactory(release__project__name="octo-app"), kind="github", repository="octo-org/octo-app",
+        workflow="release.yml", commit=GITHUB_SHA, document={"version": 1, "attestation_bundles": []},
+    )
+    listing = two_factor_client.get("/admin/packages/fileprovenance/").content.decode()
+    assert "octo-org/octo-app" in listing and GITHUB_SHA in listing
+    assert two_factor_client.post(f"/admin/packages/fileprovenance/{record.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert FileProvenance.objects.filter(pk=record.pk).exists()
