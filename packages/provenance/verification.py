@@ -167,6 +167,8 @@ def verify_one(attestation, *, identity, filename, sha256):
         bundle = attestation.to_bundle()
     except ConversionError as error:
         raise AttestationRefused(f"Malformed attestations: {error}") from None
+    except Exception as error:  # noqa: BLE001 - hostile bytes can trip the libraries' parsers anywhere
+        raise AttestationRefused(f"Malformed attestations: {type(error).__name__}") from None
     checker = verifier()
     try:
         payload_type, payload = checker.verify_dsse(bundle, identity._as_policy())

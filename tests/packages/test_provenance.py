@@ -291,3 +291,21 @@ def test_staff_see_provenance_in_the_admin_and_cannot_change_it(two_factor_clien
     assert "octo-org/octo-app" in listing and GITHUB_SHA in listing
     assert two_factor_client.post(f"/admin/packages/fileprovenance/{record.pk}/delete/", {"post": "yes"}).status_code == 403
     assert FileProvenance.objects.filter(pk=record.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda a: a["verification_material"].update(certificate="bm90IGEgY2VydGlmaWNhdGU="),  # "not a certificate"
+        lambda a: a["verification_material"].update(transparency_entries=[{"logIndex": "x"}]),
+        lambda a: a["envelope"].update(statement="e30="),  # "{}": no subject at all
+        lambda a: a["envelope"].update(signature="AAAA"),
+    ],
+    ids=["garbage-certificate", "garbage-log-entry", "empty-statement", "bad-signature"],
+)
+def test_hostile_attestations_are_a_400_not_a_500(client, oidc_issuer, trusted_root, sigstore_instance, publisher, wheel, media_root, spoil):
+    attestation = sigstore_instance.attest(filename=wheel.filename, sha256=wheel.sha256, identity=RIGHT)
+    spoil(attestation)
+    body = refused_reason(post(client, wheel, minted(client, oidc_issuer), [attestation]))
+    assert body.startswith("Invalid attestations supplied during upload: ")
+    assert_nothing_stored()
