@@ -438,6 +438,11 @@ TOKEN_DISCLOSURE_PUBLIC_KEYS = (
 OIDC_AUDIENCE = env.str("OIDC_AUDIENCE", default="")
 OIDC_GITHUB_ISSUER = env.str("OIDC_GITHUB_ISSUER", default="https://token.actions.githubusercontent.com")
 OIDC_GITLAB_ISSUER = env.str("OIDC_GITLAB_ISSUER", default="https://gitlab.com")
+# Provenance (PEP 740, packages/provenance): the Sigstore trust root attestations are verified against.
+# Unset: Sigstore's public-good instance, its trusted root refreshed over TUF from Sigstore's
+# repository (outbound HTTPS, cached under the home directory). A path: that trusted_root.json
+# (a private Sigstore deployment, or the tests), read with no network at all.
+INTEGRITY_TRUSTED_ROOT = env.str("INTEGRITY_TRUSTED_ROOT", default="")
 # The header carrying the base64 DER signature (GitHub secret scanning's name, for compatibility).
 TOKEN_DISCLOSURE_SIGNATURE_HEADER = env.str(
     "TOKEN_DISCLOSURE_SIGNATURE_HEADER", default="Github-Public-Key-Signature"

@@ -40,6 +40,17 @@ class PolicyForm(forms.Form):
     )
 
 
+class ProvenanceForm(forms.Form):
+    provenance_required = forms.BooleanField(
+        label=gettext_lazy("Uploads need verified provenance"),
+        required=False,
+        help_text=gettext_lazy(
+            "Every new file of every project of the organisation must carry a verified attestation (PEP 740) from "
+            "one of that project's trusted publishers. Uploads with API tokens, the organisation's included, are refused."
+        ),
+    )
+
+
 class ReadingForm(forms.Form):
     members_read_all = forms.BooleanField(
         label=gettext_lazy("Members may read all our projects"),

@@ -35,6 +35,9 @@ class Organization(models.Model):
         gettext_lazy("Members may read all our projects"), default=False
     )
     private_by_default = models.BooleanField(gettext_lazy("New projects are private"), default=False)
+    # Policy: every new file of every project of the organisation must carry a verified attestation
+    # from one of that project's trusted publishers (enforced by the upload, in packages).
+    provenance_required = models.BooleanField(gettext_lazy("Uploads need verified provenance"), default=False)
     created = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

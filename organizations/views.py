@@ -31,6 +31,7 @@ from .forms import (
     OrganizationCreateForm,
     OrganizationDetailsForm,
     PolicyForm,
+    ProvenanceForm,
     ReadingForm,
     RenameForm,
     RoleChangeForm,
@@ -334,6 +335,7 @@ def team(request, organization, role, team_id):
 def organization_settings(request, organization, role):
     details_form = OrganizationDetailsForm(instance=organization)
     policy_form = PolicyForm(initial={"require_security_key": organization.require_security_key})
+    provenance_form = ProvenanceForm(initial={"provenance_required": organization.provenance_required})
     reading_form = ReadingForm(
         initial={"members_read_all": organization.members_read_all, "private_by_default": organization.private_by_default}
     )
@@ -395,6 +397,20 @@ def organization_settings(request, organization, role):
                         else "Members no longer need a security key to manage the organisation's projects.",
                     )
                     return redirect("organizations:settings", name=organization.name)
+            elif action == "provenance":
+                provenance_form = ProvenanceForm(request.POST)
+                if provenance_form.is_valid():
+                    on = provenance_form.cleaned_data["provenance_required"]
+                    services.organization_provenance_set(
+                        request=request, actor=request.user, organization=organization, required=on
+                    )
+                    messages.success(
+                        request,
+                        gettext("New files of the organisation's projects now need verified provenance.")
+                        if on
+                        else gettext("New files of the organisation's projects no longer need verified provenance."),
+                    )
+                    return redirect("organizations:settings", name=organization.name)
             elif action == "reading":
                 reading_form = ReadingForm(request.POST)
                 if reading_form.is_valid():
@@ -412,6 +428,7 @@ def organization_settings(request, organization, role):
         "organization": organization,
         "details_form": details_form,
         "policy_form": policy_form,
+        "provenance_form": provenance_form,
         "reading_form": reading_form,
         "rename_form": rename_form,
         "delete_form": delete_form,

@@ -9,6 +9,7 @@ from . import services
 from .errors import PackagesError
 from .visibility.services import project_visibility_set
 from .models import (
+    FileProvenance,
     DeprecationNotice,
     File,
     FilenameRegistry,
@@ -62,8 +63,9 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ["status", "private"]
     search_fields = ["name", "normalized_name"]
     fields = ["name", "normalized_name", "status", "private", "created", "total_size", "last_serial", "upload_limit",
-              "total_size_limit"]
-    readonly_fields = ["name", "normalized_name", "status", "created", "total_size", "last_serial"]
+              "total_size_limit", "provenance_required"]
+    # The provenance policy is the Owners' (settings page: recorded and mailed); staff see it here.
+    readonly_fields = ["name", "normalized_name", "status", "created", "total_size", "last_serial", "provenance_required"]
     inlines = [ProjectRoleInline, RoleInvitationInline]
     actions = ["quarantine", "release_from_quarantine"]
 
@@ -139,6 +141,16 @@ class FileAdmin(ReadOnlyAdmin):
     def delete_queryset(self, request, queryset):
         for file in queryset:
             self.delete_model(request, file)
+
+
+@admin.register(FileProvenance)
+class FileProvenanceAdmin(ReadOnlyAdmin):
+    list_display = ["file", "kind", "repository", "workflow", "environment", "commit", "created"]
+    list_filter = ["kind"]
+    search_fields = ["file__filename", "repository", "commit"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # removed with its file
 
 
 @admin.register(ProhibitedProjectName)

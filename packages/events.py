@@ -44,3 +44,7 @@ class EventTag(models.TextChoices):
     PROJECT_UPSTREAM_UNBLOCK = "project:upstream:unblock", gettext_lazy("Upstream block lifted by staff")
     PROJECT_UPSTREAM_TRACK = "project:upstream:track", gettext_lazy("Upstream files of the same name served or not")
     PROJECT_VISIBILITY_CHANGE = "project:visibility:change", gettext_lazy("Project visibility changed")
+    # provenance (PEP 740 attestations, and the policy that requires them)
+    FILE_PROVENANCE_ADD = "file:provenance:add", gettext_lazy("Attestation verified for an uploaded file")
+    FILE_PROVENANCE_REFUSED = "file:provenance:refused", gettext_lazy("Upload refused for its attestations or the provenance policy")
+    PROJECT_PROVENANCE_POLICY_CHANGE = "project:provenance:policy", gettext_lazy("Provenance policy changed")

@@ -40,6 +40,11 @@ class Project(models.Model):
     organization = models.ForeignKey(
         "organizations.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
     )
+    # An Owner's policy: every new file must carry a verified attestation from one of the project's
+    # trusted publishers (packages/provenance); the organisation's own switch applies as well.
+    provenance_required = models.BooleanField(
+        default=False, help_text=gettext_lazy("New files need a verified attestation from a trusted publisher.")
+    )
 
     class Meta:
         ordering = ["normalized_name"]
@@ -250,3 +255,5 @@ class DeprecationNotice(models.Model):
 
 # What is kept of the upstream index (packages/upstream).
 from .upstream.models import UpstreamBlock, UpstreamFile, UpstreamProject  # noqa: E402, F401
+# Attestations verified on upload (packages/provenance).
+from .provenance.models import FileProvenance  # noqa: E402, F401

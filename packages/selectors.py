@@ -6,13 +6,13 @@ releases or files, so the hot paths stay flat as projects grow.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from packaging.utils import canonicalize_name, canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 from organizations.models import OrganizationRole
 
-from .models import File, Project, ProjectRole, Release
+from .models import File, FileProvenance, Project, ProjectRole, Release
 
 VISIBLE = ~Q(status=Project.Status.QUARANTINED)
 
@@ -46,7 +46,7 @@ def index_projects(projects=None):
 def project_files(*, project, release=None):
     """Every file of `project` (or of one `release`) with its release loaded, in version then filename order.
 
-    One query.
+    Each carries `has_provenance` (verified attestations are kept, packages/provenance). One query.
     """
     files = File.objects.filter(release__project=project)
     if release is not None:
@@ -54,6 +54,7 @@ def project_files(*, project, release=None):
     files = list(
         files
         .select_related("release")
+        .annotate(has_provenance=Exists(FileProvenance.objects.filter(file=OuterRef("pk"))))
         .only(
             "filename",
             "packagetype",

@@ -6,6 +6,7 @@ from .index import views as index
 from .manage import views as manage
 from .organization_projects import views as organization_projects
 from .pages import views as pages
+from .provenance import views as provenance
 from .upload.api import LegacyUploadView
 from .upstream import views as upstream
 
@@ -62,6 +63,11 @@ urlpatterns = [
         "files/+upstream/<str:name>/<str:sha256>/<str:filename>", downloads.upstream_file, name="upstream-file"
     ),
     path("files/<path:path>", downloads.file_download, name="file"),
+    path(
+        "integrity/<str:name>/<str:version>/<str:filename>/provenance",
+        provenance.provenance,
+        name="integrity-provenance",
+    ),
     # Public pages.
     path("project/<str:name>/", pages.project_page, name="project"),
     path("project/<str:name>/<str:version>/", pages.project_page, name="release"),

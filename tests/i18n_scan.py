@@ -106,6 +106,9 @@ def unmarked_mail_strings(source):
 # clients: they stay English on purpose.
 MACHINE_MODULES = (
     "packages/upload/",
+    # Upload refusals for attestations and the provenance policy, in the upload API's words.
+    "packages/provenance/upload.py",
+    "packages/provenance/verification.py",
     "packages/index/",
     "tokens/api.py",
     "tokens/authentication.py",

@@ -17,6 +17,7 @@ from .organizations import (  # noqa: F401
     organization_create,
     organization_delete,
     organization_policy_set,
+    organization_provenance_set,
     organization_reading_set,
     organization_rename,
     organization_review,

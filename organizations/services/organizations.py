@@ -197,6 +197,46 @@ def organization_policy_set(*, request=None, actor, organization, require_securi
     return organization
 
 
+def organization_provenance_set(*, request=None, actor, organization, required):
+    """An Owner turns "every new file of our projects must carry verified provenance" on or off.
+
+    Uploads to the organisation's projects read the flag under each project's lock
+    (packages/provenance). Recorded as organization:policy:change and told to every member.
+    """
+    with transaction.atomic():
+        organization = locked(organization)
+        require_owner(user=actor, organization=organization, what=gettext_lazy("change its policies"))
+        if organization.provenance_required == required:
+            return organization
+        organization.provenance_required = required
+        organization.save(update_fields=["provenance_required"])
+        record(
+            EventTag.ORGANIZATION_POLICY_CHANGE,
+            request=request,
+            actor=actor,
+            organization=organization,
+            policy="provenance_required",
+            enabled=required,
+        )
+        members = [r.user for r in organization.roles.select_related("user")]
+        if required:
+            subject = gettext("%(organization)s: verified provenance now required")
+            message = gettext(
+                "%(actor)s changed the policy of %(organization)s: every new file of its projects must now carry "
+                "a verified attestation from one of that project's trusted publishers. Uploads with API tokens "
+                "are refused; publish from a trusted publisher's workflow with attestations on."
+            )
+        else:
+            subject = gettext("%(organization)s: verified provenance no longer required")
+            message = gettext(
+                "%(actor)s changed the policy of %(organization)s: new files of its projects no longer need "
+                "a verified attestation (each project may still require it)."
+            )
+        names = {"organization": organization.name, "actor": actor.username}
+        notify_organization(organization=organization, subject=subject % names, message=message % names, also=members)
+    return organization
+
+
 def organization_reading_set(*, request=None, actor, organization, members_read_all, private_by_default):
     """An Owner sets who reads the organisation's projects: "Members may read all our projects" and
     "New projects are private".

@@ -28,7 +28,7 @@ from .fastpath.caches import documents
 from .fastpath.generations import INDEX, bump, generation, generations, project_changed  # noqa: F401 (callers name them here)
 
 # Bump when the output format changes, so a deploy never serves old renderings.
-RENDER_VERSION = 5
+RENDER_VERSION = 6
 # Entries never go stale (the key changes instead); the timeout only lets the
 # cache forget documents nobody asks for.
 CACHE_TIMEOUT = 60 * 60 * 24
@@ -101,6 +101,18 @@ class FileURLs:
 
     def __call__(self, file):
         return self.base + quote(file.path, safe="/")
+
+
+class ProvenanceURLs:
+    """The Integrity API URL of each file of `project` that has provenance (None for the others)."""
+
+    def __init__(self, request, project):
+        self.base = request.build_absolute_uri(f"/integrity/{quote(project.normalized_name)}/")
+
+    def __call__(self, file):
+        if not getattr(file, "has_provenance", False):
+            return None
+        return f"{self.base}{quote(file.release.version)}/{quote(file.filename)}/provenance"
 
 
 def upload_time(value):

@@ -54,6 +54,7 @@ def project_document(request, project, representation):
     """/simple/<name>/: the project's files with hashes, yanks, requires-python and metadata."""
     files = selectors.project_files(project=project)
     url = rendering.FileURLs(request)
+    provenance = rendering.ProvenanceURLs(request, project)
     if representation == JSON:
         versions = selectors.project_versions(project=project)
         return _json_document(
@@ -61,13 +62,13 @@ def project_document(request, project, representation):
                 "meta": {"api-version": API_VERSION, "_last-serial": project.last_serial},
                 "name": project.normalized_name,
                 "versions": versions,
-                "files": [_json_file(f, url(f)) for f in files],
+                "files": [_json_file(f, url(f), provenance(f)) for f in files],
             }
         )
-    return _html_page(f"Links for {project.name}", [_html_link(f, url(f)) for f in files])
+    return _html_page(f"Links for {project.name}", [_html_link(f, url(f), provenance(f)) for f in files])
 
 
-def _json_file(file, url):
+def _json_file(file, url, provenance_url=None):
     release = file.release
     entry = {
         "filename": file.filename,
@@ -80,10 +81,13 @@ def _json_file(file, url):
         "size": file.size,
         "upload-time": rendering.upload_time(file.upload_time),
     }
+    if provenance_url:
+        # PEP 740: where the Integrity API serves the file's provenance (an optional key).
+        entry["provenance"] = provenance_url
     return entry
 
 
-def _html_link(file, url):
+def _html_link(file, url, provenance_url=None):
     release = file.release
     attrs = [f'href="{escape(url)}#sha256={file.sha256_digest}"']
     if release.requires_python:
@@ -93,4 +97,6 @@ def _html_link(file, url):
     if file.metadata_sha256:
         attrs.append(f'data-dist-info-metadata="sha256={file.metadata_sha256}"')
         attrs.append(f'data-core-metadata="sha256={file.metadata_sha256}"')
+    if provenance_url:
+        attrs.append(f'data-provenance="{escape(provenance_url)}"')
     return f"    <a {' '.join(attrs)}>{escape(file.filename)}</a><br>\n"

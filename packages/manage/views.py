@@ -25,6 +25,8 @@ from ..collaboration.selectors import user_pending_invitations
 from ..organization_projects.selectors import organization_projects_of
 from ..errors import PackagesError
 from ..models import File, ProjectRole, Release
+from ..provenance.forms import ProvenancePolicyForm
+from ..provenance.services import project_provenance_policy_set
 from ..visibility.services import project_visibility_set
 from .forms import ACTIONS, ProjectDeleteForm, ProjectVisibilityForm
 
@@ -116,11 +118,25 @@ def releases(request, project, role):
 def project_settings(request, project, role):
     delete_form = ProjectDeleteForm(project=project)
     visibility_form = ProjectVisibilityForm(project=project)
+    provenance_form = ProvenancePolicyForm(project=project)
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
-            if action == "visibility":
+            if action == "provenance":
+                provenance_form = ProvenancePolicyForm(request.POST, project=project)
+                if provenance_form.is_valid():
+                    project_provenance_policy_set(
+                        request=request, actor=request.user, project=project, required=provenance_form.required
+                    )
+                    message = (
+                        gettext("%(name)s now accepts only files with a verified attestation from its trusted publishers.")
+                        if provenance_form.required
+                        else gettext("%(name)s now accepts files without attestations again.")
+                    )
+                    messages.success(request, message % {"name": project.name})
+                    return redirect("packages:manage-settings", name=project.normalized_name)
+            elif action == "visibility":
                 visibility_form = ProjectVisibilityForm(request.POST, project=project)
                 if visibility_form.is_valid():
                     project_visibility_set(
@@ -159,12 +175,18 @@ def project_settings(request, project, role):
                         % {"project": project.name},
                     )
                     return redirect("packages:manage-projects")
-            elif action != "visibility":  # an invalid visibility form shows its own error
+            elif action not in ("visibility", "provenance"):  # an invalid form shows its own error
                 messages.error(request, gettext("That request was incomplete; nothing was changed."))
         except PackagesError as error:
             messages.error(request, error.message)
         status = 400
-    context = {"project": project, "delete_form": delete_form, "visibility_form": visibility_form}
+    context = {
+        "project": project,
+        "delete_form": delete_form,
+        "visibility_form": visibility_form,
+        "provenance_form": provenance_form,
+        "publishers": publishing.project_publishers(project.normalized_name),
+    }
     return render(request, "packages/manage/settings.html", context, status=status)
 
 

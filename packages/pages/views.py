@@ -13,6 +13,7 @@ from packaging.utils import canonicalize_name
 from .. import selectors
 from ..collaboration.selectors import user_project_role
 from ..models import Project
+from ..provenance import selectors as provenance_selectors
 from ..reading.rules import readable
 from ..upstream import blocks as upstream_blocks
 from ..upstream import names as upstream_names
@@ -80,6 +81,10 @@ def project_page(request, name, version=None):
         return redirect("packages:release", project.normalized_name, release.version, permanent=True)
     latest = selectors.release_latest(releases)
     meta = (release.metadata or {}) if release else {}
+    files = selectors.project_files(project=project, release=release) if release else []
+    provenance = provenance_selectors.files_provenance([f for f in files if f.has_provenance])
+    for file in files:
+        file.provenance_record = provenance.get(file.pk)
     return render(
         request,
         "packages/project.html",
@@ -94,7 +99,9 @@ def project_page(request, name, version=None):
             "meta": meta,
             "classifier_groups": _classifier_groups(meta.get("classifiers") or []),
             "releases": list(reversed(releases)),
-            "files": selectors.project_files(project=project, release=release) if release else [],
+            "files": files,
+            "provenance_required": project.provenance_required
+            or (project.organization_id is not None and project.organization.provenance_required),
             "maintainers": [(person, initials(person)) for person in selectors.project_maintainers(project=project)],
             "viewer_role": user_project_role(user=request.user, project=project),
             "links": _safe_links(release),

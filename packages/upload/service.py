@@ -22,6 +22,7 @@ from ..collaboration import selectors as collaboration
 from ..errors import InvalidUpload, UploadFailed, UploadRateLimited
 from ..models import File, FilenameRegistry, ProhibitedProjectName, Project, Release, confusable_name
 from .. import storage
+from ..provenance import upload as provenance
 from ..upstream.names import reservation_for
 from ..upstream import reservations
 from ..upstream.reservations import RESERVED_MESSAGE
@@ -145,6 +146,11 @@ def release_file_upload(*, request=None, user, token=None, data, content):
     metadata.check_file_metadata_matches(file_metadata, dist=dist, name=name, version=version)
     description_html = render(file_metadata.description, file_metadata.description_content_type)
 
+    # PEP 740 attestations verified and the provenance policy applied, before anything is stored.
+    provenance_plan = provenance.upload_plan(
+        request=request, raw_attestations=fields.get("attestations"), token=token, publisher=publisher,
+        project=project, normalized_name=normalized, filename=filename, sha256=digest.sha256,
+    )
     if project is None:
         _count_project_creation(request=request, user=user, token=token, publisher=publisher)
     try:
@@ -167,6 +173,7 @@ def release_file_upload(*, request=None, user, token=None, data, content):
             # PEP 658 core metadata only for wheels: an sdist's PKG-INFO may
             # differ from what building it produces.
             metadata_bytes=metadata_bytes if dist.packagetype == File.PackageType.WHEEL else None,
+            provenance_plan=provenance_plan,
         )
     except IntegrityError:
         # A concurrent upload got there first (or the filename was used before: the
@@ -339,6 +346,7 @@ def _write(
     description_html,
     known_release,
     metadata_bytes,
+    provenance_plan=None,
 ):
     token_identifier = getattr(token, "identifier", "") or ""
     # Who uploaded, as the history shows it: the token's user, or the trusted publisher.
@@ -416,6 +424,8 @@ def _write(
                 metadata_sha256=storage.sha256_hex(metadata_bytes) if metadata_bytes is not None else "",
             )
             FilenameRegistry.objects.create(filename=filename)
+            # The provenance policy as it stands under the lock, and the verified attestations written with the file.
+            provenance.upload_record(request=request, plan=provenance_plan, project=project, file=file, user=user)
             if not dist.pep625:
                 notices.legacy_sdist_filename_notice(user=user, project=project, release=release, filename=filename)
             journal.append(f"add {dist.packagetype} file {filename}")

@@ -352,6 +352,7 @@ def tracked_document(request, project, copy, representation):
 
     local = selectors.project_files(project=project)
     url = rendering.FileURLs(request)
+    provenance = rendering.ProvenanceURLs(request, project)
     base = request.build_absolute_uri("/files/+upstream/")
     theirs = served_entries(copy, exclude={f.filename for f in local}) if copy is not None and not copy.missing else []
     tracks = page_url(project.normalized_name)
@@ -363,11 +364,11 @@ def tracked_document(request, project, copy, representation):
                 "meta": {"api-version": "1.2", "_last-serial": project.last_serial, "tracks": [tracks]},
                 "name": project.normalized_name,
                 "versions": versions + upstream_versions,
-                "files": [simple._json_file(f, url(f)) for f in local]
+                "files": [simple._json_file(f, url(f), provenance(f)) for f in local]
                 + [_json_entry(e, file_url(request, project.normalized_name, e, base=base)) for e in theirs],
             }
         )
-    links = [simple._html_link(f, url(f)) for f in local] + [
+    links = [simple._html_link(f, url(f), provenance(f)) for f in local] + [
         _html_entry(e, file_url(request, project.normalized_name, e, base=base)) for e in theirs
     ]
     page = simple._html_page(f"Links for {project.name}", links).decode()

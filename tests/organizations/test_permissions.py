@@ -92,6 +92,7 @@ ACTIONS = {
     "settings page": ("get", "settings/", lambda w: {}, OWNER, None),
     "change details": ("post", "settings/", lambda w: {"action": "details", "display_name": "Acme Inc.", "url": "", "description": ""}, OWNER, "organization:settings:change"),
     "security-key policy": ("post", "settings/", lambda w: {"action": "policy", "require_security_key": "on"}, OWNER, "organization:policy:change"),
+    "provenance policy": ("post", "settings/", lambda w: {"action": "provenance", "provenance_required": "on"}, OWNER, "organization:policy:change"),
     "reading settings": ("post", "settings/", lambda w: {"action": "reading", "members_read_all": "on"}, OWNER, "organization:reading:change"),
     "rename organisation": ("post", "settings/", lambda w: {"action": "rename", "name": "acme-labs"}, OWNER, "organization:rename"),
     "delete organisation": ("post", "settings/", lambda w: {"action": "delete", "confirm": NAME}, OWNER, "organization:delete"),
@@ -123,7 +124,7 @@ def _snapshot():
         TeamProjectRole.objects.count(),
         sorted(APIToken.objects.values_list("name", "revoked")),
         sorted(Project.objects.values_list("name", "organization_id")),
-        list(Organization.objects.values_list("name", "display_name", "require_security_key")),
+        list(Organization.objects.values_list("name", "display_name", "require_security_key", "provenance_required")),
         SecurityEvent.objects.exclude(tag__startswith="account:").exclude(tag="organization:api_token:used").count(),
     )
 

@@ -153,3 +153,23 @@ def uploader(db):
 def auth(uploader):
     """The uploader's Basic auth header with an account-wide token, as twine sends it."""
     return basic_auth_header(make_token(uploader)[1])
+
+
+@pytest.fixture(scope="session")
+def sigstore_instance():
+    """A throwaway Sigstore (CA, CT log, Rekor) for this test session (tests/packages/sigstore_instance.py)."""
+    from tests.packages.sigstore_instance import SigstoreInstance
+
+    return SigstoreInstance()
+
+
+@pytest.fixture(scope="session")
+def trusted_root_file(sigstore_instance, tmp_path_factory):
+    return sigstore_instance.write_trusted_root(tmp_path_factory.mktemp("sigstore") / "trusted_root.json")
+
+
+@pytest.fixture
+def trusted_root(settings, trusted_root_file):
+    """INTEGRITY_TRUSTED_ROOT pointed at the session's Sigstore: attestations verify offline."""
+    settings.INTEGRITY_TRUSTED_ROOT = str(trusted_root_file)
+    return trusted_root_file

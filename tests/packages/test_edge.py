@@ -138,7 +138,9 @@ def test_machine_paths_skip_the_browser_middleware():
     assert "csrftoken" in headers.get("Set-Cookie", "")
 
 
-@pytest.mark.parametrize("path", ["/simple/%0D/", "/simple/%0Aa/", "/simple/%C7%8C/", "/pypi/%0D/json"])
+@pytest.mark.parametrize(
+    "path", ["/simple/%0D/", "/simple/%0Aa/", "/simple/%C7%8C/", "/pypi/%0D/json", "/integrity/%0D/1.0/%0Ax.whl/provenance"]
+)
 def test_a_name_no_project_can_have_is_a_404_not_a_broken_header(client, db, path):
     response = client.get(path)
 

@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from organizations.models import OrganizationRole
-from packages.models import ProjectRole, TeamProjectRole
+from packages.models import FileProvenance, ProjectRole, TeamProjectRole
 from tests.accounts.factories import UserFactory
 from tests.organizations.factories import add_member, make_organization, make_team
 from tests.packages.factories import FileFactory, ReleaseFactory
@@ -49,6 +49,10 @@ def world(db, media_root):
     w.secret.organization = w.org
     w.secret.save()
     w.secret_file = secret_file
+    FileProvenance.objects.create(
+        file=secret_file, kind="github", repository="acme/secret", workflow="release.yml",
+        document={"version": 1, "attestation_bundles": []},
+    )
     w.open_file = FileFactory(release__project__name="open", release__version="2.0", stored=True)
     w.open = w.open_file.release.project
 
@@ -94,6 +98,7 @@ def machine_paths(w, name):
     ]
     if file is not None:
         paths += [(f"/files/{file.path}", {}), (f"/files/{file.path}.metadata", {})]
+        paths += [(f"/integrity/{name}/1.0/{file.filename}/provenance", {})]
     return paths
 
 

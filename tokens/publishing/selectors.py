@@ -3,6 +3,9 @@
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from ..events import EventTag
+from accounts.models import SecurityEvent
+
 from .models import PENDING_LIFETIME, OIDCIssuer, TrustedPublisher
 
 
@@ -66,3 +69,18 @@ def owner_id_warning(publisher):
         "Until then, if '%(owner)s' were renamed and the name taken by someone else, their workflow could publish. "
         "To close that gap now, enter the ID (https://api.github.com/users/%(owner)s shows it as \"id\")."
     ) % {"owner": publisher.repository_owner}
+
+
+def token_mint_provenance(token):
+    """What the CI run that obtained `token` said about itself when it was minted (workflow_ref, sha, run_url), or {}.
+
+    Read from the token's project:oidc:token-minted event, written in the same transaction as the token.
+    """
+    if token is None or not token.is_from_publisher:
+        return {}
+    details = (
+        SecurityEvent.objects.filter(tag=EventTag.PROJECT_OIDC_TOKEN_MINTED, details__token_id=token.identifier)
+        .values_list("details", flat=True)
+        .first()
+    )
+    return {key: details[key] for key in ("workflow_ref", "sha", "run_url") if details and details.get(key)}
