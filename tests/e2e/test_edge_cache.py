@@ -8,7 +8,6 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ import requests
 from packages.models import Project, Release
 from packages.services import project_quarantine_enter, release_yank
 
-from . import clients
+from . import clients, servers
 from .conftest import Dists, make_token
 
 pytestmark = pytest.mark.e2e
@@ -52,16 +51,7 @@ def varnish(server, settings, tmp_path):
         stderr=subprocess.STDOUT,
     )
     url = f"http://localhost:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            requests.get(url + "/simple/", timeout=5)
-            break
-        except requests.ConnectionError:
-            if process.poll() is not None or time.time() > deadline:
-                process.kill()
-                pytest.fail(f"varnishd did not start: {process.stdout.read().decode(errors='replace')}")
-            time.sleep(0.2)
+    servers.wait_until_answering(url + "/simple/", process, "varnishd")
     settings.CACHE_PURGE_URLS = [f"http://127.0.0.1:{port}/"]
     yield url
     process.terminate()

@@ -28,7 +28,7 @@ from accounts.models import SecurityEvent
 from packages.models import File
 from tests.packages.distributions import make_wheel
 
-from . import clients
+from . import clients, servers
 from .conftest import Dists, make_token
 
 pytestmark = pytest.mark.e2e
@@ -86,16 +86,7 @@ def backend(server, settings, media_root, tmp_path):
     process = subprocess.Popen([str(clients.BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py"], cwd=ROOT,
                                env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            requests.get(url + "/_health/live", timeout=5)
-            break
-        except requests.ConnectionError:
-            if process.poll() is not None or time.time() > deadline:
-                process.kill()
-                pytest.fail(f"gunicorn did not start: {process.stdout.read().decode(errors='replace')}")
-            time.sleep(0.2)
+    servers.wait_until_answering(url + "/_health/live", process, "gunicorn")
     yield url
     process.terminate()
     process.wait(30)
@@ -141,17 +132,10 @@ def nginx(backend, media_root, tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://localhost:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            requests.get(url + "/_health/live", timeout=5)
-            break
-        except requests.ConnectionError:
-            if process.poll() is not None or time.time() > deadline:
-                process.kill()
-                log = (workdir / "error.log").read_text() if (workdir / "error.log").exists() else ""
-                pytest.fail(f"nginx did not start: {process.stdout.read().decode(errors='replace')} {log}")
-            time.sleep(0.1)
+    error_log = workdir / "error.log"
+    servers.wait_until_answering(
+        url + "/_health/live", process, "nginx", log=lambda: error_log.read_text() if error_log.exists() else ""
+    )
     yield type("Nginx", (), {"url": url, "redirect_port": redirect_port, "access_log": workdir / "access.log"})
     process.terminate()
     process.wait(10)
@@ -176,7 +160,8 @@ def test_the_shipped_nginx_site_in_front_of_the_site(nginx, backend, dists, env,
         assert answer.status_code == 200, answer.text
         assert answer.headers["Cache-Control"] == "no-store"
         assert re.fullmatch(r"[0-9a-f]{32}", answer.headers["X-Request-ID"])
-    assert answer.headers["X-Request-ID"] in nginx.access_log.read_text()
+    # nginx writes its access line after answering: wait for it rather than race it.
+    assert servers.wait_for(lambda: answer.headers["X-Request-ID"] in nginx.access_log.read_text())
     # Plain HTTP moves to HTTPS.
     moved = requests.get(f"http://localhost:{nginx.redirect_port}/simple/", allow_redirects=False)
     assert moved.status_code == 301 and moved.headers["Location"] == "https://localhost/simple/"

@@ -8,16 +8,14 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from organizations.models import NameReservation
 from tests.organizations.factories import make_organization
 
-from . import clients
+from . import clients, servers
 from .conftest import make_token
 
 pytestmark = pytest.mark.e2e
@@ -40,15 +38,7 @@ class Pypiserver:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.time() + 30
-        while True:
-            try:
-                requests.get(self.url + "/simple/", timeout=2)
-                return
-            except requests.ConnectionError:
-                if time.time() > deadline or self.process.poll() is not None:
-                    raise RuntimeError("pypiserver did not start")
-                time.sleep(0.2)
+        servers.wait_until_answering(self.url + "/simple/", self.process, "pypiserver")
 
     def requested(self):
         return self.log_path.read_text() if self.log_path.exists() else ""
