@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.invitation_views import InvitationPages
+from accounts.page_actions import INCOMPLETE, posted_action
 from accounts.selectors import organization_security_history
 from mfa.decorators import reauthentication_required, two_factor_required
 
@@ -41,23 +42,11 @@ from .forms import (
 from .models import OrganizationInvitation, OrganizationRole
 
 HISTORY_PAGE_SIZE = 50
-INCOMPLETE = gettext_lazy("That request was incomplete; nothing was changed.")
 
 
 def _dispatch(request, actions, *context_args):
-    """Run the POSTed action: (status, message) — 302-worthy success is status None."""
-    action = request.POST.get("action", "")
-    form_class, perform = actions.get(action, (None, None))
-    form = form_class(request.POST) if form_class else None
-    if form is None or not form.is_valid():
-        messages.error(request, INCOMPLETE)
-        return 400
-    try:
-        messages.success(request, perform(request, form, *context_args))
-    except OrganizationError as error:
-        messages.error(request, error.message)
-        return error.status
-    return None
+    """Run the POSTed action: the status to answer with, or None after a success (the page redirects)."""
+    return posted_action(request, actions, *context_args, error=OrganizationError)[0]
 
 
 def _person(form, field="user"):

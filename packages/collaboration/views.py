@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.invitation_views import InvitationPages
+from accounts.page_actions import posted_action
 from mfa.decorators import reauthentication_required, two_factor_required
 
 from ..errors import PackagesError
@@ -27,7 +28,7 @@ def _member(project, form):
     return user
 
 
-def _invite(request, project, form):
+def _invite(request, form, project):
     role = form.cleaned_data["role"]
     invitation = services.invitation_create(
         request=request, actor=request.user, project=project, who=form.cleaned_data["who"], role=role
@@ -38,7 +39,7 @@ def _invite(request, project, form):
     }
 
 
-def _change(request, project, form):
+def _change(request, form, project):
     user = _member(project, form)
     role = form.cleaned_data["role"]
     services.role_change(request=request, actor=request.user, project=project, user=user, role=role)
@@ -49,7 +50,7 @@ def _change(request, project, form):
     }
 
 
-def _remove(request, project, form):
+def _remove(request, form, project):
     user = _member(project, form)
     services.role_remove(request=request, actor=request.user, project=project, user=user)
     return gettext("%(username)s was removed from %(project)s; their API tokens no longer work on it.") % {
@@ -58,7 +59,7 @@ def _remove(request, project, form):
     }
 
 
-def _revoke(request, project, form):
+def _revoke(request, form, project):
     invitation = RoleInvitation.objects.filter(project=project, pk=form.cleaned_data["invitation"]).first()
     if invitation is None:
         raise PackagesError(gettext("That invitation does not exist (any more)."))
@@ -83,20 +84,11 @@ def collaboration(request, project, role):
     invite_form = InviteForm()
     status = 200
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        form_class, perform = ACTIONS.get(action, (None, None))
-        form = form_class(request.POST) if form_class else None
-        if form is not None and form.is_valid():
-            try:
-                messages.success(request, perform(request, project, form))
-                return redirect("packages:manage-collaboration", name=project.normalized_name)
-            except PackagesError as error:
-                messages.error(request, error.message)
-        else:
-            messages.error(request, gettext("That request was incomplete; nothing was changed."))
-        if action == "invite" and form is not None:
+        status, form = posted_action(request, ACTIONS, project, error=PackagesError, refusal_status=400)
+        if status is None:
+            return redirect("packages:manage-collaboration", name=project.normalized_name)
+        if request.POST.get("action") == "invite" and form is not None:
             invite_form = form
-        status = 400
     context = {
         "project": project,
         "roles": selectors.project_roles(project=project),

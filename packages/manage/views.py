@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Sum
 from django.shortcuts import redirect, render
 
+from accounts.page_actions import posted_action
 from accounts.selectors import project_security_history
 from mfa.decorators import reauthentication_required, two_factor_required
 from tokens.publishing import selectors as publishing
@@ -47,7 +48,8 @@ def projects(request):
     return render(request, "packages/manage/projects.html", context)
 
 
-def _perform(request, project, action, form):
+def _perform(request, form, project):
+    action = request.POST["action"]
     data = form.cleaned_data
     user = request.user
     if "release" in data:
@@ -79,24 +81,18 @@ def _perform(request, project, action, form):
     return gettext("File %(filename)s removed. Its filename can never be uploaded again.") % {"filename": file.filename}
 
 
+RELEASE_ACTIONS = {action: (form, _perform) for action, form in ACTIONS.items()}
+
+
 @two_factor_required
 @reauthentication_required
 @managed_project(what=gettext_lazy("manage its releases"))
 def releases(request, project, role):
     status = 200
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        form_class = ACTIONS.get(action)
-        form = form_class(request.POST) if form_class else None
-        if form is not None and form.is_valid():
-            try:
-                messages.success(request, _perform(request, project, action, form))
-                return redirect("packages:manage-releases", name=project.normalized_name)
-            except PackagesError as error:
-                messages.error(request, error.message)
-        else:
-            messages.error(request, gettext("That request was incomplete; nothing was changed."))
-        status = 400
+        status, _ = posted_action(request, RELEASE_ACTIONS, project, error=PackagesError, refusal_status=400)
+        if status is None:
+            return redirect("packages:manage-releases", name=project.normalized_name)
     release_list = (
         project.releases.prefetch_related(Prefetch("files", queryset=File.objects.order_by("filename")))
         .annotate(size=Sum("files__size"))
