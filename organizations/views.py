@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.invitation_views import InvitationPages
+from accounts.membership_pages import MembershipPage
 from accounts.page_actions import INCOMPLETE, posted_action
 from accounts.selectors import organization_security_history
 from mfa.decorators import reauthentication_required, two_factor_required
@@ -26,7 +27,6 @@ from .access import MANAGERS, managed_organization
 from .errors import OrganizationError
 from .forms import (
     DeleteForm,
-    InvitationForm,
     InviteForm,
     MemberForm,
     OrganizationCreateForm,
@@ -40,6 +40,7 @@ from .forms import (
     VisibilityForm,
 )
 from .models import OrganizationInvitation, OrganizationRole
+from .services.members import MEMBERS
 
 HISTORY_PAGE_SIZE = 50
 
@@ -122,46 +123,13 @@ invitation_answer = require_POST(two_factor_required(INVITATION_PAGES.answer_sig
 # --- people ---------------------------------------------------------------------
 
 
-def _invite(request, form, organization):
-    role = form.cleaned_data["role"]
-    invitation = services.invitation_create(
-        request=request, actor=request.user, organization=organization, who=form.cleaned_data["who"], role=role
-    )
-    return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {
-        "username": invitation.invitee.username,
-        "role": OrganizationRole.Role(role).label,
-    }
-
-
-def _change(request, form, organization):
-    user, role = _person(form), form.cleaned_data["role"]
-    services.role_change(request=request, actor=request.user, organization=organization, user=user, role=role)
-    return gettext("%(username)s is now %(role)s of %(name)s.") % {
-        "username": user.username,
-        "role": OrganizationRole.Role(role).label,
-        "name": organization.name,
-    }
-
-
-def _remove(request, form, organization):
-    user = _person(form)
-    services.role_remove(request=request, actor=request.user, organization=organization, user=user)
-    return gettext("%(username)s was removed from %(name)s and from its projects.") % {
-        "username": user.username,
-        "name": organization.name,
-    }
-
-
-def _revoke(request, form, organization):
-    invitation = OrganizationInvitation.objects.filter(
-        organization=organization, pk=form.cleaned_data["invitation"]
-    ).first()
-    if invitation is None:
-        raise OrganizationError(gettext("That invitation does not exist (any more)."))
-    services.invitation_revoke(request=request, actor=request.user, invitation=invitation)
-    return gettext("The invitation of %(username)s was revoked; its link no longer works.") % {
-        "username": invitation.invitee.username
-    }
+PEOPLE = MembershipPage(
+    kind=MEMBERS,
+    error=OrganizationError,
+    invite_form=InviteForm,
+    role_change_form=RoleChangeForm,
+    removed=gettext_lazy("%(username)s was removed from %(name)s and from its projects."),
+)
 
 
 def _visibility(request, form, organization):
@@ -174,13 +142,7 @@ def _visibility(request, form, organization):
     )
 
 
-PEOPLE_ACTIONS = {
-    "invite": (InviteForm, _invite),
-    "change-role": (RoleChangeForm, _change),
-    "remove": (MemberForm, _remove),
-    "revoke-invitation": (InvitationForm, _revoke),
-    "visibility": (VisibilityForm, _visibility),
-}
+PEOPLE_ACTIONS = {**PEOPLE.actions, "visibility": (VisibilityForm, _visibility)}
 
 
 @two_factor_required

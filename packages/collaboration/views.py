@@ -4,77 +4,31 @@ Thin views: bind the form, call a service in collaboration.services, render.
 """
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.invitation_views import InvitationPages
+from accounts.membership_pages import MembershipPage
 from accounts.page_actions import posted_action
 from mfa.decorators import reauthentication_required, two_factor_required
 
 from ..errors import PackagesError
 from . import selectors, services
 from .access import managed_project
-from .forms import InvitationRevokeForm, InviteForm, RoleChangeForm, RoleRemoveForm
+from .forms import InviteForm, RoleChangeForm
 from ..models import ProjectRole, RoleInvitation
 
 
-def _member(project, form):
-    user = get_user_model().objects.filter(pk=form.cleaned_data["user"]).first()
-    if user is None:
-        raise PackagesError(gettext("That person does not exist (any more)."))
-    return user
-
-
-def _invite(request, form, project):
-    role = form.cleaned_data["role"]
-    invitation = services.invitation_create(
-        request=request, actor=request.user, project=project, who=form.cleaned_data["who"], role=role
-    )
-    return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {
-        "username": invitation.invitee.username,
-        "role": ProjectRole.Role(role).label,
-    }
-
-
-def _change(request, form, project):
-    user = _member(project, form)
-    role = form.cleaned_data["role"]
-    services.role_change(request=request, actor=request.user, project=project, user=user, role=role)
-    return gettext("%(username)s is now %(role)s of %(name)s.") % {
-        "username": user.username,
-        "role": ProjectRole.Role(role).label,
-        "name": project.name,
-    }
-
-
-def _remove(request, form, project):
-    user = _member(project, form)
-    services.role_remove(request=request, actor=request.user, project=project, user=user)
-    return gettext("%(username)s was removed from %(project)s; their API tokens no longer work on it.") % {
-        "username": user.username,
-        "project": project.name,
-    }
-
-
-def _revoke(request, form, project):
-    invitation = RoleInvitation.objects.filter(project=project, pk=form.cleaned_data["invitation"]).first()
-    if invitation is None:
-        raise PackagesError(gettext("That invitation does not exist (any more)."))
-    services.invitation_revoke(request=request, actor=request.user, invitation=invitation)
-    return gettext("The invitation of %(username)s was revoked; its link no longer works.") % {
-        "username": invitation.invitee.username
-    }
-
-
-ACTIONS = {
-    "invite": (InviteForm, _invite),
-    "change-role": (RoleChangeForm, _change),
-    "remove": (RoleRemoveForm, _remove),
-    "revoke-invitation": (InvitationRevokeForm, _revoke),
-}
+PEOPLE = MembershipPage(
+    kind=services.PROJECT_MEMBERS,
+    error=PackagesError,
+    invite_form=InviteForm,
+    role_change_form=RoleChangeForm,
+    removed=gettext_lazy("%(username)s was removed from %(project)s; their API tokens no longer work on it."),
+)
+ACTIONS = PEOPLE.actions
 
 
 @two_factor_required
