@@ -7,10 +7,15 @@ for its page; the page wraps them in its own decorators and template.
 """
 
 from dataclasses import dataclass
+from typing import Callable
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.shortcuts import redirect
 from django.utils.translation import gettext, gettext_lazy
+
+from .invitation_views import InvitationPages
 
 
 class MemberForm(forms.Form):
@@ -40,13 +45,19 @@ def membership_forms(*, choices, initial):
 
 @dataclass(frozen=True)
 class MembershipPage:
-    """What an Owner does on a kind's people page: invite, change a role, remove someone, revoke an invitation."""
+    """What an Owner does on a kind's people page (invite, change a role, remove someone, revoke an invitation),
+    and what an invitee does with an invitation (its pages: `invitation_pages`)."""
 
     kind: object  # the MembershipKind
     error: type  # the app's error class: its `message` is shown, its `status` answered
     invite_form: type
     role_change_form: type
     removed: str  # (lazily translated) said after removing `username` from the place (named as `name` and by kind)
+    accepted: str  # (lazily translated) said after accepting: the place as `name`, the role as `role`
+    invitation_template: str  # the page showing one invitation with Accept / Decline
+    pending_url: str  # URL name of the page listing the user's pending invitations
+    pending_page: str  # (lazily translated) how that page is called in a sentence
+    after_accept: Callable = None  # (invitation) -> where accepting leads; the pending page if None
 
     @property
     def actions(self):
@@ -96,3 +107,30 @@ class MembershipPage:
         return gettext("The invitation of %(username)s was revoked; its link no longer works.") % {
             "username": invitation.invitee.username
         }
+
+    # --- the invitee's side ---------------------------------------------------------
+
+    def answer(self, request, invitation, answer):
+        place = getattr(invitation, self.kind.place)
+        if answer == "accept":
+            self.kind.accept(request=request, user=request.user, invitation=invitation)
+            messages.success(
+                request, self.accepted % {"name": place.name, "role": self.kind.role_model.Role(invitation.role).label}
+            )
+            return redirect(self.after_accept(invitation) if self.after_accept else self.pending_url)
+        self.kind.decline(request=request, user=request.user, invitation=invitation)
+        messages.success(request, gettext("You declined the invitation to %(name)s.") % {"name": place.name})
+        return redirect(self.pending_url)
+
+    def invitation_pages(self):
+        """The mailed link's page and the signed-in answer (accounts.invitation_views) for this kind."""
+        model = self.kind.invitations.model
+        return InvitationPages(
+            from_link=self.kind.invitations.from_link,
+            answer=self.answer,
+            own_invitation=lambda user, pk: model.objects.filter(pk=pk, invitee=user).first(),
+            error=self.error,
+            template=self.invitation_template,
+            pending_url=self.pending_url,
+            pending_page=self.pending_page,
+        )

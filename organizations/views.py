@@ -13,10 +13,10 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.invitation_views import InvitationPages
 from accounts.membership_pages import MembershipPage
 from accounts.page_actions import INCOMPLETE, posted_action
 from accounts.selectors import organization_security_history
@@ -39,7 +39,7 @@ from .forms import (
     TeamNameForm,
     VisibilityForm,
 )
-from .models import OrganizationInvitation, OrganizationRole
+from .models import OrganizationRole
 from .services.members import MEMBERS
 
 HISTORY_PAGE_SIZE = 50
@@ -91,35 +91,6 @@ def organizations(request):
     return render(request, "organizations/list.html", context, status=status)
 
 
-def _answer(request, invitation, answer):
-    if answer == "accept":
-        services.invitation_accept(request=request, user=request.user, invitation=invitation)
-        messages.success(
-            request,
-            gettext("You are now %(role)s of %(name)s.")
-            % {"role": OrganizationRole.Role(invitation.role).label, "name": invitation.organization.name},
-        )
-        return redirect("organizations:people", name=invitation.organization.name)
-    services.invitation_decline(request=request, user=request.user, invitation=invitation)
-    messages.success(
-        request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.organization.name}
-    )
-    return redirect("organizations:list")
-
-
-INVITATION_PAGES = InvitationPages(
-    from_link=services.invitation_from_link,
-    answer=_answer,
-    own_invitation=lambda user, pk: OrganizationInvitation.objects.filter(pk=pk, invitee=user).first(),
-    error=OrganizationError,
-    template="organizations/invitation.html",
-    pending_url="organizations:list",
-    pending_page=gettext_lazy("your organisations page"),
-)
-invitation_respond = never_cache(two_factor_required(INVITATION_PAGES.respond))
-invitation_answer = require_POST(two_factor_required(INVITATION_PAGES.answer_signed_in))
-
-
 # --- people ---------------------------------------------------------------------
 
 
@@ -129,7 +100,15 @@ PEOPLE = MembershipPage(
     invite_form=InviteForm,
     role_change_form=RoleChangeForm,
     removed=gettext_lazy("%(username)s was removed from %(name)s and from its projects."),
+    accepted=gettext_lazy("You are now %(role)s of %(name)s."),
+    invitation_template="organizations/invitation.html",
+    pending_url="organizations:list",
+    pending_page=gettext_lazy("your organisations page"),
+    after_accept=lambda invitation: reverse("organizations:people", kwargs={"name": invitation.organization.name}),
 )
+INVITATION_PAGES = PEOPLE.invitation_pages()
+invitation_respond = never_cache(two_factor_required(INVITATION_PAGES.respond))
+invitation_answer = require_POST(two_factor_required(INVITATION_PAGES.answer_signed_in))
 
 
 def _visibility(request, form, organization):

@@ -9,7 +9,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.utils.translation import gettext, gettext_lazy
 
-from accounts.invitation_views import InvitationPages
 from accounts.membership_pages import MembershipPage
 from accounts.page_actions import posted_action
 from mfa.decorators import reauthentication_required, two_factor_required
@@ -18,7 +17,6 @@ from ..errors import PackagesError
 from . import selectors, services
 from .access import managed_project
 from .forms import InviteForm, RoleChangeForm
-from ..models import ProjectRole, RoleInvitation
 
 
 PEOPLE = MembershipPage(
@@ -27,6 +25,10 @@ PEOPLE = MembershipPage(
     invite_form=InviteForm,
     role_change_form=RoleChangeForm,
     removed=gettext_lazy("%(username)s was removed from %(project)s; their API tokens no longer work on it."),
+    accepted=gettext_lazy("You now work on %(name)s as %(role)s."),
+    invitation_template="packages/collaboration/invitation.html",
+    pending_url="packages:manage-projects",
+    pending_page=gettext_lazy("your projects page"),
 )
 ACTIONS = PEOPLE.actions
 
@@ -69,31 +71,7 @@ def leave(request, project, role):
     return redirect("packages:manage-projects")
 
 
-def _answer(request, invitation, answer):
-    if answer == "accept":
-        services.invitation_accept(request=request, user=request.user, invitation=invitation)
-        messages.success(
-            request,
-            gettext("You now work on %(name)s as %(role)s.")
-            % {"name": invitation.project.name, "role": ProjectRole.Role(invitation.role).label},
-        )
-    else:
-        services.invitation_decline(request=request, user=request.user, invitation=invitation)
-        messages.success(
-            request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.project.name}
-        )
-    return redirect("packages:manage-projects")
-
-
-INVITATION_PAGES = InvitationPages(
-    from_link=services.invitation_from_link,
-    answer=_answer,
-    own_invitation=lambda user, pk: RoleInvitation.objects.filter(pk=pk, invitee=user).first(),
-    error=PackagesError,
-    template="packages/collaboration/invitation.html",
-    pending_url="packages:manage-projects",
-    pending_page=gettext_lazy("your projects page"),
-)
+INVITATION_PAGES = PEOPLE.invitation_pages()
 invitation_respond = never_cache(two_factor_required(INVITATION_PAGES.respond))
 invitation_answer = require_POST(two_factor_required(INVITATION_PAGES.answer_signed_in))
 
