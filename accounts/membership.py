@@ -11,8 +11,17 @@ once; each change records its event, in the place's history and in the
 affected person's own, and tells the people concerned after it commits.
 
 The services of a kind are its methods, taking the place under the kind's own
-name: `PROJECTS.invite(actor=..., project=..., role=...)`, and an app exports
-them as its services (`invitation_create = MEMBERS.invite`).
+name: `PROJECT_MEMBERS.invite(actor=..., project=..., role=...)`, and an app
+exports them as its services (`invitation_create = PROJECT_MEMBERS.invite`).
+Its pages are accounts.membership_pages.
+
+Teams (organizations.services.teams) are not a kind: a team has no roles (so
+no role to change and no last Owner to keep), takes no invitations (only the
+organisation's members, added directly by its Owners and Managers), cannot be
+left by a member on their own, and its rows hang on the organisation role, not
+on the user, under two locks (the organisation's, then the team's). What they
+share with a kind, lock, check, write, record, tell, they take from the
+organisation's own `locked`, `require_manager`, `record` and notices.
 """
 
 from dataclasses import dataclass, field
