@@ -22,7 +22,7 @@ from . import organization as organization_tokens
 from . import scopes
 from .forms import TokenCreateForm
 from .models import APIToken
-from .views import token_created, token_revoked, token_rotated
+from .views import token_confirmed, token_created
 
 
 class OrganizationTokenForm(TokenCreateForm):
@@ -89,18 +89,12 @@ def organization_token_list(request, organization, role):
 @organization_token_pages
 @require_http_methods(["GET", "POST"])
 def organization_token_revoke(request, organization, role, identifier):
-    token = _token(organization, identifier)
-    if request.method == "POST":
-        return token_revoked(request, token, back=_back(organization))
-    context = {"token": token, "action": "revoke", "back_url": _back(organization)}
-    return render(request, "tokens/confirm.html", context)
+    back = _back(organization)
+    return token_confirmed(request, _token(organization, identifier), action="revoke", back=back, context={"back_url": back})
 
 
 @organization_token_pages
 @require_http_methods(["GET", "POST"])
 def organization_token_rotate(request, organization, role, identifier):
-    token = _token(organization, identifier)
-    if request.method == "POST":
-        return token_rotated(request, token, back=_back(organization))
-    context = {"token": token, "action": "rotate", "back_url": _back(organization)}
-    return render(request, "tokens/confirm.html", context)
+    back = _back(organization)
+    return token_confirmed(request, _token(organization, identifier), action="rotate", back=back, context={"back_url": back})

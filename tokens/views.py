@@ -162,19 +162,20 @@ def token_list(request):
     return render(request, "tokens/manage.html", context, status=400 if form.errors else 200)
 
 
+def token_confirmed(request, token, *, action, back, context=None):
+    """The page asking to confirm revoking or rotating `token` ("revoke", "rotate"), and its POST doing it."""
+    if request.method == "POST":
+        return (token_revoked if action == "revoke" else token_rotated)(request, token, back=back)
+    return render(request, "tokens/confirm.html", {"token": token, "action": action, **(context or {})})
+
+
 @token_pages
 @require_http_methods(["GET", "POST"])
 def token_revoke(request, identifier):
-    token = _own_token(request, identifier)
-    if request.method == "POST":
-        return token_revoked(request, token, back="tokens:manage")
-    return render(request, "tokens/confirm.html", {"token": token, "action": "revoke"})
+    return token_confirmed(request, _own_token(request, identifier), action="revoke", back="tokens:manage")
 
 
 @token_pages
 @require_http_methods(["GET", "POST"])
 def token_rotate(request, identifier):
-    token = _own_token(request, identifier)
-    if request.method == "POST":
-        return token_rotated(request, token, back="tokens:manage")
-    return render(request, "tokens/confirm.html", {"token": token, "action": "rotate"})
+    return token_confirmed(request, _own_token(request, identifier), action="rotate", back="tokens:manage")

@@ -126,15 +126,29 @@ def team_delete(*, request=None, actor, team):
         )
 
 
-def _member_change(*, request, actor, team, user, change, tag, subject, message):
-    """Lock the organisation, check the actor is a Manager, lock the team, `change(organization, team)`, record
-    `tag` and tell the organisation and `user`. Teams are not a kind of accounts.membership: a team has no roles
-    and no invitations, only the organisation's members, added directly (see that module's note)."""
+# What adding and removing a member records and says: (tag, subject, message).
+MEMBER_ADDED = (
+    EventTag.ORGANIZATION_TEAM_MEMBER_ADD,
+    gettext_lazy("%(username)s added to team %(team)s"),
+    gettext_lazy("%(actor)s added %(username)s to the team %(team)s of %(organization)s."),
+)
+MEMBER_REMOVED = (
+    EventTag.ORGANIZATION_TEAM_MEMBER_REMOVE,
+    gettext_lazy("%(username)s removed from team %(team)s"),
+    gettext_lazy("%(actor)s removed %(username)s from the team %(team)s of %(organization)s."),
+)
+
+
+def _member_change(*, request, actor, team, user, change, notice):
+    """Lock the organisation, check the actor is a Manager, lock the team, `change(organization, team)`, then
+    record and tell the organisation and `user` (`notice`: tag, subject, message). Teams are not a kind of
+    accounts.membership: no roles, no invitations, only the organisation's members (see that module's note)."""
     with transaction.atomic():
         organization = locked(team.organization)
         require_manager(user=actor, organization=organization, what=gettext_lazy("change teams"))
         team = _locked_team(organization, team)
         change(organization, team)
+        tag, subject, message = notice
         record(tag, request=request, actor=actor, organization=organization, target=user, team=team.name)
         names = {"actor": actor.username, "username": user.username, "team": team.name, "organization": organization.name}
         notify_organization(organization=organization, subject=subject % names, message=message % names, also=[user])
@@ -155,16 +169,7 @@ def team_member_add(*, request=None, actor, team, user):
             )
         TeamMember.objects.create(team=team, member=member)
 
-    _member_change(
-        request=request,
-        actor=actor,
-        team=team,
-        user=user,
-        change=add,
-        tag=EventTag.ORGANIZATION_TEAM_MEMBER_ADD,
-        subject=gettext_lazy("%(username)s added to team %(team)s"),
-        message=gettext_lazy("%(actor)s added %(username)s to the team %(team)s of %(organization)s."),
-    )
+    _member_change(request=request, actor=actor, team=team, user=user, change=add, notice=MEMBER_ADDED)
 
 
 def team_member_remove(*, request=None, actor, team, user):
@@ -175,13 +180,4 @@ def team_member_remove(*, request=None, actor, team, user):
                 gettext("%(username)s is not in the team %(team)s.") % {"username": user.username, "team": team.name}
             )
 
-    _member_change(
-        request=request,
-        actor=actor,
-        team=team,
-        user=user,
-        change=remove,
-        tag=EventTag.ORGANIZATION_TEAM_MEMBER_REMOVE,
-        subject=gettext_lazy("%(username)s removed from team %(team)s"),
-        message=gettext_lazy("%(actor)s removed %(username)s from the team %(team)s of %(organization)s."),
-    )
+    _member_change(request=request, actor=actor, team=team, user=user, change=remove, notice=MEMBER_REMOVED)
