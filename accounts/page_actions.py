@@ -31,3 +31,29 @@ def posted_action(request, actions, *args, error, refusal_status=None):
         messages.error(request, refusal.message)
         return refusal_status or refusal.status, form
     return None, form
+
+
+def posted_form(request, actions, *args, error):
+    """Run the action named by the POST's `action` on a page whose forms show their own errors (settings pages).
+
+    `actions` maps an action to `(form, perform, field)`: `form(data)` binds the action's form, `perform(request,
+    form, *args)` does the change, says so and returns the response (a redirect); a refusal with `error` goes on
+    the form's `field`, or is an error message when `field` is None; an invalid form shows its own errors; an
+    unknown action says the request was incomplete. Returns `(response, form)`: the response once it was done,
+    else None and the bound form to show again (None for an unknown action).
+    """
+    entry = actions.get(request.POST.get("action", ""))
+    if entry is None:
+        messages.error(request, INCOMPLETE)
+        return None, None
+    bind, perform, field = entry
+    form = bind(request.POST)
+    if form.is_valid():
+        try:
+            return perform(request, form, *args), form
+        except error as refusal:
+            if field is None:
+                messages.error(request, refusal.message)
+            else:
+                form.add_error(field, refusal.message)
+    return None, form

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.membership_pages import MembershipPage
-from accounts.page_actions import INCOMPLETE, posted_action
+from accounts.page_actions import posted_action, posted_form
 from accounts.selectors import organization_security_history
 from mfa.decorators import reauthentication_required, two_factor_required
 
@@ -258,94 +258,84 @@ def team(request, organization, role, team_id):
 # --- settings and history -------------------------------------------------------
 
 
+def _rename(request, form, organization):
+    renamed = services.organization_rename(
+        request=request, actor=request.user, organization=organization, name=form.cleaned_data["name"]
+    )
+    messages.success(
+        request,
+        gettext("The organisation is now called %(name)s; its pages have moved to the new name.") % {"name": renamed.name},
+    )
+    return redirect("organizations:settings", name=renamed.name)
+
+
+def _delete(request, form, organization):
+    services.organization_delete(
+        request=request, actor=request.user, organization=organization, confirm=form.cleaned_data["confirm"]
+    )
+    messages.success(
+        request, gettext("The organisation %(name)s was deleted; its name is free again.") % {"name": organization.name}
+    )
+    return redirect("organizations:list")
+
+
+def _details(request, form, organization):
+    services.organization_update(request=request, actor=request.user, organization=organization, **form.cleaned_data)
+    messages.success(request, gettext("The organisation's details were saved."))
+    return redirect("organizations:settings", name=organization.name)
+
+
+def _policy(request, form, organization):
+    on = form.cleaned_data["require_security_key"]
+    services.organization_policy_set(request=request, actor=request.user, organization=organization, require_security_key=on)
+    messages.success(
+        request,
+        gettext("Members now need a security key to manage the organisation's projects.")
+        if on
+        else "Members no longer need a security key to manage the organisation's projects.",
+    )
+    return redirect("organizations:settings", name=organization.name)
+
+
+def _reading(request, form, organization):
+    services.organization_reading_set(request=request, actor=request.user, organization=organization, **form.cleaned_data)
+    messages.success(request, gettext("Who reads the organisation's projects was saved."))
+    return redirect("organizations:settings", name=organization.name)
+
+
 @two_factor_required
 @reauthentication_required
 @managed_organization(what=gettext_lazy("change its settings"), roles=(OrganizationRole.Role.OWNER,))
 def organization_settings(request, organization, role):
-    details_form = OrganizationDetailsForm(instance=organization)
-    policy_form = PolicyForm(initial={"require_security_key": organization.require_security_key})
-    reading_form = ReadingForm(
-        initial={"members_read_all": organization.members_read_all, "private_by_default": organization.private_by_default}
-    )
-    rename_form, delete_form = RenameForm(), DeleteForm()
+    forms = {
+        "details": OrganizationDetailsForm(instance=organization),
+        "policy": PolicyForm(initial={"require_security_key": organization.require_security_key}),
+        "reading": ReadingForm(
+            initial={"members_read_all": organization.members_read_all, "private_by_default": organization.private_by_default}
+        ),
+        "rename": RenameForm(),
+        "delete": DeleteForm(),
+    }
     status = 200
     if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "rename":
-                rename_form = RenameForm(request.POST)
-                if rename_form.is_valid():
-                    try:
-                        renamed = services.organization_rename(
-                            request=request, actor=request.user, organization=organization, name=rename_form.cleaned_data["name"]
-                        )
-                    except OrganizationError as error:
-                        rename_form.add_error("name", error.message)
-                    else:
-                        messages.success(
-                            request,
-                            gettext("The organisation is now called %(name)s; its pages have moved to the new name.")
-                            % {"name": renamed.name},
-                        )
-                        return redirect("organizations:settings", name=renamed.name)
-            elif action == "delete":
-                delete_form = DeleteForm(request.POST)
-                if delete_form.is_valid():
-                    try:
-                        services.organization_delete(
-                            request=request, actor=request.user, organization=organization, confirm=delete_form.cleaned_data["confirm"]
-                        )
-                    except OrganizationError as error:
-                        delete_form.add_error("confirm", error.message)
-                    else:
-                        messages.success(
-                            request,
-                            gettext("The organisation %(name)s was deleted; its name is free again.") % {"name": organization.name},
-                        )
-                        return redirect("organizations:list")
-            elif action == "details":
-                details_form = OrganizationDetailsForm(request.POST, instance=selectors.organization_get(name=organization.name))
-                if details_form.is_valid():
-                    services.organization_update(
-                        request=request, actor=request.user, organization=organization, **details_form.cleaned_data
-                    )
-                    messages.success(request, gettext("The organisation's details were saved."))
-                    return redirect("organizations:settings", name=organization.name)
-            elif action == "policy":
-                policy_form = PolicyForm(request.POST)
-                if policy_form.is_valid():
-                    on = policy_form.cleaned_data["require_security_key"]
-                    services.organization_policy_set(
-                        request=request, actor=request.user, organization=organization, require_security_key=on
-                    )
-                    messages.success(
-                        request,
-                        gettext("Members now need a security key to manage the organisation's projects.")
-                        if on
-                        else "Members no longer need a security key to manage the organisation's projects.",
-                    )
-                    return redirect("organizations:settings", name=organization.name)
-            elif action == "reading":
-                reading_form = ReadingForm(request.POST)
-                if reading_form.is_valid():
-                    services.organization_reading_set(
-                        request=request, actor=request.user, organization=organization, **reading_form.cleaned_data
-                    )
-                    messages.success(request, gettext("Who reads the organisation's projects was saved."))
-                    return redirect("organizations:settings", name=organization.name)
-            else:
-                messages.error(request, INCOMPLETE)
-        except OrganizationError as error:
-            messages.error(request, error.message)
+        actions = {
+            "rename": (RenameForm, _rename, "name"),
+            "delete": (DeleteForm, _delete, "confirm"),
+            "details": (
+                lambda data: OrganizationDetailsForm(data, instance=selectors.organization_get(name=organization.name)),
+                _details,
+                None,
+            ),
+            "policy": (PolicyForm, _policy, None),
+            "reading": (ReadingForm, _reading, None),
+        }
+        response, form = posted_form(request, actions, organization, error=OrganizationError)
+        if response is not None:
+            return response
+        if form is not None:
+            forms[request.POST["action"]] = form
         status = 400
-    context = {
-        "organization": organization,
-        "details_form": details_form,
-        "policy_form": policy_form,
-        "reading_form": reading_form,
-        "rename_form": rename_form,
-        "delete_form": delete_form,
-    }
+    context = {"organization": organization, **{f"{name}_form": form for name, form in forms.items()}}
     return render(request, "organizations/settings.html", context, status=status)
 
 

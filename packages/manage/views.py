@@ -7,11 +7,12 @@ Who may open which page is decided once, in `access.managed_project`.
 
 from django.utils.translation import gettext, gettext_lazy
 from django.contrib import messages
+from django.forms import Form
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Sum
 from django.shortcuts import redirect, render
 
-from accounts.page_actions import posted_action
+from accounts.page_actions import posted_action, posted_form
 from accounts.selectors import project_security_history
 from mfa.decorators import reauthentication_required, two_factor_required
 from tokens.publishing import selectors as publishing
@@ -106,61 +107,65 @@ def releases(request, project, role):
     )
 
 
+def _visibility(request, form, project):
+    project_visibility_set(request=request, actor=request.user, project=project, private=form.private)
+    message = (
+        gettext("%(name)s is now private: only its people and tokens scoped to it can read it.")
+        if form.private
+        else gettext("%(name)s is now public: anyone can read and install it.")
+    )
+    messages.success(request, message % {"name": project.name})
+    return redirect("packages:manage-settings", name=project.normalized_name)
+
+
+def _archive(request, form, project):
+    services.project_archive(request=request, user=request.user, project=project)
+    messages.success(
+        request, gettext("%(name)s is archived: uploads are refused, installs still work.") % {"name": project.name}
+    )
+    return redirect("packages:manage-settings", name=project.normalized_name)
+
+
+def _unarchive(request, form, project):
+    services.project_unarchive(request=request, user=request.user, project=project)
+    messages.success(
+        request, gettext("%(name)s is no longer archived: uploads are accepted again.") % {"name": project.name}
+    )
+    return redirect("packages:manage-settings", name=project.normalized_name)
+
+
+def _delete(request, form, project):
+    services.project_remove(request=request, user=request.user, project=project)
+    messages.success(
+        request,
+        gettext(
+            "Project %(project)s deleted. Its filenames can never be uploaded again; its name is free for a new project."
+        )
+        % {"project": project.name},
+    )
+    return redirect("packages:manage-projects")
+
+
 @two_factor_required
 @reauthentication_required
 @managed_project(what=gettext_lazy("change its settings"))
 def project_settings(request, project, role):
-    delete_form = ProjectDeleteForm(project=project)
-    visibility_form = ProjectVisibilityForm(project=project)
+    forms = {"delete": ProjectDeleteForm(project=project), "visibility": ProjectVisibilityForm(project=project)}
     status = 200
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        try:
-            if action == "visibility":
-                visibility_form = ProjectVisibilityForm(request.POST, project=project)
-                if visibility_form.is_valid():
-                    project_visibility_set(
-                        request=request, actor=request.user, project=project, private=visibility_form.private
-                    )
-                    message = (
-                        gettext("%(name)s is now private: only its people and tokens scoped to it can read it.")
-                        if visibility_form.private
-                        else gettext("%(name)s is now public: anyone can read and install it.")
-                    )
-                    messages.success(request, message % {"name": project.name})
-                    return redirect("packages:manage-settings", name=project.normalized_name)
-            elif action == "archive":
-                services.project_archive(request=request, user=request.user, project=project)
-                messages.success(
-                    request,
-                    gettext("%(name)s is archived: uploads are refused, installs still work.") % {"name": project.name},
-                )
-                return redirect("packages:manage-settings", name=project.normalized_name)
-            if action == "unarchive":
-                services.project_unarchive(request=request, user=request.user, project=project)
-                messages.success(
-                    request,
-                    gettext("%(name)s is no longer archived: uploads are accepted again.") % {"name": project.name},
-                )
-                return redirect("packages:manage-settings", name=project.normalized_name)
-            if action == "delete":
-                delete_form = ProjectDeleteForm(request.POST, project=project)
-                if delete_form.is_valid():
-                    services.project_remove(request=request, user=request.user, project=project)
-                    messages.success(
-                        request,
-                        gettext(
-                            "Project %(project)s deleted. Its filenames can never be uploaded again; its name is free for a new project."
-                        )
-                        % {"project": project.name},
-                    )
-                    return redirect("packages:manage-projects")
-            elif action != "visibility":  # an invalid visibility form shows its own error
-                messages.error(request, gettext("That request was incomplete; nothing was changed."))
-        except PackagesError as error:
-            messages.error(request, error.message)
+        actions = {
+            "visibility": (lambda data: ProjectVisibilityForm(data, project=project), _visibility, None),
+            "archive": (Form, _archive, None),  # no fields: the button is the whole request
+            "unarchive": (Form, _unarchive, None),
+            "delete": (lambda data: ProjectDeleteForm(data, project=project), _delete, None),
+        }
+        response, form = posted_form(request, actions, project, error=PackagesError)
+        if response is not None:
+            return response
+        if request.POST.get("action") in forms:  # the visibility or delete form, with its errors
+            forms[request.POST["action"]] = form
         status = 400
-    context = {"project": project, "delete_form": delete_form, "visibility_form": visibility_form}
+    context = {"project": project, "delete_form": forms["delete"], "visibility_form": forms["visibility"]}
     return render(request, "packages/manage/settings.html", context, status=status)
 
 
