@@ -7,6 +7,7 @@ ignore stylesheets).
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
 
 
@@ -28,3 +29,21 @@ def send_user_mail(*, user, template, context=None, to=None):
     message.attach_alternative(render_to_string("mail/layout.html", {**context, "subject": subject, "body": body}), "text/html")
     message.send()
     return True
+
+
+def send_notice_after_commit(*, people, also=(), template, context):
+    """After the transaction commits, mail `template` to `people` and `also` (each once, `people` first).
+
+    The recipients are read now, inside the transaction that made the change (so a person it removed can be
+    included and a newcomer is counted); a rolled-back change sends nothing.
+    """
+    recipients = {user.pk: user for user in people}
+    for user in also:
+        if user is not None:
+            recipients.setdefault(user.pk, user)
+
+    def send():
+        for user in recipients.values():
+            send_user_mail(user=user, template=template, context=context)
+
+    transaction.on_commit(send)

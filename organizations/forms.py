@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from accounts.membership_pages import InvitationForm, MemberForm, membership_forms  # noqa: F401 (the people page's)
+
 from .models import Organization, OrganizationRole
 
 ROLE_CHOICES = [
@@ -90,25 +92,7 @@ class DeleteForm(forms.Form):
     )
 
 
-class InviteForm(forms.Form):
-    who = forms.CharField(
-        label=gettext_lazy("Username or primary email address"),
-        max_length=254,
-        help_text=gettext_lazy("The person needs an account here with a verified email address."),
-    )
-    role = forms.ChoiceField(label=gettext_lazy("Their role"), choices=ROLE_CHOICES, initial=OrganizationRole.Role.MEMBER)
-
-
-class MemberForm(forms.Form):
-    user = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class RoleChangeForm(MemberForm):
-    role = forms.ChoiceField(label=gettext_lazy("New role"), choices=ROLE_CHOICES)
-
-
-class InvitationForm(forms.Form):
-    invitation = forms.IntegerField(widget=forms.HiddenInput)
+InviteForm, RoleChangeForm = membership_forms(choices=ROLE_CHOICES, initial=OrganizationRole.Role.MEMBER)
 
 
 class VisibilityForm(forms.Form):

@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from accounts.invitation_model import Invitation
 from accounts.models import username_validator
 
 
@@ -75,31 +76,17 @@ class OrganizationRole(models.Model):
         return f"{self.user} is {self.role} of {self.organization}"
 
 
-class OrganizationInvitation(models.Model):
+class OrganizationInvitation(Invitation):
     """An Owner's offer of a role in the organisation, answered by the invitee through a mailed link."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", gettext_lazy("Pending")
-        ACCEPTED = "accepted", gettext_lazy("Accepted")
-        DECLINED = "declined", gettext_lazy("Declined")
-        REVOKED = "revoked", gettext_lazy("Revoked")
-        EXPIRED = "expired", gettext_lazy("Expired")
-
+    invited_to = "organization"
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     invitee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_invitations"
     )
-    inviter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     role = models.CharField(max_length=20, choices=OrganizationRole.Role.choices)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    created = models.DateTimeField(default=timezone.now)
-    expires = models.DateTimeField()
-    responded = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created", "-id"]
+    class Meta(Invitation.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "invitee"],
@@ -107,13 +94,6 @@ class OrganizationInvitation(models.Model):
                 name="organizations_one_pending_invitation",
             ),
         ]
-
-    def __str__(self):
-        return f"{self.invitee} invited to {self.organization} as {self.role} ({self.status})"
-
-    @property
-    def is_expired(self):
-        return timezone.now() >= self.expires
 
 
 class Team(models.Model):

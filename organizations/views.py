@@ -13,10 +13,12 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.invitation_views import InvitationPages
+from accounts.membership_pages import MembershipPage
+from accounts.page_actions import posted_action, posted_form
 from accounts.selectors import organization_security_history
 from mfa.decorators import reauthentication_required, two_factor_required
 
@@ -25,7 +27,6 @@ from .access import MANAGERS, managed_organization
 from .errors import OrganizationError
 from .forms import (
     DeleteForm,
-    InvitationForm,
     InviteForm,
     MemberForm,
     OrganizationCreateForm,
@@ -39,26 +40,15 @@ from .forms import (
     TeamNameForm,
     VisibilityForm,
 )
-from .models import OrganizationInvitation, OrganizationRole
+from .models import OrganizationRole
+from .services.members import MEMBERS
 
 HISTORY_PAGE_SIZE = 50
-INCOMPLETE = gettext_lazy("That request was incomplete; nothing was changed.")
 
 
 def _dispatch(request, actions, *context_args):
-    """Run the POSTed action: (status, message) — 302-worthy success is status None."""
-    action = request.POST.get("action", "")
-    form_class, perform = actions.get(action, (None, None))
-    form = form_class(request.POST) if form_class else None
-    if form is None or not form.is_valid():
-        messages.error(request, INCOMPLETE)
-        return 400
-    try:
-        messages.success(request, perform(request, form, *context_args))
-    except OrganizationError as error:
-        messages.error(request, error.message)
-        return error.status
-    return None
+    """Run the POSTed action: the status to answer with, or None after a success (the page redirects)."""
+    return posted_action(request, actions, *context_args, error=OrganizationError)[0]
 
 
 def _person(form, field="user"):
@@ -102,78 +92,24 @@ def organizations(request):
     return render(request, "organizations/list.html", context, status=status)
 
 
-def _answer(request, invitation, answer):
-    if answer == "accept":
-        services.invitation_accept(request=request, user=request.user, invitation=invitation)
-        messages.success(
-            request,
-            gettext("You are now %(role)s of %(name)s.")
-            % {"role": OrganizationRole.Role(invitation.role).label, "name": invitation.organization.name},
-        )
-        return redirect("organizations:people", name=invitation.organization.name)
-    services.invitation_decline(request=request, user=request.user, invitation=invitation)
-    messages.success(
-        request, gettext("You declined the invitation to %(name)s.") % {"name": invitation.organization.name}
-    )
-    return redirect("organizations:list")
-
-
-INVITATION_PAGES = InvitationPages(
-    from_link=services.invitation_from_link,
-    answer=_answer,
-    own_invitation=lambda user, pk: OrganizationInvitation.objects.filter(pk=pk, invitee=user).first(),
-    error=OrganizationError,
-    template="organizations/invitation.html",
-    pending_url="organizations:list",
-    pending_page=gettext_lazy("your organisations page"),
-)
-invitation_respond = never_cache(two_factor_required(INVITATION_PAGES.respond))
-invitation_answer = require_POST(two_factor_required(INVITATION_PAGES.answer_signed_in))
-
-
 # --- people ---------------------------------------------------------------------
 
 
-def _invite(request, form, organization):
-    role = form.cleaned_data["role"]
-    invitation = services.invitation_create(
-        request=request, actor=request.user, organization=organization, who=form.cleaned_data["who"], role=role
-    )
-    return gettext("Invitation sent to %(username)s as %(role)s. It is valid for 7 days.") % {
-        "username": invitation.invitee.username,
-        "role": OrganizationRole.Role(role).label,
-    }
-
-
-def _change(request, form, organization):
-    user, role = _person(form), form.cleaned_data["role"]
-    services.role_change(request=request, actor=request.user, organization=organization, user=user, role=role)
-    return gettext("%(username)s is now %(role)s of %(name)s.") % {
-        "username": user.username,
-        "role": OrganizationRole.Role(role).label,
-        "name": organization.name,
-    }
-
-
-def _remove(request, form, organization):
-    user = _person(form)
-    services.role_remove(request=request, actor=request.user, organization=organization, user=user)
-    return gettext("%(username)s was removed from %(name)s and from its projects.") % {
-        "username": user.username,
-        "name": organization.name,
-    }
-
-
-def _revoke(request, form, organization):
-    invitation = OrganizationInvitation.objects.filter(
-        organization=organization, pk=form.cleaned_data["invitation"]
-    ).first()
-    if invitation is None:
-        raise OrganizationError(gettext("That invitation does not exist (any more)."))
-    services.invitation_revoke(request=request, actor=request.user, invitation=invitation)
-    return gettext("The invitation of %(username)s was revoked; its link no longer works.") % {
-        "username": invitation.invitee.username
-    }
+PEOPLE = MembershipPage(
+    kind=MEMBERS,
+    error=OrganizationError,
+    invite_form=InviteForm,
+    role_change_form=RoleChangeForm,
+    removed=gettext_lazy("%(username)s was removed from %(name)s and from its projects."),
+    accepted=gettext_lazy("You are now %(role)s of %(name)s."),
+    invitation_template="organizations/invitation.html",
+    pending_url="organizations:list",
+    pending_page=gettext_lazy("your organisations page"),
+    after_accept=lambda invitation: reverse("organizations:people", kwargs={"name": invitation.organization.name}),
+)
+INVITATION_PAGES = PEOPLE.invitation_pages()
+invitation_respond = never_cache(two_factor_required(INVITATION_PAGES.respond))
+invitation_answer = require_POST(two_factor_required(INVITATION_PAGES.answer_signed_in))
 
 
 def _visibility(request, form, organization):
@@ -186,13 +122,7 @@ def _visibility(request, form, organization):
     )
 
 
-PEOPLE_ACTIONS = {
-    "invite": (InviteForm, _invite),
-    "change-role": (RoleChangeForm, _change),
-    "remove": (MemberForm, _remove),
-    "revoke-invitation": (InvitationForm, _revoke),
-    "visibility": (VisibilityForm, _visibility),
-}
+PEOPLE_ACTIONS = {**PEOPLE.actions, "visibility": (VisibilityForm, _visibility)}
 
 
 @two_factor_required
@@ -329,110 +259,98 @@ def team(request, organization, role, team_id):
 # --- settings and history -------------------------------------------------------
 
 
+def _rename(request, form, organization):
+    renamed = services.organization_rename(
+        request=request, actor=request.user, organization=organization, name=form.cleaned_data["name"]
+    )
+    messages.success(
+        request,
+        gettext("The organisation is now called %(name)s; its pages have moved to the new name.") % {"name": renamed.name},
+    )
+    return redirect("organizations:settings", name=renamed.name)
+
+
+def _delete(request, form, organization):
+    services.organization_delete(
+        request=request, actor=request.user, organization=organization, confirm=form.cleaned_data["confirm"]
+    )
+    messages.success(
+        request, gettext("The organisation %(name)s was deleted; its name is free again.") % {"name": organization.name}
+    )
+    return redirect("organizations:list")
+
+
+def _details(request, form, organization):
+    services.organization_update(request=request, actor=request.user, organization=organization, **form.cleaned_data)
+    messages.success(request, gettext("The organisation's details were saved."))
+    return redirect("organizations:settings", name=organization.name)
+
+
+def _policy(request, form, organization):
+    on = form.cleaned_data["require_security_key"]
+    services.organization_policy_set(request=request, actor=request.user, organization=organization, require_security_key=on)
+    messages.success(
+        request,
+        gettext("Members now need a security key to manage the organisation's projects.")
+        if on
+        else "Members no longer need a security key to manage the organisation's projects.",
+    )
+    return redirect("organizations:settings", name=organization.name)
+
+
+def _provenance(request, form, organization):
+    on = form.cleaned_data["provenance_required"]
+    services.organization_provenance_set(request=request, actor=request.user, organization=organization, required=on)
+    messages.success(
+        request,
+        gettext("New files of the organisation's projects now need verified provenance.")
+        if on
+        else gettext("New files of the organisation's projects no longer need verified provenance."),
+    )
+    return redirect("organizations:settings", name=organization.name)
+
+
+def _reading(request, form, organization):
+    services.organization_reading_set(request=request, actor=request.user, organization=organization, **form.cleaned_data)
+    messages.success(request, gettext("Who reads the organisation's projects was saved."))
+    return redirect("organizations:settings", name=organization.name)
+
+
 @two_factor_required
 @reauthentication_required
 @managed_organization(what=gettext_lazy("change its settings"), roles=(OrganizationRole.Role.OWNER,))
 def organization_settings(request, organization, role):
-    details_form = OrganizationDetailsForm(instance=organization)
-    policy_form = PolicyForm(initial={"require_security_key": organization.require_security_key})
-    provenance_form = ProvenanceForm(initial={"provenance_required": organization.provenance_required})
-    reading_form = ReadingForm(
-        initial={"members_read_all": organization.members_read_all, "private_by_default": organization.private_by_default}
-    )
-    rename_form, delete_form = RenameForm(), DeleteForm()
+    forms = {
+        "details": OrganizationDetailsForm(instance=organization),
+        "policy": PolicyForm(initial={"require_security_key": organization.require_security_key}),
+        "provenance": ProvenanceForm(initial={"provenance_required": organization.provenance_required}),
+        "reading": ReadingForm(
+            initial={"members_read_all": organization.members_read_all, "private_by_default": organization.private_by_default}
+        ),
+        "rename": RenameForm(),
+        "delete": DeleteForm(),
+    }
     status = 200
     if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "rename":
-                rename_form = RenameForm(request.POST)
-                if rename_form.is_valid():
-                    try:
-                        renamed = services.organization_rename(
-                            request=request, actor=request.user, organization=organization, name=rename_form.cleaned_data["name"]
-                        )
-                    except OrganizationError as error:
-                        rename_form.add_error("name", error.message)
-                    else:
-                        messages.success(
-                            request,
-                            gettext("The organisation is now called %(name)s; its pages have moved to the new name.")
-                            % {"name": renamed.name},
-                        )
-                        return redirect("organizations:settings", name=renamed.name)
-            elif action == "delete":
-                delete_form = DeleteForm(request.POST)
-                if delete_form.is_valid():
-                    try:
-                        services.organization_delete(
-                            request=request, actor=request.user, organization=organization, confirm=delete_form.cleaned_data["confirm"]
-                        )
-                    except OrganizationError as error:
-                        delete_form.add_error("confirm", error.message)
-                    else:
-                        messages.success(
-                            request,
-                            gettext("The organisation %(name)s was deleted; its name is free again.") % {"name": organization.name},
-                        )
-                        return redirect("organizations:list")
-            elif action == "details":
-                details_form = OrganizationDetailsForm(request.POST, instance=selectors.organization_get(name=organization.name))
-                if details_form.is_valid():
-                    services.organization_update(
-                        request=request, actor=request.user, organization=organization, **details_form.cleaned_data
-                    )
-                    messages.success(request, gettext("The organisation's details were saved."))
-                    return redirect("organizations:settings", name=organization.name)
-            elif action == "policy":
-                policy_form = PolicyForm(request.POST)
-                if policy_form.is_valid():
-                    on = policy_form.cleaned_data["require_security_key"]
-                    services.organization_policy_set(
-                        request=request, actor=request.user, organization=organization, require_security_key=on
-                    )
-                    messages.success(
-                        request,
-                        gettext("Members now need a security key to manage the organisation's projects.")
-                        if on
-                        else "Members no longer need a security key to manage the organisation's projects.",
-                    )
-                    return redirect("organizations:settings", name=organization.name)
-            elif action == "provenance":
-                provenance_form = ProvenanceForm(request.POST)
-                if provenance_form.is_valid():
-                    on = provenance_form.cleaned_data["provenance_required"]
-                    services.organization_provenance_set(
-                        request=request, actor=request.user, organization=organization, required=on
-                    )
-                    messages.success(
-                        request,
-                        gettext("New files of the organisation's projects now need verified provenance.")
-                        if on
-                        else gettext("New files of the organisation's projects no longer need verified provenance."),
-                    )
-                    return redirect("organizations:settings", name=organization.name)
-            elif action == "reading":
-                reading_form = ReadingForm(request.POST)
-                if reading_form.is_valid():
-                    services.organization_reading_set(
-                        request=request, actor=request.user, organization=organization, **reading_form.cleaned_data
-                    )
-                    messages.success(request, gettext("Who reads the organisation's projects was saved."))
-                    return redirect("organizations:settings", name=organization.name)
-            else:
-                messages.error(request, INCOMPLETE)
-        except OrganizationError as error:
-            messages.error(request, error.message)
+        actions = {
+            "rename": (RenameForm, _rename, "name"),
+            "delete": (DeleteForm, _delete, "confirm"),
+            "details": (
+                lambda data: OrganizationDetailsForm(data, instance=selectors.organization_get(name=organization.name)),
+                _details,
+                None,
+            ),
+            "policy": (PolicyForm, _policy, None),
+            "provenance": (ProvenanceForm, _provenance, None),
+            "reading": (ReadingForm, _reading, None),
+        }
+        response, form = posted_form(request, actions, organization, error=OrganizationError)
+        if response is not None:
+            return response
+        if form is not None:
+            forms[request.POST["action"]] = form
         status = 400
-    context = {
-        "organization": organization,
-        "details_form": details_form,
-        "policy_form": policy_form,
-        "provenance_form": provenance_form,
-        "reading_form": reading_form,
-        "rename_form": rename_form,
-        "delete_form": delete_form,
-    }
+    context = {"organization": organization, **{f"{name}_form": form for name, form in forms.items()}}
     return render(request, "organizations/settings.html", context, status=status)
 
 

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from accounts.invitation_model import Invitation
+
 _CONFUSABLE = str.maketrans({"l": "1", "i": "1", "o": "0", ".": None, "_": None, "-": None})
 
 
@@ -186,42 +188,21 @@ class JournalEntry(models.Model):
         return f"{self.id} {self.project_name}: {self.action}"
 
 
-class RoleInvitation(models.Model):
+class RoleInvitation(Invitation):
     """An Owner's offer of a role to another user, accepted or declined by that user through a mailed link."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", gettext_lazy("Pending")
-        ACCEPTED = "accepted", gettext_lazy("Accepted")
-        DECLINED = "declined", gettext_lazy("Declined")
-        REVOKED = "revoked", gettext_lazy("Revoked")
-        EXPIRED = "expired", gettext_lazy("Expired")
-
+    invited_to = "project"
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
     invitee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_invitations")
-    inviter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     role = models.CharField(max_length=20, choices=ProjectRole.Role.choices)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    created = models.DateTimeField(default=timezone.now)
-    expires = models.DateTimeField()
-    responded = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created", "-id"]
+    class Meta(Invitation.Meta):
         constraints = [
             # At most one open invitation per person and project, whatever requests race.
             models.UniqueConstraint(
                 fields=["project", "invitee"], condition=Q(status="pending"), name="packages_one_pending_invitation"
             ),
         ]
-
-    def __str__(self):
-        return f"{self.invitee} invited to {self.project} as {self.role} ({self.status})"
-
-    @property
-    def is_expired(self):
-        return timezone.now() >= self.expires
 
 
 class DeprecationNotice(models.Model):

@@ -5,10 +5,11 @@ authentication, like personal tokens; a new secret is shown once, through the
 same display slot as personal tokens (tokens.display).
 """
 
+from functools import partial
+
 from django import forms
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -18,11 +19,10 @@ from mfa.decorators import reauthentication_required, two_factor_required
 from organizations.access import MANAGERS, managed_organization
 
 from . import organization as organization_tokens
-from . import scopes, services
-from .errors import DuplicateTokenName, TokenError
+from . import scopes
 from .forms import TokenCreateForm
 from .models import APIToken
-from .views import shown_once_redirect
+from .views import token_confirmed, token_created
 
 
 class OrganizationTokenForm(TokenCreateForm):
@@ -78,24 +78,9 @@ def _token(organization, identifier):
 def organization_token_list(request, organization, role):
     form = OrganizationTokenForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            token, raw = organization_tokens.organization_token_create(
-                request=request,
-                actor=request.user,
-                organization=organization,
-                name=data["name"],
-                projects=data["project_names"],
-                expires=data["expires_at"],
-                can_read=data["can_read"],
-                can_upload=data["can_upload"],
-            )
-        except DuplicateTokenName as error:
-            form.add_error("name", str(error))
-        except TokenError as error:
-            form.add_error(None, str(error))
-        else:
-            return shown_once_redirect(request, token, raw)
+        create = partial(organization_tokens.organization_token_create, request=request, actor=request.user, organization=organization)
+        if response := token_created(request, form, create):
+            return response
     tokens = APIToken.objects.filter(organization=organization, revoked__isnull=True).select_related("created_by")
     context = {"organization": organization, "form": form, "tokens": tokens}
     return render(request, "tokens/organization.html", context, status=400 if form.errors else 200)
@@ -104,25 +89,12 @@ def organization_token_list(request, organization, role):
 @organization_token_pages
 @require_http_methods(["GET", "POST"])
 def organization_token_revoke(request, organization, role, identifier):
-    token = _token(organization, identifier)
-    if request.method == "POST":
-        services.token_revoke(request=request, token=token, reason=APIToken.RevokeReason.OWNER)
-        messages.success(request, gettext("Token “%(name)s” (%(identifier)s) revoked. It no longer works.") % {"name": token.name, "identifier": token.identifier})
-        return redirect("tokens:organization", name=organization.name)
-    context = {"token": token, "action": "revoke", "back_url": _back(organization)}
-    return render(request, "tokens/confirm.html", context)
+    back = _back(organization)
+    return token_confirmed(request, _token(organization, identifier), action="revoke", back=back, context={"back_url": back})
 
 
 @organization_token_pages
 @require_http_methods(["GET", "POST"])
 def organization_token_rotate(request, organization, role, identifier):
-    token = _token(organization, identifier)
-    if request.method == "POST":
-        try:
-            new, raw = services.token_rotate(request=request, token=token)
-        except TokenError as error:
-            messages.error(request, str(error))
-            return redirect("tokens:organization", name=organization.name)
-        return shown_once_redirect(request, new, raw, rotated_from=token)
-    context = {"token": token, "action": "rotate", "back_url": _back(organization)}
-    return render(request, "tokens/confirm.html", context)
+    back = _back(organization)
+    return token_confirmed(request, _token(organization, identifier), action="rotate", back=back, context={"back_url": back})

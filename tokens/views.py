@@ -8,7 +8,7 @@ browser), marked no-store; it is never kept readable in the cache, the session
 or a URL, and no later request can show it again.
 """
 
-from functools import wraps
+from functools import partial, wraps
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -106,6 +106,44 @@ def token_shown(request):
     return response
 
 
+def token_created(request, form, create):
+    """Make a token from the valid `form` with `create(name=, projects=, expires=, can_read=, can_upload=)`: the
+    redirect to its one showing, or None with the refusal on the form."""
+    data = form.cleaned_data
+    try:
+        token, raw = create(
+            name=data["name"],
+            projects=data["project_names"],
+            expires=data["expires_at"],
+            can_read=data["can_read"],
+            can_upload=data["can_upload"],
+        )
+    except DuplicateTokenName as error:
+        form.add_error("name", str(error))
+    except TokenError as error:
+        form.add_error(None, str(error))
+    else:
+        return shown_once_redirect(request, token, raw)
+    return None
+
+
+def token_revoked(request, token, *, back):
+    """Revoke `token` at its owner's request; back to the page `back` with what was done."""
+    services.token_revoke(request=request, token=token, reason=APIToken.RevokeReason.OWNER)
+    messages.success(request, gettext("Token “%(name)s” (%(identifier)s) revoked. It no longer works.") % {"name": token.name, "identifier": token.identifier})
+    return redirect(back)
+
+
+def token_rotated(request, token, *, back):
+    """Rotate `token`: the redirect to the new secret's one showing, or back to `back` with the refusal."""
+    try:
+        new, raw = services.token_rotate(request=request, token=token)
+    except TokenError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    return shown_once_redirect(request, new, raw, rotated_from=token)
+
+
 def _own_token(request, identifier):
     token = selectors.user_active_token(request.user, identifier)
     if token is None:
@@ -118,47 +156,26 @@ def _own_token(request, identifier):
 def token_list(request):
     form = TokenCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            token, raw = services.token_create(
-                request=request,
-                user=request.user,
-                name=data["name"],
-                projects=data["project_names"],
-                expires=data["expires_at"],
-                can_read=data["can_read"],
-                can_upload=data["can_upload"],
-            )
-        except DuplicateTokenName as error:
-            form.add_error("name", str(error))
-        except TokenError as error:
-            form.add_error(None, str(error))
-        else:
-            return shown_once_redirect(request, token, raw)
+        if response := token_created(request, form, partial(services.token_create, request=request, user=request.user)):
+            return response
     context = {"form": form, "tokens": selectors.user_tokens(request.user)}
     return render(request, "tokens/manage.html", context, status=400 if form.errors else 200)
+
+
+def token_confirmed(request, token, *, action, back, context=None):
+    """The page asking to confirm revoking or rotating `token` ("revoke", "rotate"), and its POST doing it."""
+    if request.method == "POST":
+        return (token_revoked if action == "revoke" else token_rotated)(request, token, back=back)
+    return render(request, "tokens/confirm.html", {"token": token, "action": action, **(context or {})})
 
 
 @token_pages
 @require_http_methods(["GET", "POST"])
 def token_revoke(request, identifier):
-    token = _own_token(request, identifier)
-    if request.method == "POST":
-        services.token_revoke(request=request, token=token, reason=APIToken.RevokeReason.OWNER)
-        messages.success(request, gettext("Token “%(name)s” (%(identifier)s) revoked. It no longer works.") % {"name": token.name, "identifier": token.identifier})
-        return redirect("tokens:manage")
-    return render(request, "tokens/confirm.html", {"token": token, "action": "revoke"})
+    return token_confirmed(request, _own_token(request, identifier), action="revoke", back="tokens:manage")
 
 
 @token_pages
 @require_http_methods(["GET", "POST"])
 def token_rotate(request, identifier):
-    token = _own_token(request, identifier)
-    if request.method == "POST":
-        try:
-            new, raw = services.token_rotate(request=request, token=token)
-        except TokenError as error:
-            messages.error(request, str(error))
-            return redirect("tokens:manage")
-        return shown_once_redirect(request, new, raw, rotated_from=token)
-    return render(request, "tokens/confirm.html", {"token": token, "action": "rotate"})
+    return token_confirmed(request, _own_token(request, identifier), action="rotate", back="tokens:manage")

@@ -125,11 +125,36 @@ def team_delete(*, request=None, actor, team):
         )
 
 
-def team_member_add(*, request=None, actor, team, user):
+# What adding and removing a member records and says: (tag, subject, message).
+MEMBER_ADDED = (
+    EventTag.ORGANIZATION_TEAM_MEMBER_ADD,
+    gettext_lazy("%(username)s added to team %(team)s"),
+    gettext_lazy("%(actor)s added %(username)s to the team %(team)s of %(organization)s."),
+)
+MEMBER_REMOVED = (
+    EventTag.ORGANIZATION_TEAM_MEMBER_REMOVE,
+    gettext_lazy("%(username)s removed from team %(team)s"),
+    gettext_lazy("%(actor)s removed %(username)s from the team %(team)s of %(organization)s."),
+)
+
+
+def _member_change(*, request, actor, team, user, change, notice):
+    """Lock the organisation, check the actor is a Manager, lock the team, `change(organization, team)`, then
+    record and tell the organisation and `user` (`notice`: tag, subject, message). Teams are not a kind of
+    accounts.membership: no roles, no invitations, only the organisation's members (see that module's note)."""
     with transaction.atomic():
         organization = locked(team.organization)
         require_manager(user=actor, organization=organization, what=gettext_lazy("change teams"))
         team = _locked_team(organization, team)
+        change(organization, team)
+        tag, subject, message = notice
+        record(tag, request=request, actor=actor, organization=organization, target=user, team=team.name)
+        names = {"actor": actor.username, "username": user.username, "team": team.name, "organization": organization.name}
+        notify_organization(organization=organization, subject=subject % names, message=message % names, also=[user])
+
+
+def team_member_add(*, request=None, actor, team, user):
+    def add(organization, team):
         member = OrganizationRole.objects.filter(organization=organization, user=user).first()
         if member is None:
             raise InvalidAction(
@@ -142,55 +167,16 @@ def team_member_add(*, request=None, actor, team, user):
                 % {"username": user.username, "team": team.name}
             )
         TeamMember.objects.create(team=team, member=member)
-        record(
-            EventTag.ORGANIZATION_TEAM_MEMBER_ADD,
-            request=request,
-            actor=actor,
-            organization=organization,
-            target=user,
-            team=team.name,
-        )
-        notify_organization(
-            organization=organization,
-            subject=gettext("%(username)s added to team %(team)s") % {"username": user.username, "team": team.name},
-            message=gettext("%(actor)s added %(username)s to the team %(team)s of %(organization)s.")
-            % {
-                "actor": actor.username,
-                "username": user.username,
-                "team": team.name,
-                "organization": organization.name,
-            },
-            also=[user],
-        )
+
+    _member_change(request=request, actor=actor, team=team, user=user, change=add, notice=MEMBER_ADDED)
 
 
 def team_member_remove(*, request=None, actor, team, user):
-    with transaction.atomic():
-        organization = locked(team.organization)
-        require_manager(user=actor, organization=organization, what=gettext_lazy("change teams"))
-        team = _locked_team(organization, team)
+    def remove(organization, team):
         deleted, _ = TeamMember.objects.filter(team=team, member__user=user).delete()
         if not deleted:
             raise InvalidAction(
                 gettext("%(username)s is not in the team %(team)s.") % {"username": user.username, "team": team.name}
             )
-        record(
-            EventTag.ORGANIZATION_TEAM_MEMBER_REMOVE,
-            request=request,
-            actor=actor,
-            organization=organization,
-            target=user,
-            team=team.name,
-        )
-        notify_organization(
-            organization=organization,
-            subject=gettext("%(username)s removed from team %(team)s") % {"username": user.username, "team": team.name},
-            message=gettext("%(actor)s removed %(username)s from the team %(team)s of %(organization)s.")
-            % {
-                "actor": actor.username,
-                "username": user.username,
-                "team": team.name,
-                "organization": organization.name,
-            },
-            also=[user],
-        )
+
+    _member_change(request=request, actor=actor, team=team, user=user, change=remove, notice=MEMBER_REMOVED)

@@ -5,9 +5,7 @@ person can be included and a newcomer is counted), and the mail goes out only
 after it commits: a rolled-back change sends nothing.
 """
 
-from django.db import transaction
-
-from accounts.mail import send_user_mail
+from accounts.mail import send_notice_after_commit
 
 from ..models import ProjectRole
 
@@ -20,15 +18,9 @@ def collaborators(project):
 
 def notify_collaborators(*, project, subject, message, also=(), recipients=None):
     """After commit, mail `subject`/`message` to the project's collaborators (or `recipients`) and `also`."""
-    people = {user.pk: user for user in (collaborators(project) if recipients is None else recipients)}
-    for user in also:
-        if user is not None:
-            people.setdefault(user.pk, user)
-    project_name = project.name
-    context = {"project_name": project_name, "subject": subject, "message": message}
-
-    def send():
-        for user in people.values():
-            send_user_mail(user=user, template="packages/mail/project_notice", context=context)
-
-    transaction.on_commit(send)
+    send_notice_after_commit(
+        people=collaborators(project) if recipients is None else recipients,
+        also=also,
+        template="packages/mail/project_notice",
+        context={"project_name": project.name, "subject": subject, "message": message},
+    )

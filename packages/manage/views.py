@@ -7,10 +7,12 @@ Who may open which page is decided once, in `access.managed_project`.
 
 from django.utils.translation import gettext, gettext_lazy
 from django.contrib import messages
+from django.forms import Form
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Sum
 from django.shortcuts import redirect, render
 
+from accounts.page_actions import posted_action, posted_form
 from accounts.selectors import project_security_history
 from mfa.decorators import reauthentication_required, two_factor_required
 from tokens.publishing import selectors as publishing
@@ -49,7 +51,8 @@ def projects(request):
     return render(request, "packages/manage/projects.html", context)
 
 
-def _perform(request, project, action, form):
+def _perform(request, form, project):
+    action = request.POST["action"]
     data = form.cleaned_data
     user = request.user
     if "release" in data:
@@ -81,24 +84,18 @@ def _perform(request, project, action, form):
     return gettext("File %(filename)s removed. Its filename can never be uploaded again.") % {"filename": file.filename}
 
 
+RELEASE_ACTIONS = {action: (form, _perform) for action, form in ACTIONS.items()}
+
+
 @two_factor_required
 @reauthentication_required
 @managed_project(what=gettext_lazy("manage its releases"))
 def releases(request, project, role):
     status = 200
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        form_class = ACTIONS.get(action)
-        form = form_class(request.POST) if form_class else None
-        if form is not None and form.is_valid():
-            try:
-                messages.success(request, _perform(request, project, action, form))
-                return redirect("packages:manage-releases", name=project.normalized_name)
-            except PackagesError as error:
-                messages.error(request, error.message)
-        else:
-            messages.error(request, gettext("That request was incomplete; nothing was changed."))
-        status = 400
+        status, _ = posted_action(request, RELEASE_ACTIONS, project, error=PackagesError, refusal_status=400)
+        if status is None:
+            return redirect("packages:manage-releases", name=project.normalized_name)
     release_list = (
         project.releases.prefetch_related(Prefetch("files", queryset=File.objects.order_by("filename")))
         .annotate(size=Sum("files__size"))
@@ -112,79 +109,85 @@ def releases(request, project, role):
     )
 
 
+def _visibility(request, form, project):
+    project_visibility_set(request=request, actor=request.user, project=project, private=form.private)
+    message = (
+        gettext("%(name)s is now private: only its people and tokens scoped to it can read it.")
+        if form.private
+        else gettext("%(name)s is now public: anyone can read and install it.")
+    )
+    messages.success(request, message % {"name": project.name})
+    return redirect("packages:manage-settings", name=project.normalized_name)
+
+
+def _provenance(request, form, project):
+    project_provenance_policy_set(request=request, actor=request.user, project=project, required=form.required)
+    message = (
+        gettext("%(name)s now accepts only files with a verified attestation from its trusted publishers.")
+        if form.required
+        else gettext("%(name)s now accepts files without attestations again.")
+    )
+    messages.success(request, message % {"name": project.name})
+    return redirect("packages:manage-settings", name=project.normalized_name)
+
+
+def _archive(request, form, project):
+    services.project_archive(request=request, user=request.user, project=project)
+    messages.success(
+        request, gettext("%(name)s is archived: uploads are refused, installs still work.") % {"name": project.name}
+    )
+    return redirect("packages:manage-settings", name=project.normalized_name)
+
+
+def _unarchive(request, form, project):
+    services.project_unarchive(request=request, user=request.user, project=project)
+    messages.success(
+        request, gettext("%(name)s is no longer archived: uploads are accepted again.") % {"name": project.name}
+    )
+    return redirect("packages:manage-settings", name=project.normalized_name)
+
+
+def _delete(request, form, project):
+    services.project_remove(request=request, user=request.user, project=project)
+    messages.success(
+        request,
+        gettext(
+            "Project %(project)s deleted. Its filenames can never be uploaded again; its name is free for a new project."
+        )
+        % {"project": project.name},
+    )
+    return redirect("packages:manage-projects")
+
+
 @two_factor_required
 @reauthentication_required
 @managed_project(what=gettext_lazy("change its settings"))
 def project_settings(request, project, role):
-    delete_form = ProjectDeleteForm(project=project)
-    visibility_form = ProjectVisibilityForm(project=project)
-    provenance_form = ProvenancePolicyForm(project=project)
+    forms = {
+        "delete": ProjectDeleteForm(project=project),
+        "visibility": ProjectVisibilityForm(project=project),
+        "provenance": ProvenancePolicyForm(project=project),
+    }
     status = 200
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        try:
-            if action == "provenance":
-                provenance_form = ProvenancePolicyForm(request.POST, project=project)
-                if provenance_form.is_valid():
-                    project_provenance_policy_set(
-                        request=request, actor=request.user, project=project, required=provenance_form.required
-                    )
-                    message = (
-                        gettext("%(name)s now accepts only files with a verified attestation from its trusted publishers.")
-                        if provenance_form.required
-                        else gettext("%(name)s now accepts files without attestations again.")
-                    )
-                    messages.success(request, message % {"name": project.name})
-                    return redirect("packages:manage-settings", name=project.normalized_name)
-            elif action == "visibility":
-                visibility_form = ProjectVisibilityForm(request.POST, project=project)
-                if visibility_form.is_valid():
-                    project_visibility_set(
-                        request=request, actor=request.user, project=project, private=visibility_form.private
-                    )
-                    message = (
-                        gettext("%(name)s is now private: only its people and tokens scoped to it can read it.")
-                        if visibility_form.private
-                        else gettext("%(name)s is now public: anyone can read and install it.")
-                    )
-                    messages.success(request, message % {"name": project.name})
-                    return redirect("packages:manage-settings", name=project.normalized_name)
-            elif action == "archive":
-                services.project_archive(request=request, user=request.user, project=project)
-                messages.success(
-                    request,
-                    gettext("%(name)s is archived: uploads are refused, installs still work.") % {"name": project.name},
-                )
-                return redirect("packages:manage-settings", name=project.normalized_name)
-            if action == "unarchive":
-                services.project_unarchive(request=request, user=request.user, project=project)
-                messages.success(
-                    request,
-                    gettext("%(name)s is no longer archived: uploads are accepted again.") % {"name": project.name},
-                )
-                return redirect("packages:manage-settings", name=project.normalized_name)
-            if action == "delete":
-                delete_form = ProjectDeleteForm(request.POST, project=project)
-                if delete_form.is_valid():
-                    services.project_remove(request=request, user=request.user, project=project)
-                    messages.success(
-                        request,
-                        gettext(
-                            "Project %(project)s deleted. Its filenames can never be uploaded again; its name is free for a new project."
-                        )
-                        % {"project": project.name},
-                    )
-                    return redirect("packages:manage-projects")
-            elif action not in ("visibility", "provenance"):  # an invalid form shows its own error
-                messages.error(request, gettext("That request was incomplete; nothing was changed."))
-        except PackagesError as error:
-            messages.error(request, error.message)
+        actions = {
+            "visibility": (lambda data: ProjectVisibilityForm(data, project=project), _visibility, None),
+            "provenance": (lambda data: ProvenancePolicyForm(data, project=project), _provenance, None),
+            "archive": (Form, _archive, None),  # no fields: the button is the whole request
+            "unarchive": (Form, _unarchive, None),
+            "delete": (lambda data: ProjectDeleteForm(data, project=project), _delete, None),
+        }
+        response, form = posted_form(request, actions, project, error=PackagesError)
+        if response is not None:
+            return response
+        if request.POST.get("action") in forms:  # the visibility, provenance or delete form, with its errors
+            forms[request.POST["action"]] = form
         status = 400
     context = {
         "project": project,
-        "delete_form": delete_form,
-        "visibility_form": visibility_form,
-        "provenance_form": provenance_form,
+        "delete_form": forms["delete"],
+        "visibility_form": forms["visibility"],
+        "provenance_form": forms["provenance"],
         "publishers": publishing.project_publishers(project.normalized_name),
     }
     return render(request, "packages/manage/settings.html", context, status=status)

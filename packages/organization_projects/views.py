@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy
 
+from accounts.page_actions import posted_action
 from mfa.decorators import reauthentication_required, two_factor_required
 from organizations import selectors as organizations
 from organizations.access import MANAGERS, managed_organization
@@ -58,7 +59,7 @@ def _confirmed(project, form):
         )
 
 
-def _set_role(request, organization, form):
+def _set_role(request, form, organization):
     project, team, role = _project(organization, form), _team(organization, form), form.cleaned_data["role"]
     services.team_project_role_set(request=request, actor=request.user, team=team, project=project, role=role)
     return gettext("The team %(team)s is now %(role)s of %(project)s.") % {
@@ -68,7 +69,7 @@ def _set_role(request, organization, form):
     }
 
 
-def _remove_role(request, organization, form):
+def _remove_role(request, form, organization):
     project, team = _project(organization, form), _team(organization, form)
     services.team_project_role_remove(request=request, actor=request.user, team=team, project=project)
     return gettext("The team %(team)s no longer has a role on %(project)s.") % {
@@ -77,7 +78,7 @@ def _remove_role(request, organization, form):
     }
 
 
-def _transfer_in(request, organization, form):
+def _transfer_in(request, form, organization):
     project = Project.objects.filter(pk=form.cleaned_data["project"]).first()
     if project is None:
         raise PackagesError(gettext("That project does not exist (any more)."))
@@ -89,7 +90,7 @@ def _transfer_in(request, organization, form):
     }
 
 
-def _transfer_out(request, organization, form):
+def _transfer_out(request, form, organization):
     project = _project(organization, form)
     _confirmed(project, form)
     services.project_transfer_out(request=request, actor=request.user, project=project)
@@ -136,18 +137,9 @@ def organization_projects(request, organization, role):
         else:
             status = 400
     elif request.method == "POST":
-        form_class, perform = ACTIONS.get(request.POST.get("action", ""), (None, None))
-        form = form_class(request.POST) if form_class else None
-        if form is not None and form.is_valid():
-            try:
-                messages.success(request, perform(request, organization, form))
-                return redirect("packages:organization-projects", name=organization.name)
-            except PackagesError as error:
-                messages.error(request, error.message)
-                status = error.status
-        else:
-            messages.error(request, gettext("That request was incomplete; nothing was changed."))
-            status = 400
+        status, _ = posted_action(request, ACTIONS, organization, error=PackagesError)
+        if status is None:
+            return redirect("packages:organization-projects", name=organization.name)
     context = {
         "organization": organization,
         "role": role,
