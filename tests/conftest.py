@@ -201,3 +201,15 @@ def media_root(settings, tmp_path):
     root.mkdir()
     settings.MEDIA_ROOT = str(root)
     return root
+
+
+@pytest.fixture(autouse=True)
+def no_language_left_active():
+    """Each test starts in the default language: a page request in German or Spanish leaves its language
+    active on the thread (as Django does between requests), and a service called directly by the next test
+    would then speak it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
