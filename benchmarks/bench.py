@@ -9,6 +9,9 @@ every figure at c=1 and c=16, times `uv pip install`, prints one table of
 medians and ratios, and stops everything it started.
 
     .venv/bin/python benchmarks/bench.py [--projects 200] [--versions 10] [--rounds 3] [--seconds 5] [--scale 100000]
+                                         [--only uploads]
+
+`--only uploads` starts only the three servers and prints only the twine row.
 """
 
 import argparse
@@ -345,6 +348,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--scale", type=int, default=0, help="add this many projects for the root-index figures")
+    parser.add_argument("--only", choices=["uploads"], help="measure only this figure (uploads: the twine row)")
     args = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
     install()
@@ -355,23 +359,24 @@ def main():
         env = site_env(ports["ours"], ports["pypiserver"])
         env["CACHE_PURGE_URLS"] = f"http://127.0.0.1:{ports['varnish']}/"
         gunicorn("ours", ports["ours"], "indexsite.wsgi:application", env)
-        gunicorn("hello", ports["hello"], "benchmarks.hello:application")
         start_pypiserver(ports["pypiserver"])
         devpi, devpi_token = start_devpi(ports["devpi"], f"http://127.0.0.1:{ports['pypiserver']}/simple/")
-        # Projects only the upstream has: served by ours and by devpi's mirror index through them.
-        for name in UPSTREAM_PROJECTS:
-            wheel(VAR / "pypiserver-packages", name, "1.0")
-        start_varnish(ports["ours"], ports["varnish"])
         ours = f"http://127.0.0.1:{ports['ours']}"
         pypiserver = f"http://127.0.0.1:{ports['pypiserver']}"
+        gunicorn("hello", ports["hello"], "benchmarks.hello:application")
+        wait_http(ours + "/simple/")
+        if args.only != "uploads":
+            # Projects only the upstream has: served by ours and by devpi's mirror index through them.
+            for name in UPSTREAM_PROJECTS:
+                wheel(VAR / "pypiserver-packages", name, "1.0")
+            start_varnish(ports["ours"], ports["varnish"])
         varnish = f"http://127.0.0.1:{ports['varnish']}"
         hello = f"http://127.0.0.1:{ports['hello']}/"
-        wait_http(ours + "/simple/")
         wait_http(hello)
 
         # Uploads: the same files into each, split into interleaved batches.
         batches = [files[i :: args.rounds] for i in range(args.rounds)]
-        uploads = {"ours": [], "devpi": [], "devpi-basic": [], "pypiserver": []}
+        uploads = {"ours": [], "devpi": [], "devpi-basic": [], "pypiserver": [], "hello": []}
         for batch in batches:
             log(f"uploading {len(batch)} files into each")
             uploads["ours"].append(twine_upload(batch, ours + "/legacy/", "__token__", token))
@@ -380,6 +385,11 @@ def main():
             uploads["devpi"].append(twine_upload(batch[tenth:], devpi + "/bench/dev/", "bench", devpi_token))
             uploads["devpi-basic"].append(twine_upload(batch[:tenth], devpi + "/bench/dev/", "bench", PASSWORD))
             uploads["pypiserver"].append(twine_upload(batch, pypiserver + "/", "bench", PASSWORD))
+            # The ceiling: twine's own cost, against the hello-world app (which reads the body and answers 200).
+            uploads["hello"].append(twine_upload(batch, hello, "__token__", token))
+        if args.only == "uploads":
+            print_uploads(args, uploads)
+            return
 
         make_private(env, PRIVATE_PROJECT)
         start_pypiserver_private(ports["pypiserver-private"])
@@ -468,6 +478,24 @@ def measure_scale(args, ours, env):
     return result
 
 
+def upload_row(uploads):
+    up = {k: statistics.median(v) for k, v in uploads.items()}
+    return (f"| twine upload, files/s | {up['ours']:.1f} | {up['devpi']:.1f} (token; basic auth {up['devpi-basic']:.1f}) "
+            f"| {up['pypiserver']:.1f} | "
+            f"{up['ours'] / up['devpi']:.2f} | {up['ours'] / up['pypiserver']:.2f} | |\n"
+            f"| twine upload to the hello-world app (twine's own cost: the ceiling), files/s | {up['hello']:.1f} | | | "
+            f"{up['hello'] / up['devpi']:.2f} | | |")
+
+
+def print_uploads(args, uploads):
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"\n{now}, {os.cpu_count()} cores, {args.projects * args.versions} files in {args.projects} projects, "
+          f"{args.rounds} interleaved rounds, medians (uploads only)\n")
+    print("| figure | ours | devpi | pypiserver | ours/devpi | ours/pypiserver | |")
+    print("|---|---|---|---|---|---|---|")
+    print(upload_row(uploads))
+
+
 def print_table(args, figures, uploads, scale):
     def med(figure, server, c):
         values = figures.get((figure, server, c))
@@ -493,10 +521,7 @@ def print_table(args, figures, uploads, scale):
         pypi_ratio = ratio(figure, "pypiserver") if med(figure, "pypiserver", 1) else ""
         print(f"| {title} | {pair(figure, 'ours')} | {pair(figure, 'devpi')} | {pair(figure, 'pypiserver')} | "
               f"{ratio(figure, 'devpi')} | {pypi_ratio} | {pair(figure, 'varnish') if figure != 'file' else ''} |")
-    up = {k: statistics.median(v) for k, v in uploads.items()}
-    print(f"| twine upload, files/s | {up['ours']:.1f} | {up['devpi']:.1f} (token; basic auth {up['devpi-basic']:.1f}) "
-          f"| {up['pypiserver']:.1f} | "
-          f"{up['ours'] / up['devpi']:.2f} | {up['ours'] / up['pypiserver']:.2f} | |")
+    print(upload_row(uploads))
     uv = {s: med("uv", s, 0) for s in ("ours", "devpi", "pypiserver")}
     print(f"| `uv pip install` of one project, s | {uv['ours']:.3f} | {uv['devpi']:.3f} | {uv['pypiserver']:.3f} | "
           f"{uv['devpi'] / uv['ours']:.2f} (speed) | {uv['pypiserver'] / uv['ours']:.2f} (speed) | |")

@@ -66,7 +66,10 @@ def main():
     parser.add_argument("--projects", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--only", help="bench.py's: a run of one figure measures nothing here")
     args, _ = parser.parse_known_args()  # make bench passes bench.py's options too
+    if args.only:
+        return
     VAR.mkdir(parents=True, exist_ok=True)
     files = corpus(args.projects, 2)
     ports = {variant: free_port() for variant in VARIANTS}

@@ -106,6 +106,9 @@ def unmarked_mail_strings(source):
 # clients: they stay English on purpose.
 MACHINE_MODULES = (
     "packages/upload/",
+    # The rules of a new project's name and the allowance of new projects, moved out of packages/upload/:
+    # an upload's refusals in PyPI's words (what they say to a person is marked, as it was there).
+    "packages/naming/",
     # Upload refusals for attestations and the provenance policy, in the upload API's words.
     "packages/provenance/upload.py",
     "packages/provenance/verification.py",

@@ -22,8 +22,8 @@ from ..errors import InvalidAction, NotAllowed
 from ..events import EventTag
 from ..index import fastpath
 from ..models import Project, ProjectRole, TeamProjectRole
-from ..upload.checks import names
-from ..upload.service import new_project_name_check, project_creation_count
+from ..naming import rules as names
+from ..naming.policy import new_project_name_check, project_creation_count
 from ..upstream import reservations
 
 ROLES = (ProjectRole.Role.OWNER, ProjectRole.Role.MAINTAINER)

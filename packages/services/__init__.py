@@ -1,4 +1,4 @@
-"""Writes about projects, releases and files (the upload itself is packages.upload.service), by subject.
+"""Writes about projects, releases and files (the upload itself is packages.upload), by subject.
 
 Every write that changes what installers see records one JournalEntry and sets
 `Project.last_serial` to its id, in the same transaction (`journal`).
@@ -7,12 +7,15 @@ Callers import from `packages.services`: `projects`, `releases`,
 `prohibited_names` (staff) and `journal`.
 """
 
-from .journal import journal_record, journal_record_many
+from .journal import journal_record, journal_record_entries, journal_record_many
 from .prohibited_names import prohibited_name_remove, prohibited_name_save
 from .projects import (
     RAISED_UPLOAD_LIMIT_KEY,
     project_archive,
+    ProjectCreation,
     project_create,
+    project_creation,
+    project_creation_write,
     project_limits_set,
     project_quarantine_enter,
     project_quarantine_exit,
@@ -22,7 +25,8 @@ from .projects import (
 from .releases import file_remove, release_remove, release_unyank, release_yank
 
 __all__ = [
-    "RAISED_UPLOAD_LIMIT_KEY", "file_remove", "journal_record", "journal_record_many", "prohibited_name_remove",
+    "ProjectCreation", "RAISED_UPLOAD_LIMIT_KEY", "file_remove", "journal_record", "journal_record_entries",
+    "journal_record_many", "project_creation", "project_creation_write", "prohibited_name_remove",
     "prohibited_name_save", "project_archive", "project_create", "project_limits_set", "project_quarantine_enter",
     "project_quarantine_exit", "project_remove", "project_unarchive", "release_remove", "release_unyank",
     "release_yank",

@@ -26,9 +26,20 @@ def journal_record_many(*, project, actions, user=None, index=False, size_change
 
     `size_change` is added to the project's total size in the same update.
     """
-    user = user if user and user.pk else None
+    return journal_record_entries(project=project, entries=[(action, user) for action in actions], index=index,
+                                  size_change=size_change)
+
+
+def journal_record_entries(*, project, entries, index=False, size_change=0):
+    """journal_record_many for changes by several people: `entries` are (action, user) pairs.
+
+    A project not saved yet gets its serial (and its size) set on the instance, to be inserted with it.
+    """
     entries = JournalEntry.objects.bulk_create(
-        [JournalEntry(project_name=project.normalized_name, action=action, user=user) for action in actions]
+        [
+            JournalEntry(project_name=project.normalized_name, action=action, user=user if user and user.pk else None)
+            for action, user in entries
+        ]
     )
     serial = max(entry.id for entry in entries)
     if project.pk:
@@ -38,6 +49,8 @@ def journal_record_many(*, project, actions, user=None, index=False, size_change
         if size_change:
             changes["total_size"] = F("total_size") + size_change
         Project.objects.filter(pk=project.pk).update(**changes)
+    else:
+        project.total_size = (project.total_size or 0) + size_change
     project.last_serial = max(project.last_serial or 0, serial)
     fastpath.project_changed(name=project.normalized_name, index=index)
     return entries

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from packaging.utils import canonicalize_name
 
-from accounts.events import record_event
+from accounts.events import record_event, record_events
 from tokens.publishing import services as publishing_services
 
 from ..collaboration.notify import collaborators, notify_collaborators
@@ -16,52 +16,91 @@ from ..errors import InvalidAction
 from ..events import EventTag
 from ..models import File, Project, ProjectRole
 from ._common import delete_after_commit, lock_project
-from .journal import journal_record
+from .journal import journal_record, journal_record_entries
 
 # The largest upload limit staff have raised a project to (read by upload.service.upload_hard_limit).
 RAISED_UPLOAD_LIMIT_KEY = "packages:raised-upload-limit"
 
 
-def project_create(*, request=None, user, name, token_identifier="", organization=None):
-    """Create a project with `user` as its Owner, or owned by `organization` (then `user` may be None).
+@dataclass(frozen=True)
+class ProjectCreation:
+    """A new project, not written yet: the row, its first journal entry and its events (record_events' items).
+
+    project_creation_write writes it; an upload writes it with its own entries and events, in one insert each.
+    """
+
+    project: Project
+    owner: object  # the person made its Owner, or None (an organisation's project)
+    journal: tuple  # (action, user) pairs
+    events: tuple
+
+
+def project_creation(*, request=None, user, name, token_identifier="", organization=None):
+    """The ProjectCreation of project `name` with `user` as its Owner, or owned by `organization` (then `user` may be None).
 
     An organisation's project starts private when the organisation says "New
     projects are private" (read from its row now: the caller's copy may be as
-    old as the token that authenticated the upload). The name checks (valid,
-    not prohibited, not confusable, not a stdlib module) are the upload
-    pipeline's; this service only writes.
+    old as the token that authenticated the upload).
     """
     private = organization is not None and bool(
         type(organization).objects.filter(pk=organization.pk).values_list("private_by_default", flat=True).first()
     )
+    project = Project(name=name, normalized_name=canonicalize_name(name), organization=organization, private=private)
+    details = {"created_by": user.username if user else f"organisation {organization.name}"}
+    if private:
+        details["private"] = True
+    if token_identifier:
+        details["token_id"] = token_identifier
+    events = [
+        {
+            "tag": EventTag.PROJECT_CREATE,
+            "request": request,
+            "user": user,
+            "project_name": project.normalized_name,
+            "details": details,
+        }
+    ]
+    if organization is not None:
+        events.append(
+            {
+                "tag": EventTag.ORGANIZATION_PROJECT_ADD,
+                "request": request,
+                "user": user,
+                "project_name": project.normalized_name,
+                "organization_name": organization.name,
+                "details": {"organization": organization.name, "project": project.name, "created": True, **details},
+            }
+        )
+    return ProjectCreation(
+        project=project, owner=user if organization is None else None, journal=(("create", user),), events=tuple(events)
+    )
+
+
+def project_creation_write(creation, *, journal=(), size=0):
+    """Insert the project of `creation` (IntegrityError if its name, or a look-alike, is taken) and its Owner's role,
+    with its journal entries and `journal`'s after them, the project's serial and `size` set at the insert.
+    The caller records `creation.events` (and its own) once the project's rows are written."""
+    project = creation.project
     with transaction.atomic():
-        project = Project.objects.create(
-            name=name, normalized_name=canonicalize_name(name), organization=organization, private=private
-        )
-        if organization is None:
-            ProjectRole.objects.create(project=project, user=user, role=ProjectRole.Role.OWNER)
-        journal_record(project=project, action="create", user=user, index=True)
-        details = {"created_by": user.username if user else f"organisation {organization.name}"}
-        if private:
-            details["private"] = True
-        if token_identifier:
-            details["token_id"] = token_identifier
-        record_event(
-            tag=EventTag.PROJECT_CREATE,
-            request=request,
-            user=user,
-            project_name=project.normalized_name,
-            details=details,
-        )
-        if organization is not None:
-            record_event(
-                tag=EventTag.ORGANIZATION_PROJECT_ADD,
-                request=request,
-                user=user,
-                project_name=project.normalized_name,
-                organization_name=organization.name,
-                details={"organization": organization.name, "project": project.name, "created": True, **details},
-            )
+        journal_record_entries(project=project, entries=[*creation.journal, *journal], index=True, size_change=size)
+        project.save(force_insert=True)
+        if creation.owner is not None:
+            ProjectRole.objects.create(project=project, user=creation.owner, role=ProjectRole.Role.OWNER)
+    return project
+
+
+def project_create(*, request=None, user, name, token_identifier="", organization=None):
+    """Create a project with `user` as its Owner, or owned by `organization` (then `user` may be None).
+
+    The name checks (valid, not prohibited, not confusable, not a stdlib module) are
+    packages.naming's; this service only writes.
+    """
+    creation = project_creation(
+        request=request, user=user, name=name, token_identifier=token_identifier, organization=organization
+    )
+    with transaction.atomic():
+        project = project_creation_write(creation)
+        record_events(creation.events)
     return project
 
 

@@ -1,52 +1,9 @@
-"""The project name, and who may upload to the project."""
+"""Who may upload to the project: the token, the person's role and standing, the project's state.
 
-import sys
-
-from django.utils.translation import gettext
-from packaging.utils import InvalidName, canonicalize_name
+(The rules for a new project's name are packages.naming's.)
+"""
 
 from ...errors import InvalidUpload, UploadForbidden
-
-STDLIB_NAMES = frozenset(canonicalize_name(name) for name in sys.stdlib_module_names)
-
-
-def check_name_valid(name):
-    """A name typed by a person (an upload's name is checked with the rest of its metadata)."""
-    try:
-        canonicalize_name(name, validate=True)
-    except InvalidName:
-        raise InvalidUpload(
-            gettext(
-                "%(name)r is not a valid project name: use letters, numbers, '.', '_' and '-', "
-                "and start and end with a letter or number."
-            )
-            % {"name": name}
-        ) from None
-
-
-def check_name_unused(name, *, existing):
-    if existing:
-        raise InvalidUpload(
-            gettext("The name %(name)r is already taken by the project %(existing)r.") % {"name": name, "existing": existing}
-        )
-
-
-def check_name_not_prohibited(name, *, prohibited):
-    if prohibited:
-        raise InvalidUpload(f"The name {name!r} isn't allowed.")
-
-
-def check_name_not_confusable(name, *, similar_to):
-    if similar_to:
-        raise InvalidUpload(
-            f"The name {name!r} is too similar to an existing project ({similar_to!r}). "
-            "Choose a more distinctive name."
-        )
-
-
-def check_name_not_stdlib(name):
-    if canonicalize_name(name) in STDLIB_NAMES:
-        raise InvalidUpload(f"The name {name!r} isn't allowed (conflict with Python Standard Library module name).")
 
 
 def check_project_accepts_uploads(project):
@@ -54,10 +11,6 @@ def check_project_accepts_uploads(project):
         raise UploadForbidden(f"Project {project.name!r} is quarantined and does not accept uploads.")
     if project.status == project.Status.ARCHIVED:
         raise InvalidUpload(f"Project {project.name!r} is archived and does not accept uploads.")
-
-
-
-# --- who uploads ------------------------------------------------------------
 
 
 def check_token_may_upload(token):

@@ -1,0 +1,255 @@
+"""The upload's own SQL: what it reads (before the lock in one statement, under it in one more), and its file's insert.
+
+`before_lock` reads everything the checks need at once: the project with the uploader's right to
+upload to it, the release the file joins (and whether it has an sdist), whether a file already
+has the name or the bytes, the uploader's email and two-factor standing, and the facts of the name
+for a new project. `under_lock` reads again, once the project's row is locked, what can have changed
+meanwhile: the project, the right to upload, the release.
+
+Both are written as plain SQL from the models' tables and columns: for this hot path the ORM costs
+more to compile these statements than the database takes to run them.
+"""
+
+import functools
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models.sql.subqueries import InsertQuery
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
+
+from accounts.models import Email
+from organizations.models import OrganizationRole, Team, TeamMember
+
+from ..models import File, FilenameRegistry, Project, ProjectRole, Release, TeamProjectRole
+from ..naming.policy import NameFacts, name_facts_params, name_facts_sql
+
+
+@dataclass(frozen=True)
+class Found:
+    project: Project | None
+    may_upload: bool  # the person has an effective role on the project (user_project_role is not None)
+    release: Release | None  # with `has_sdist`
+    names: NameFacts  # of the name, for a new project
+    taken: bool | None  # a file has this name or these bytes, or the name was used before (None: not asked)
+    verified: bool  # a verified primary email
+    two_factor: bool  # a confirmed TOTP device or security key
+
+
+def _q(name):
+    return connection.ops.quote_name(name)
+
+
+def _table(model):
+    return _q(model._meta.db_table)
+
+
+def _col(model, field, alias=None):
+    return f"{alias or _table(model)}.{_q(model._meta.get_field(field).column)}"
+
+
+_PROJECT_FIELDS = tuple(Project._meta.concrete_fields)
+_RELEASE_FIELDS = tuple(Release._meta.concrete_fields)
+
+
+# Each statement's text depends only on its shape (the database, who uploads, whether the digest is
+# known, the length of the name): it is built once per shape and kept; only the parameters vary.
+
+
+@functools.cache
+def _may_upload_sql(vendor):
+    """Whether the person (4 parameters: user_may_upload_params) has an effective role on the project `p`:
+    collaboration.selectors.user_project_role's rule (their own role; an Owner of the project's
+    organisation; a role of one of its teams they are in, while they are in the organisation) as one
+    SQL expression."""
+    own = f"EXISTS (SELECT 1 FROM {_table(ProjectRole)} WHERE {_col(ProjectRole, 'project')} = p.id AND {_col(ProjectRole, 'user')} = %s)"
+    team = (
+        f"EXISTS (SELECT 1 FROM {_table(TeamProjectRole)} "
+        f"INNER JOIN {_table(Team)} ON {_col(Team, 'id')} = {_col(TeamProjectRole, 'team')} "
+        f"INNER JOIN {_table(TeamMember)} ON {_col(TeamMember, 'team')} = {_col(Team, 'id')} "
+        f"INNER JOIN {_table(OrganizationRole)} m ON {_col(OrganizationRole, 'id', 'm')} = {_col(TeamMember, 'member')} "
+        f"WHERE {_col(TeamProjectRole, 'project')} = p.id AND {_col(Team, 'organization')} = p.{_q('organization_id')} "
+        f"AND {_col(OrganizationRole, 'user', 'm')} = %s)"
+    )
+    organization = (
+        f"EXISTS (SELECT 1 FROM {_table(OrganizationRole)} o WHERE {_col(OrganizationRole, 'organization', 'o')} = "
+        f"p.{_q('organization_id')} AND {_col(OrganizationRole, 'user', 'o')} = %s "
+        f"AND ({_col(OrganizationRole, 'role', 'o')} = %s OR {team}))"
+    )
+    return f"({own} OR {organization})"
+
+
+def _may_upload_params(user_id):
+    return [user_id, user_id, OrganizationRole.Role.OWNER, user_id]
+
+
+@functools.cache
+def _has_sdist_sql(vendor):
+    return f"EXISTS (SELECT 1 FROM {_table(File)} WHERE {_col(File, 'release')} = r.id AND {_col(File, 'packagetype')} = %s)"
+
+
+@functools.cache
+def _standing_sql(vendor):
+    """mfa.selectors.user_upload_standing's two tests as two select-list expressions (7 parameters)."""
+    email = (
+        f"EXISTS (SELECT 1 FROM {_table(Email)} WHERE {_col(Email, 'user')} = %s AND {_col(Email, 'primary')} = %s "
+        f"AND {_col(Email, 'verified')} = %s)"
+    )
+    app = f"EXISTS (SELECT 1 FROM {_table(TOTPDevice)} WHERE {_col(TOTPDevice, 'user')} = %s AND {_col(TOTPDevice, 'confirmed')} = %s)"
+    key = (
+        f"EXISTS (SELECT 1 FROM {_table(WebAuthnCredential)} WHERE {_col(WebAuthnCredential, 'user')} = %s "
+        f"AND {_col(WebAuthnCredential, 'confirmed')} = %s)"
+    )
+    return f"{email}, ({app} OR {key})"
+
+
+@functools.cache
+def _taken_sql(vendor):
+    """Whether a file has the name (1), the blake2 (2) or the sha256 digest (3), or the name was used (4)."""
+    return (
+        f"(EXISTS (SELECT 1 FROM {_table(File)} WHERE {_col(File, 'filename')} = %s) "
+        f"OR EXISTS (SELECT 1 FROM {_table(File)} WHERE {_col(File, 'blake2_256_digest')} = %s) "
+        f"OR EXISTS (SELECT 1 FROM {_table(File)} WHERE {_col(File, 'sha256_digest')} = %s) "
+        f"OR EXISTS (SELECT 1 FROM {_table(FilenameRegistry)} WHERE {_col(FilenameRegistry, 'filename')} = %s))"
+    )
+
+
+@functools.cache
+def _project_and_release_sql(vendor):
+    columns = ", ".join([f"p.{_q(f.column)}" for f in _PROJECT_FIELDS] + [f"r.{_q(f.column)}" for f in _RELEASE_FIELDS])
+    join = f"LEFT JOIN {_table(Release)} r ON {_col(Release, 'project', 'r')} = p.id AND {_col(Release, 'canonical_version', 'r')} = %s"
+    return columns, join
+
+
+@functools.cache
+def _before_lock_sql(vendor, person, digest, name_length):
+    columns, join = _project_and_release_sql(vendor)
+    standing = _standing_sql(vendor) if person else "NULL, NULL"
+    return (
+        f"SELECT {columns}, {_has_sdist_sql(vendor)}, {_may_upload_sql(vendor) if person else 'NULL'}, {standing}, "
+        f"{_taken_sql(vendor) if digest else 'NULL'}, {name_facts_sql(vendor, name_length)} "
+        f"FROM (SELECT 1 AS one) AS one LEFT JOIN {_table(Project)} p ON p.{_q('normalized_name')} = %s {join}"
+    )
+
+
+@functools.cache
+def _under_lock_sql(vendor, person):
+    columns, join = _project_and_release_sql(vendor)
+    return (
+        f"SELECT {columns}, {_has_sdist_sql(vendor)}, {_may_upload_sql(vendor) if person else 'NULL'} "
+        f"FROM {_table(Project)} p {join} WHERE p.id = %s"
+    )
+
+
+_converters = {}
+
+
+def _row(model, fields, values):
+    """An instance of `model` from its raw column values, converted as the ORM converts them (dates, JSON, booleans)."""
+    key = (connection.vendor, model)
+    if key not in _converters:
+        _converters[key] = [
+            (connection.ops.get_db_converters(col) + field.get_db_converters(connection), col)
+            for field in fields
+            for col in [field.get_col(model._meta.db_table)]
+        ]
+    converted = []
+    for value, (converters, col) in zip(values, _converters[key]):
+        for converter in converters:
+            value = converter(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+def _project_and_release(values, *, sdist):
+    width = len(_PROJECT_FIELDS)
+    project_values, release_values = values[:width], values[width : width + len(_RELEASE_FIELDS)]
+    has_sdist = values[width + len(_RELEASE_FIELDS)]
+    project = release = None
+    if project_values[0] is not None:
+        project = _row(Project, _PROJECT_FIELDS, project_values)
+    if release_values[0] is not None:
+        release = _row(Release, _RELEASE_FIELDS, release_values)
+        release.has_sdist = bool(has_sdist) if sdist else False  # not asked of a wheel: it does not care
+    return project, release
+
+
+def before_lock(*, user_id, name, normalized_name, canonical_version, sdist, filename, digest):
+    """Found, in one statement. `user_id`: the person uploading (None for an organisation or a publisher);
+    `digest`: the file's, when it is known already (else `taken` is None)."""
+    person, known = user_id is not None, digest is not None
+    params = [File.PackageType.SDIST]
+    if person:
+        params += _may_upload_params(user_id)
+        params += [user_id, True, True, user_id, True, user_id, True]
+    if known:
+        params += [filename, digest.blake2_256, digest.sha256, filename]
+    params += [*name_facts_params(name), normalized_name, canonical_version]
+    with connection.cursor() as cursor:
+        cursor.execute(_before_lock_sql(connection.vendor, person, known, len(normalized_name)), params)
+        values = cursor.fetchone()
+    project, release = _project_and_release(values, sdist=sdist)
+    rest = values[len(_PROJECT_FIELDS) + len(_RELEASE_FIELDS) + 1 :]
+    may, verified, two_factor, is_taken = rest[:4]
+    return Found(
+        project=project,
+        may_upload=bool(may),
+        release=release,
+        names=NameFacts.from_values(rest[4 : 4 + NameFacts.WIDTH]),
+        taken=None if is_taken is None else bool(is_taken),
+        verified=bool(verified),
+        two_factor=bool(two_factor),
+    )
+
+
+def lock_project(project_id):
+    """Lock the project's row until the transaction ends (uploads to it, and changes of its roles, wait)."""
+    if connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {_table(Project)} WHERE id = %s FOR UPDATE", [project_id])
+
+
+def under_lock(*, project_id, user_id, canonical_version, sdist):
+    """(project, may_upload, release) as they are now: read after lock_project, in one statement, so
+    that what committed while this upload waited for the lock is seen. project is None if it was removed."""
+    person = user_id is not None
+    params = [File.PackageType.SDIST, *(_may_upload_params(user_id) if person else ()), canonical_version, project_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_under_lock_sql(connection.vendor, person), params)
+        values = cursor.fetchone()
+    if values is None:
+        return None, False, None
+    project, release = _project_and_release(values, sdist=sdist)
+    return project, bool(values[-1]), release
+
+
+def _insert_sql(instance, *, returning):
+    """The INSERT statement the ORM would send for `instance` (its defaults and pre-save values applied)."""
+    meta = instance._meta
+    query = InsertQuery(type(instance))
+    query.insert_values([field for field in meta.local_concrete_fields if field is not meta.auto_field], [instance])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk] if returning else None
+    [(sql, params)] = compiler.as_sql()
+    return sql, params
+
+
+def insert_file(file):
+    """Insert `file` and its name into FilenameRegistry: IntegrityError if either is taken.
+
+    On PostgreSQL in one statement (the registry's insert as a data-modifying WITH, which runs to
+    completion whatever the main statement reads of it); elsewhere in two. Neither model has a
+    save signal or a save() of its own, so nothing is skipped.
+    """
+    registry = FilenameRegistry(filename=file.filename)
+    if connection.vendor != "postgresql":
+        file.save(force_insert=True)
+        registry.save(force_insert=True)
+        return file
+    registry_sql, registry_params = _insert_sql(registry, returning=False)
+    file_sql, file_params = _insert_sql(file, returning=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH registry AS ({registry_sql}) {file_sql}", [*registry_params, *file_params])
+        file.pk = cursor.fetchone()[0]
+    file._state.adding, file._state.db = False, connection.alias
+    return file
