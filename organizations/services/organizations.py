@@ -157,84 +157,85 @@ def organization_update(*, request=None, actor, organization, display_name, url,
     return organization
 
 
-def organization_policy_set(*, request=None, actor, organization, require_security_key):
-    """An Owner turns the policy "members must use a security key" on or off."""
+# What each of an organisation's policies is called in its events, and what its members are told when an Owner
+# turns it on or off: (subject, message) for on, then for off.
+_POLICY_WORDS = {
+    "require_security_key": (
+        (
+            gettext_lazy("%(organization)s: security keys now required"),
+            gettext_lazy(
+                "%(actor)s changed the policy of %(organization)s: members now need a security key (WebAuthn) "
+                "to manage the organisation's projects."
+            ),
+        ),
+        (
+            gettext_lazy("%(organization)s: security keys no longer required"),
+            gettext_lazy(
+                "%(actor)s changed the policy of %(organization)s: members no longer need a security key (WebAuthn) "
+                "to manage the organisation's projects."
+            ),
+        ),
+    ),
+    "provenance_required": (
+        (
+            gettext_lazy("%(organization)s: verified provenance now required"),
+            gettext_lazy(
+                "%(actor)s changed the policy of %(organization)s: every new file of its projects must now carry "
+                "a verified attestation from one of that project's trusted publishers. Uploads with API tokens "
+                "are refused; publish from a trusted publisher's workflow with attestations on."
+            ),
+        ),
+        (
+            gettext_lazy("%(organization)s: verified provenance no longer required"),
+            gettext_lazy(
+                "%(actor)s changed the policy of %(organization)s: new files of its projects no longer need "
+                "a verified attestation (each project may still require it)."
+            ),
+        ),
+    ),
+}
+
+
+def _policy_switch(*, request, actor, organization, policy, enabled):
+    """An Owner turns one of the organisation's policies on or off: under the organisation's lock, recorded as
+    organization:policy:change, told to every member. Nothing happens when it already is so."""
     with transaction.atomic():
         organization = locked(organization)
         require_owner(user=actor, organization=organization, what=gettext_lazy("change its policies"))
-        if organization.require_security_key == require_security_key:
+        if getattr(organization, policy) == enabled:
             return organization
-        organization.require_security_key = require_security_key
-        organization.save(update_fields=["require_security_key"])
+        setattr(organization, policy, enabled)
+        organization.save(update_fields=[policy])
         record(
             EventTag.ORGANIZATION_POLICY_CHANGE,
             request=request,
             actor=actor,
             organization=organization,
-            policy="require_security_key",
-            enabled=require_security_key,
+            policy=policy,
+            enabled=enabled,
         )
         members = [r.user for r in organization.roles.select_related("user")]
-        if require_security_key:
-            subject = gettext("%(organization)s: security keys now required")
-            message = gettext(
-                "%(actor)s changed the policy of %(organization)s: members now need a security key (WebAuthn) "
-                "to manage the organisation's projects."
-            )
-        else:
-            subject = gettext("%(organization)s: security keys no longer required")
-            message = gettext(
-                "%(actor)s changed the policy of %(organization)s: members no longer need a security key (WebAuthn) "
-                "to manage the organisation's projects."
-            )
+        subject, message = _POLICY_WORDS[policy][0 if enabled else 1]
         names = {"organization": organization.name, "actor": actor.username}
-        notify_organization(
-            organization=organization,
-            subject=subject % names,
-            message=message % names,
-            also=members,
-        )
+        notify_organization(organization=organization, subject=subject % names, message=message % names, also=members)
     return organization
+
+
+def organization_policy_set(*, request=None, actor, organization, require_security_key):
+    """An Owner turns the policy "members must use a security key" on or off."""
+    return _policy_switch(
+        request=request, actor=actor, organization=organization, policy="require_security_key", enabled=require_security_key
+    )
 
 
 def organization_provenance_set(*, request=None, actor, organization, required):
     """An Owner turns "every new file of our projects must carry verified provenance" on or off.
 
-    Uploads to the organisation's projects read the flag under each project's lock
-    (packages/provenance). Recorded as organization:policy:change and told to every member.
+    Uploads to the organisation's projects read the flag under each project's lock (packages/provenance).
     """
-    with transaction.atomic():
-        organization = locked(organization)
-        require_owner(user=actor, organization=organization, what=gettext_lazy("change its policies"))
-        if organization.provenance_required == required:
-            return organization
-        organization.provenance_required = required
-        organization.save(update_fields=["provenance_required"])
-        record(
-            EventTag.ORGANIZATION_POLICY_CHANGE,
-            request=request,
-            actor=actor,
-            organization=organization,
-            policy="provenance_required",
-            enabled=required,
-        )
-        members = [r.user for r in organization.roles.select_related("user")]
-        if required:
-            subject = gettext("%(organization)s: verified provenance now required")
-            message = gettext(
-                "%(actor)s changed the policy of %(organization)s: every new file of its projects must now carry "
-                "a verified attestation from one of that project's trusted publishers. Uploads with API tokens "
-                "are refused; publish from a trusted publisher's workflow with attestations on."
-            )
-        else:
-            subject = gettext("%(organization)s: verified provenance no longer required")
-            message = gettext(
-                "%(actor)s changed the policy of %(organization)s: new files of its projects no longer need "
-                "a verified attestation (each project may still require it)."
-            )
-        names = {"organization": organization.name, "actor": actor.username}
-        notify_organization(organization=organization, subject=subject % names, message=message % names, also=members)
-    return organization
+    return _policy_switch(
+        request=request, actor=actor, organization=organization, policy="provenance_required", enabled=required
+    )
 
 
 def organization_reading_set(*, request=None, actor, organization, members_read_all, private_by_default):
