@@ -146,7 +146,7 @@ def corpus(projects, versions):
 # -- servers --------------------------------------------------------------------
 
 
-def site_env(port, upstream_port):
+def site_env(port, upstream_port=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
     env.update(
         DEBUG="0",
@@ -158,17 +158,17 @@ def site_env(port, upstream_port):
         SECURE_SSL_REDIRECT="0",
         MEDIA_ROOT=str(VAR / "ours-files"),
         LOG_LEVEL="WARNING",
-        # The upstream index (packages/upstream): pypiserver, which holds the upstream-only projects.
-        UPSTREAM_INDEX_URL=f"http://127.0.0.1:{upstream_port}/simple/",
-        UPSTREAM_FILE_HOSTS=f"127.0.0.1:{upstream_port}",
         # The corpus is uploaded as fast as the site takes it: the abuse limits would stop it.
         UPLOAD_RATE_LIMIT="1000000",
         PROJECT_CREATION_RATE_LIMIT="1000000",
     )
+    if upstream_port is not None:
+        # The upstream index (packages/upstream): pypiserver, which holds the upstream-only projects.
+        env.update(UPSTREAM_INDEX_URL=f"http://127.0.0.1:{upstream_port}/simple/", UPSTREAM_FILE_HOSTS=f"127.0.0.1:{upstream_port}")
     return env
 
 
-def setup_ours(port, upstream_port):
+def setup_ours(port, upstream_port=None):
     run("psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-c", f"DROP DATABASE IF EXISTS {DATABASE}")
     run("psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-c", f"CREATE DATABASE {DATABASE}")
     shutil.rmtree(VAR / "ours-files", ignore_errors=True)

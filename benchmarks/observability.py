@@ -74,7 +74,7 @@ def main():
     files = corpus(args.projects, 2)
     ports = {variant: free_port() for variant in VARIANTS}
     try:
-        token = setup_ours(ports["plain"])
+        token, _ = setup_ours(ports["plain"])  # (the upload token; the read token is the main bench's)
         for variant in VARIANTS:
             gunicorn(f"ours-{variant}", ports[variant], "indexsite.wsgi:application", variant_env(ports[variant], variant))
         urls = {variant: f"http://127.0.0.1:{port}" for variant, port in ports.items()}
