@@ -5,12 +5,11 @@ from django_otp_webauthn.models import WebAuthnCredential
 from django.utils.translation import gettext
 
 from accounts.events import record_event
-from accounts.sessions.services import sessions_end
 
 from .. import selectors
 from ..errors import TwoFactorError
 from ..events import EventTag
-from ._common import METHOD_NAMES, lock_user, mail_on_commit, require_verified_email
+from ._common import METHOD_NAMES, lock_user, mail_on_commit, method_removed, require_verified_email
 from .attempts import refuse_last_method
 
 WEBAUTHN_LABEL_MAX = 64
@@ -60,14 +59,7 @@ def webauthn_credential_remove(*, request, user, credential_id, label_confirmati
         if not last:
             label = credential.name
             credential.delete()
-            record_event(
-                tag=EventTag.ACCOUNT_TWO_FACTOR_METHOD_REMOVED,
-                request=request,
-                user=user,
-                details={"method": "webauthn", "label": label},
-            )
-            sessions_end(request=request, user=user, reason="two_factor_method_removed")
-            mail_on_commit(user, "method_removed", method=METHOD_NAMES["webauthn"], label=label)
+            method_removed(request=request, user=user, method="webauthn", label=label)
     if last:
         refuse_last_method(request=request, user=user, method="webauthn")
     return label

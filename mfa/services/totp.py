@@ -10,12 +10,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from django.utils.translation import gettext
 
 from accounts.events import record_event
-from accounts.sessions.services import sessions_end
 
 from .. import selectors
 from ..errors import TwoFactorError
 from ..events import EventTag
-from ._common import METHOD_NAMES, lock_user, mail_on_commit, require_verified_email
+from ._common import METHOD_NAMES, lock_user, mail_on_commit, method_removed, require_verified_email
 from .attempts import attempt_succeeded, check_attempts, check_password, refuse, refuse_last_method
 
 TOTP_LABEL = "Authenticator app"
@@ -139,13 +138,6 @@ def totp_device_remove(*, request, user, password):
         last = selectors.user_two_factor_method_count(user) <= 1
         if not last:
             TOTPDevice.objects.filter(user=user).delete()
-            record_event(
-                tag=EventTag.ACCOUNT_TWO_FACTOR_METHOD_REMOVED,
-                request=request,
-                user=user,
-                details={"method": "totp", "label": TOTP_LABEL},
-            )
-            sessions_end(request=request, user=user, reason="two_factor_method_removed")
-            mail_on_commit(user, "method_removed", method=METHOD_NAMES["totp"], label=TOTP_LABEL)
+            method_removed(request=request, user=user, method="totp", label=TOTP_LABEL)
     if last:
         refuse_last_method(request=request, user=user, method="totp")
