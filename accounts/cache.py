@@ -1,14 +1,23 @@
-"""Django's database cache with an atomic `incr`, so its counters (the projects' generations) hold under parallel requests.
+"""The site's two cache backends: Django's, each mended where the site needs it.
 
-Django's DatabaseCache increments by reading the value and writing it back;
-two processes doing so at once both write the same number and a hit is lost.
-Here the read and the write happen in one transaction on the locked row.
+`DatabaseCache`: Django's database cache with an atomic `incr`, so its counters
+(the projects' generations) hold under parallel requests. Django's increments by
+reading the value and writing it back; two processes doing so at once both write
+the same number and a hit is lost. Here the read and the write happen in one
+transaction on the locked row.
+
+`RedisCache`: Django's Redis cache keeping one client per connection pool. Django
+builds a new `redis.Redis` on every cache call, and each copies redis-py's table of
+about eighty reply handlers: an upload makes some eight cache calls, and the copies
+cost it more CPU than the round trips themselves.
 """
 
 import base64
 import pickle
 
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from django.db import connections, router, transaction
 from django.utils.timezone import now as tz_now
 
@@ -41,3 +50,23 @@ class DatabaseCache(DjangoDatabaseCache):
 
     def decr(self, key, delta=1, version=None):
         return self.incr(key, -delta, version=version)
+
+
+class RedisCacheClient(DjangoRedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        # A redis.Redis over a pool is safe to share between threads, as the pool is.
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
+class RedisCache(DjangoRedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = RedisCacheClient

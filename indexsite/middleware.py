@@ -24,6 +24,25 @@ class RefuseNulBytesMiddleware:
         return self.get_response(request)
 
 
+class ContentLengthMiddleware:
+    """Outermost on the machine paths: a response of known length says its length.
+
+    Without it (the full chain has CommonMiddleware for this) the WSGI server sends the index's
+    documents chunked: three writes where one header line does, and a client that must read on
+    until the last chunk. The fast path keeps and replays the header with the rest.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # Not on a 304 or a 204, whose headers describe no body of their own.
+        if not response.streaming and response.status_code not in (204, 304) and not response.has_header("Content-Length"):
+            response.headers["Content-Length"] = str(len(response.content))
+        return response
+
+
 class PermissionsPolicyMiddleware:
     """Adds `Permissions-Policy` (settings.PERMISSIONS_POLICY) to every response."""
 

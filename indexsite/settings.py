@@ -87,6 +87,7 @@ MIDDLEWARE = [
 # them through this shorter chain.
 MACHINE_PATH_PREFIXES = ("/simple/", "/files/", "/pypi/", "/legacy/")
 MACHINE_MIDDLEWARE = [
+    "indexsite.middleware.ContentLengthMiddleware",
     "indexsite.observe.RequestLogMiddleware",
     "indexsite.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -128,6 +129,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # its request) and checked before reuse, so a restarted database costs one error-free reconnect.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+# The upload's own statements go as prepared statements on PostgreSQL (packages/upload/statements.py).
+# Off behind a connection pooler in transaction mode that does not keep prepared statements
+# (PgBouncer before 1.21, or without max_prepared_statements).
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the server read while a long upload commits.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -141,6 +146,9 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://indexsite_cac
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
     # The same table, with an `incr` that holds under parallel requests (accounts/cache.py).
     CACHES["default"]["BACKEND"] = "accounts.cache.DatabaseCache"
+elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same, with one Redis client kept per connection pool instead of one made per call (accounts/cache.py).
+    CACHES["default"]["BACKEND"] = "accounts.cache.RedisCache"
 # Rate-limit counters live in a store that never evicts one still in use (accounts/ratelimit/stores.py):
 # `database` (a table of their own), or a redis:// URL, by default the cache's Redis server when the cache is Redis.
 _cache_location = CACHES["default"].get("LOCATION", "")

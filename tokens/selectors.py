@@ -1,7 +1,14 @@
 """Reads about API tokens that views and other apps may call."""
 
+import functools
+
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+
+from accounts import sql
+from accounts.models import User
+from organizations.models import Organization
 
 from . import secret
 from .models import APIToken
@@ -33,4 +40,34 @@ def token_find(raw):
     token = APIToken.objects.select_related("owner").filter(identifier=parts.identifier).first()
     if token is None or secret.matches(parts, token.digest) is None:
         return None
+    return token
+
+
+@functools.cache
+def _with_holders_sql(vendor):
+    return (
+        f"SELECT {sql.columns(APIToken, 't')}, {sql.columns(User, 'u')}, {sql.columns(Organization, 'o')} "
+        f"FROM {sql.table(APIToken)} t "
+        f"LEFT JOIN {sql.table(User)} u ON u.{sql.quote('id')} = {sql.column(APIToken, 'owner', 't')} "
+        f"LEFT JOIN {sql.table(Organization)} o ON o.{sql.quote('id')} = {sql.column(APIToken, 'organization', 't')} "
+        f"WHERE {sql.column(APIToken, 'identifier', 't')} = %s"
+    )
+
+
+def token_with_holders(identifier):
+    """The token with this public identifier, its owner and its organisation read with it, or None.
+
+    What `APIToken.objects.select_related("owner", "organization").filter(identifier=...).first()`
+    gives, as one prepared statement: every upload and every read with a token starts here, and the
+    ORM's compiling of that three-table select was a fifth of an upload's CPU.
+    """
+    with sql.cursor() as statement:
+        statement.execute(_with_holders_sql(connection.vendor), [identifier])
+        row = statement.fetchone()
+    if row is None:
+        return None
+    token_width, user_width = len(APIToken._meta.concrete_fields), len(User._meta.concrete_fields)
+    token = sql.instance(APIToken, row[:token_width])
+    APIToken.owner.field.set_cached_value(token, sql.instance(User, row[token_width : token_width + user_width]))
+    APIToken.organization.field.set_cached_value(token, sql.instance(Organization, row[token_width + user_width :]))
     return token

@@ -15,7 +15,7 @@ from accounts.events import client_ip, record_event
 from accounts.mail import send_user_mail
 from accounts.models import User
 
-from . import organization, secret
+from . import organization, secret, selectors
 from .errors import ExpiredToken, InvalidToken, RevokedToken, TokenError
 from .events import EventTag
 from .issuing import NAME_MAX_LENGTH, new_token, new_token_checked
@@ -231,7 +231,7 @@ def token_authenticate(*, request=None, raw):
     parts = secret.parse(raw)
     if parts is None:
         raise InvalidToken()
-    token = APIToken.objects.select_related("owner", "organization").filter(identifier=parts.identifier).first()
+    token = selectors.token_with_holders(parts.identifier)
     match = secret.matches(parts, token.digest if token else "0" * 64)
     if token is None or match is None:
         raise InvalidToken()

@@ -41,13 +41,13 @@ class _RedisGenerations:
     Writes still go through the cache (`incr`, `add`).
     """
 
-    BACKEND = "django.core.cache.backends.redis.RedisCache"
+    BACKENDS = ("django.core.cache.backends.redis.RedisCache", "accounts.cache.RedisCache")
 
     def __init__(self):
         self.location, self.client = None, None
 
     def enabled(self):
-        return settings.CACHES["default"]["BACKEND"] == self.BACKEND
+        return settings.CACHES["default"]["BACKEND"] in self.BACKENDS
 
     def _client(self):
         location = settings.CACHES["default"]["LOCATION"]
