@@ -31,6 +31,29 @@ def columns(model, alias):
     return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
 
+def insert_fields(model):
+    """The columns an INSERT of `model` writes: its concrete fields but an automatic primary key."""
+    meta = model._meta
+    return tuple(field for field in meta.local_concrete_fields if field is not meta.auto_field)
+
+
+def insert_columns(model):
+    return ", ".join(quote(field.column) for field in insert_fields(model))
+
+
+def insert_params(obj):
+    """`obj`'s values for its INSERT, in insert_fields' order, as the ORM's insert prepares them (defaults and
+    pre-save values applied, each adapted for the database)."""
+    return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in insert_fields(type(obj))]
+
+
+def saved(obj, pk):
+    """Mark `obj`, inserted by a hand-written statement, as the ORM marks what it inserted."""
+    obj.pk = pk
+    obj._state.adding, obj._state.db = False, connection.alias
+    return obj
+
+
 def instance(model, values, fields=None):
     """An instance of `model` from its raw column values (its concrete fields', or `fields`'), converted as the ORM
     converts them (dates, JSON, booleans); None when the row is absent (a LEFT JOIN's NULL key)."""

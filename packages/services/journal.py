@@ -30,17 +30,21 @@ def journal_record_many(*, project, actions, user=None, index=False, size_change
                                   size_change=size_change)
 
 
+def journal_entries(*, project, entries):
+    """The unsaved JournalEntry rows of `entries`, (action, user) pairs: for journal_record_entries, and for the
+    upload's own statement (packages/upload/statements.py), which inserts them and moves the serial in one."""
+    return [
+        JournalEntry(project_name=project.normalized_name, action=action, user=user if user and user.pk else None)
+        for action, user in entries
+    ]
+
+
 def journal_record_entries(*, project, entries, index=False, size_change=0):
     """journal_record_many for changes by several people: `entries` are (action, user) pairs.
 
     A project not saved yet gets its serial (and its size) set on the instance, to be inserted with it.
     """
-    entries = JournalEntry.objects.bulk_create(
-        [
-            JournalEntry(project_name=project.normalized_name, action=action, user=user if user and user.pk else None)
-            for action, user in entries
-        ]
-    )
+    entries = JournalEntry.objects.bulk_create(journal_entries(project=project, entries=entries))
     serial = max(entry.id for entry in entries)
     if project.pk:
         # Entry ids are handed out at insert, not at commit: a transaction that

@@ -10,15 +10,16 @@ import logging
 
 from django.core.cache import cache
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Max
 from packaging.utils import canonicalize_name, canonicalize_version
 
-from accounts.events import record_events
+from accounts.events import announce_events, build_events, record_events
 from tokens.publishing import services as publishing_services
 
 from .. import services, storage
 from ..events import EventTag
+from ..index import fastpath
 from ..errors import InvalidUpload, UploadFailed
 from ..models import File, Project, Release, confusable_name
 from ..naming import rules
@@ -118,7 +119,7 @@ def write(plan, *, request=None):
                 release = None
             new_release = release is None
             if new_release:
-                release = Release.objects.create(
+                release = Release(
                     project=project,
                     version=version,
                     canonical_version=canonicalize_version(plan.file_metadata.version),
@@ -130,34 +131,30 @@ def write(plan, *, request=None):
                     description_html=plan.description_html,
                     uploader=plan.user,
                 )
+            file = File(
+                release=release,
+                filename=plan.filename,
+                packagetype=plan.dist.packagetype,
+                python_version=plan.python_version,
+                size=plan.digest.size,
+                sha256_digest=plan.digest.sha256,
+                blake2_256_digest=plan.digest.blake2_256,
+                md5_digest=plan.digest.md5,
+                path=path,
+                uploaded_by=plan.user,
+                token_identifier=plan.token_identifier,
+                metadata_sha256=storage.sha256_hex(plan.metadata_bytes) if plan.metadata_bytes is not None else "",
+            )
+            # A new project's journal went in with it; otherwise the release's and the file's go in now.
+            journal = [] if creation is not None else [add_release, add_file] if new_release else [add_file]
+            events = [*(creation.events if creation else ()), *_upload_events(plan, request, project, release, new_release)]
             # A file that another upload stored meanwhile (same name or bytes), or a filename used
             # before, is refused by the unique columns at insert, and answered by release_file_upload.
-            file = statements.insert_file(
-                File(
-                    release=release,
-                    filename=plan.filename,
-                    packagetype=plan.dist.packagetype,
-                    python_version=plan.python_version,
-                    size=plan.digest.size,
-                    sha256_digest=plan.digest.sha256,
-                    blake2_256_digest=plan.digest.blake2_256,
-                    md5_digest=plan.digest.md5,
-                    path=path,
-                    uploaded_by=plan.user,
-                    token_identifier=plan.token_identifier,
-                    metadata_sha256=storage.sha256_hex(plan.metadata_bytes) if plan.metadata_bytes is not None else "",
-                )
-            )
+            _write_rows(project=project, release=release, file=file, journal=journal, size=plan.digest.size, events=events)
             # The provenance policy as it stands under the lock, and the verified attestations written with the file.
             provenance.upload_record(request=request, plan=plan.provenance, project=project, file=file, user=plan.user)
             if not plan.dist.pep625:
                 notices.legacy_sdist_filename_notice(user=plan.user, project=project, release=release, filename=plan.filename)
-            if creation is None:
-                journal = [add_release, add_file] if new_release else [add_file]
-                services.journal_record_entries(project=project, entries=journal, size_change=plan.digest.size)
-            record_events(
-                [*(creation.events if creation else ()), *_upload_events(plan, request, project, release, new_release)]
-            )
             # Bytes last, so a failed row costs no write; the rollback below removes them.
             # Each name is noted before its write, so a write that fails half-way is removed too.
             stored.append(path)
@@ -170,6 +167,25 @@ def write(plan, *, request=None):
             storage.delete_one(name_written)
         raise
     return UploadResult(file=file, created=True)
+
+
+def _write_rows(*, project, release, file, journal, size, events):
+    """The release (if new), the file and its name, the journal entries with the project's serial and size, the
+    events: on PostgreSQL in one statement (statements.write_rows), elsewhere one insert each."""
+    if connection.vendor == "postgresql":
+        built = build_events(events)
+        entries = services.journal_entries(project=project, entries=journal)
+        statements.write_rows(project=project, release=release, file=file, journal=entries, size_change=size, events=built)
+        if journal:
+            fastpath.project_changed(name=project.normalized_name)
+        announce_events(built)
+        return
+    if release.pk is None:
+        release.save(force_insert=True)
+    statements.insert_file(file)
+    if journal:
+        services.journal_record_entries(project=project, entries=journal, size_change=size)
+    record_events(events)
 
 
 def _create_or_lock(plan, *, request, journal):

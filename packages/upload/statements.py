@@ -1,4 +1,4 @@
-"""The upload's own SQL: what it reads (before the lock in one statement, under it in one more), and its file's insert.
+"""The upload's own SQL: what it reads (before the lock in one statement, under it in one more), and what it writes.
 
 `before_lock` reads everything the checks need at once: the project with the uploader's right to
 upload to it, the release the file joins (and whether it has an sdist), whether a file already
@@ -6,7 +6,10 @@ has the name or the bytes, the uploader's email and two-factor standing, and the
 for a new project. `under_lock` reads again, once the project's row is locked, what can have changed
 meanwhile: the project, the right to upload, the release.
 
-Both are written as plain SQL from the models' tables and columns: for this hot path the ORM costs
+`write_rows` writes, on PostgreSQL in one statement, the release, the file and its registered name,
+the journal entries with the project's serial and size, and the events.
+
+All are written as plain SQL from the models' tables and columns: for this hot path the ORM costs
 more to compile these statements than the database takes to run them. On PostgreSQL they also go
 as prepared statements (accounts.sql.cursor), so the database stops planning them on every upload.
 """
@@ -15,15 +18,14 @@ import functools
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models.sql.subqueries import InsertQuery
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts import sql
-from accounts.models import Email
+from accounts.models import Email, SecurityEvent
 from organizations.models import OrganizationRole, Team, TeamMember
 
-from ..models import File, FilenameRegistry, Project, ProjectRole, Release, TeamProjectRole
+from ..models import File, FilenameRegistry, JournalEntry, Project, ProjectRole, Release, TeamProjectRole
 from ..naming.policy import NameFacts, name_facts_params, name_facts_sql
 
 
@@ -197,33 +199,101 @@ def under_lock(*, project_id, user_id, canonical_version, sdist):
     return project, bool(values[-1]), release
 
 
-def _insert_sql(instance, *, returning):
-    """The INSERT statement the ORM would send for `instance` (its defaults and pre-save values applied)."""
-    meta = instance._meta
-    query = InsertQuery(type(instance))
-    query.insert_values([field for field in meta.local_concrete_fields if field is not meta.auto_field], [instance])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [meta.pk] if returning else None
-    [(sql, params)] = compiler.as_sql()
-    return sql, params
-
-
 def insert_file(file):
-    """Insert `file` and its name into FilenameRegistry: IntegrityError if either is taken.
-
-    On PostgreSQL in one statement (the registry's insert as a data-modifying WITH, which runs to
-    completion whatever the main statement reads of it); elsewhere in two. Neither model has a
-    save signal or a save() of its own, so nothing is skipped.
-    """
-    registry = FilenameRegistry(filename=file.filename)
-    if connection.vendor != "postgresql":
-        file.save(force_insert=True)
-        registry.save(force_insert=True)
-        return file
-    registry_sql, registry_params = _insert_sql(registry, returning=False)
-    file_sql, file_params = _insert_sql(file, returning=True)
-    with cursor() as statement:
-        statement.execute(f"WITH registry AS ({registry_sql}) {file_sql}", [*registry_params, *file_params])
-        file.pk = statement.fetchone()[0]
-    file._state.adding, file._state.db = False, connection.alias
+    """Elsewhere than on PostgreSQL (where write_rows writes it): insert `file` and its name into FilenameRegistry,
+    IntegrityError if either is taken. Neither model has a save signal or a save() of its own."""
+    file.save(force_insert=True)
+    FilenameRegistry(filename=file.filename).save(force_insert=True)
     return file
+
+
+# -- the writes, on PostgreSQL in one statement -------------------------------------------------------------
+
+
+def _values(model, *, replaced=None):
+    """One row's VALUES list for an INSERT of `model`: a placeholder a column, or for the columns in `replaced`
+    (field name: SQL) that SQL instead (a key another part of the statement returns)."""
+    replaced = replaced or {}
+    return "(" + ", ".join(replaced.get(field.name, "%s") for field in sql.insert_fields(model)) + ")"
+
+
+def _params(obj, *, skipped=()):
+    fields = sql.insert_fields(type(obj))
+    return [value for field, value in zip(fields, sql.insert_params(obj)) if field.name not in skipped]
+
+
+@functools.cache
+def _write_sql(vendor, new_release, journal_entries, events):
+    """The statement of write_rows for its shape: whether the release is new, how many journal entries (0: the
+    project's creation wrote them) and events. Every part is a data-modifying WITH, all of which run whatever the
+    final SELECT reads of them."""
+    parts = []
+    if new_release:
+        parts.append(
+            f"new_release AS (INSERT INTO {_table(Release)} ({sql.insert_columns(Release)}) "
+            f"VALUES {_values(Release)} RETURNING {_q('id')})"
+        )
+    release_id = {"release": f"(SELECT {_q('id')} FROM new_release)"} if new_release else None
+    parts.append(
+        f"registry AS (INSERT INTO {_table(FilenameRegistry)} ({sql.insert_columns(FilenameRegistry)}) "
+        f"VALUES {_values(FilenameRegistry)})"
+    )
+    parts.append(
+        f"new_file AS (INSERT INTO {_table(File)} ({sql.insert_columns(File)}) "
+        f"VALUES {_values(File, replaced=release_id)} RETURNING {_q('id')})"
+    )
+    serial = "NULL"
+    if journal_entries:
+        rows = ", ".join([_values(JournalEntry)] * journal_entries)
+        parts.append(
+            f"journal AS (INSERT INTO {_table(JournalEntry)} ({sql.insert_columns(JournalEntry)}) VALUES {rows} "
+            f"RETURNING {_q('id')})"
+        )
+        # journal_record_entries' rule: the serial never moves back (ids are handed out at insert, not at commit).
+        last_serial, total_size = _col(Project, "last_serial"), _col(Project, "total_size")
+        parts.append(
+            f"project_serial AS (UPDATE {_table(Project)} SET {_q('last_serial')} = GREATEST({last_serial}, "
+            f"(SELECT MAX({_q('id')}) FROM journal)), {_q('total_size')} = {total_size} + %s "
+            f"WHERE {_q('id')} = %s RETURNING {_q('last_serial')})"
+        )
+        serial = f"(SELECT {_q('last_serial')} FROM project_serial)"
+    rows = ", ".join([_values(SecurityEvent)] * events)
+    parts.append(
+        f"events AS (INSERT INTO {_table(SecurityEvent)} ({sql.insert_columns(SecurityEvent)}) VALUES {rows} "
+        f"RETURNING {_q('id')})"
+    )
+    new_release_id = f"(SELECT {_q('id')} FROM new_release)" if new_release else "NULL"
+    return (
+        f"WITH {', '.join(parts)} SELECT {new_release_id}, (SELECT {_q('id')} FROM new_file), {serial}, "
+        f"ARRAY(SELECT {_q('id')} FROM events ORDER BY {_q('id')})"
+    )
+
+
+def write_rows(*, project, release, file, journal, size_change, events):
+    """On PostgreSQL, the upload's rows in one prepared statement: the release (when `release` is not saved yet),
+    the file with its registered name, the `journal` entries (JournalEntry instances; none when the project's
+    creation wrote them) with the project's serial and size moved as journal_record_entries moves them, and the
+    built `events`. IntegrityError when the name or the bytes are taken, as the separate inserts raised it. Sets
+    the ids on the instances, and the project's serial and size."""
+    new_release = release.pk is None
+    params = _params(release) if new_release else []
+    params += _params(FilenameRegistry(filename=file.filename))
+    params += _params(file, skipped=("release",) if new_release else ())
+    if journal:
+        for entry in journal:
+            params += _params(entry)
+        params += [size_change, project.pk]
+    for event in events:
+        params += _params(event)
+    with cursor() as statement:
+        statement.execute(_write_sql(connection.vendor, new_release, len(journal), len(events)), params)
+        release_id, file_id, serial, event_ids = statement.fetchone()
+    if new_release:
+        sql.saved(release, release_id)
+        file.release = release
+    sql.saved(file, file_id)
+    for event, event_id in zip(events, event_ids):
+        sql.saved(event, event_id)
+    if journal:
+        project.last_serial = serial
+        project.total_size = (project.total_size or 0) + size_change

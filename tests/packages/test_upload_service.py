@@ -163,19 +163,16 @@ def test_crash_while_storing_leaves_nothing(uploader, token, media_root, monkeyp
 
 
 def test_crash_after_storing_before_commit_leaves_nothing(uploader, token, media_root, monkeypatch):
-    real_record = upload_service.record_events
+    # The rows are written, the wheel's bytes stored; the crash comes as its METADATA file is written.
+    def failing_store_bytes(**kwargs):
+        raise RuntimeError("the process went away")
 
-    def failing_record(events):
-        events = list(events)
-        if any(event["tag"] == "file:add" for event in events):
-            raise RuntimeError("database went away")
-        return real_record(events)
-
-    monkeypatch.setattr(upload_service, "record_events", failing_record)
+    monkeypatch.setattr(upload_service.storage, "store_bytes", failing_store_bytes)
     before = snapshot(media_root)
     with pytest.raises(RuntimeError):
         upload(make_wheel("demo", "1.0"), user=uploader, token=token)
     assert snapshot(media_root) == before
+    assert not File.objects.exists() and not Release.objects.exists() and not Project.objects.exists()
 
 
 def test_upload_size_limit_is_the_projects_own_when_raised(uploader, token, media_root, settings):

@@ -38,13 +38,15 @@ class _RedisGenerations:
     The same keys and values as the cache's own (Django stores an int as its
     digits), read with one persistent client instead of the cache API, which
     costs several times the round trip itself on the hottest line of the index.
-    Writes still go through the cache (`incr`, `add`).
+    A bump increments each of its names that exist in one script (one round trip, where the cache's
+    `incr` asks whether the key exists, then increments it, name after name). `add` still goes through
+    the cache.
     """
 
     BACKENDS = ("django.core.cache.backends.redis.RedisCache", "accounts.cache.RedisCache")
 
     def __init__(self):
-        self.location, self.client = None, None
+        self.location, self.client, self.bump_script = None, None, None
 
     def enabled(self):
         return settings.CACHES["default"]["BACKEND"] in self.BACKENDS
@@ -57,6 +59,7 @@ class _RedisGenerations:
             # The first server takes the writes (Django's rule), so it is the one that is current.
             url = location[0] if isinstance(location, (list, tuple)) else re.split("[;,]", location)[0]
             self.location, self.client = location, redis.Redis.from_url(url)
+            self.bump_script = self.client.register_script(_BUMP)
         return self.client
 
     def get(self, key):
@@ -66,6 +69,19 @@ class _RedisGenerations:
     def get_many(self, keys):
         values = self._client().mget([cache.make_key(key) for key in keys])
         return [None if value is None else int(value) for value in values]
+
+    def bump(self, keys):
+        self._client()
+        self.bump_script(keys=[cache.make_key(key) for key in keys])
+
+
+# Increment each key that exists; one that does not stays absent (its next reader starts a fresh generation).
+_BUMP = """
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then redis.call('INCR', key) end
+end
+return 0
+"""
 
 
 _redis = _RedisGenerations()
@@ -94,6 +110,9 @@ def generations(*names):
 
 
 def bump(names):
+    if _redis.enabled():
+        _redis.bump([_GENERATION + name for name in names])
+        return
     for name in names:
         try:
             cache.incr(_GENERATION + name)
