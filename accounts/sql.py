@@ -87,8 +87,22 @@ def cursor():
         return connection.cursor()
     if _preparing_cursor is None:
         from django.db.backends.postgresql.base import ServerBindingCursor
+        from psycopg._queries import PostgresQuery, _query2pg
+
+        class KeptQuery(PostgresQuery):
+            def convert(self, query, vars):
+                # psycopg keeps the parse of a statement's text (its placeholders) only for texts under 4 KB
+                # with at most 50 parameters; the upload's own are longer, and parsing them again cost more
+                # than running them. Their texts are fixed, so every parse is kept.
+                if vars is None:
+                    return super().convert(query, vars)
+                query = self._ensure_bytes(query)
+                self.query, self._want_formats, self._order, self._parts = _query2pg(query, self._tx.encoding)
+                self.dump(vars)
 
         class PreparingCursor(ServerBindingCursor):
+            _query_cls = KeptQuery
+
             def execute(self, query, params=None, *, prepare=None, binary=None):
                 return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
 
