@@ -7,10 +7,11 @@ test_upload_api: every statement of the request but savepoints and the rate limi
 advisory lock, which SQLite has no need of.
 """
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from packages.models import File, Project, Release
+from packages.models import File, JournalEntry, Project, Release
 from tests.packages.distributions import make_sdist, make_wheel
 from tests.packages.test_upload_api import post
 
@@ -54,3 +55,27 @@ def test_the_project_is_read_with_the_uploaders_right_in_one_statement_before_th
     # One read before the lock (with the project) and one under it (with the release): no separate role query.
     assert len(reads_of_roles) == 2, reads_of_roles
     assert all('"packages_project" p' in sql for sql in reads_of_roles)
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_an_upload_writes_its_rows_in_one_prepared_statement(client, auth, media_root, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    post(client, make_wheel("demo", "1.0"), auth)
+    counts = {}
+    for shape, dist in {"new release": make_wheel("demo", "1.1"), "further wheel": make_wheel("demo", "1.1", tag="py2-none-any"),
+                        "sdist": make_sdist("demo", "1.1")}.items():
+        statements = _statements(client, dist, auth)
+        counts[shape] = len(statements)
+        writes = [sql for sql in statements if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "WITH", "DELETE"))]
+        # The release (when new), the file and its name, the journal, the serial and size, the events: one statement.
+        assert len(writes) == 1, writes
+        assert "packages_journalentry" in writes[0] and "accounts_securityevent" in writes[0]
+        # Prepared: sent with PostgreSQL's own placeholders, its values bound apart.
+        assert "$1" in writes[0]
+    # The token, the checks' read, the lock, the read under it, the writes.
+    assert counts == {"new release": 5, "further wheel": 5, "sdist": 5}, counts
+    release = Release.objects.get(project__normalized_name="demo", version="1.1")
+    assert File.objects.filter(release=release).count() == 3
+    project = Project.objects.get(normalized_name="demo")
+    assert project.total_size == sum(File.objects.filter(release__project=project).values_list("size", flat=True))
+    assert project.last_serial == JournalEntry.objects.filter(project_name="demo").latest("id").id
