@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from packaging.utils import canonicalize_name
 
+from accounts import sql
 from accounts.ratelimit import ALLOW, RateLimit, RateLimited
 from accounts.services import rate_limit_record
 from organizations.models import NameReservation, Organization
@@ -40,14 +41,6 @@ class NameFacts:
         return cls(bool(prohibited), reserved_by_id, reserved_by, similar_to)
 
 
-def _column(model, field):
-    return f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(model._meta.get_field(field).column)}"
-
-
-def _table(model):
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 @functools.cache
 def name_facts_sql(vendor, name_length):
     """The SQL of NameFacts.WIDTH select-list expressions for a normalized name of `name_length`
@@ -58,17 +51,17 @@ def name_facts_sql(vendor, name_length):
     """
     r, o = NameReservation, Organization
     covering = (
-        f"FROM {_table(r)} INNER JOIN {_table(o)} ON {_column(o, 'id')} = {_column(r, 'organization')} "
-        f"WHERE ({_column(r, 'name')} IN ({', '.join(['%s'] * name_length)}) AND {_column(r, 'prefix')} = %s) "
-        f"OR ({_column(r, 'name')} = %s AND {_column(r, 'prefix')} = %s) ORDER BY {_column(r, 'name')} LIMIT 1"
+        f"FROM {sql.table(r)} INNER JOIN {sql.table(o)} ON {sql.column(o, 'id')} = {sql.column(r, 'organization')} "
+        f"WHERE ({sql.column(r, 'name')} IN ({', '.join(['%s'] * name_length)}) AND {sql.column(r, 'prefix')} = %s) "
+        f"OR ({sql.column(r, 'name')} = %s AND {sql.column(r, 'prefix')} = %s) ORDER BY {sql.column(r, 'name')} LIMIT 1"
     )
     return ", ".join(
         [
-            f"EXISTS (SELECT 1 FROM {_table(ProhibitedProjectName)} WHERE {_column(ProhibitedProjectName, 'name')} = %s)",
-            f"(SELECT {_column(r, 'organization')} {covering})",
-            f"(SELECT {_column(o, 'name')} {covering})",
-            f"(SELECT {_column(Project, 'name')} FROM {_table(Project)} WHERE {_column(Project, 'confusable_name')} = %s "
-            f"AND {_column(Project, 'normalized_name')} <> %s ORDER BY {_column(Project, 'normalized_name')} LIMIT 1)",
+            f"EXISTS (SELECT 1 FROM {sql.table(ProhibitedProjectName)} WHERE {sql.column(ProhibitedProjectName, 'name')} = %s)",
+            f"(SELECT {sql.column(r, 'organization')} {covering})",
+            f"(SELECT {sql.column(o, 'name')} {covering})",
+            f"(SELECT {sql.column(Project, 'name')} FROM {sql.table(Project)} WHERE {sql.column(Project, 'confusable_name')} = %s "
+            f"AND {sql.column(Project, 'normalized_name')} <> %s ORDER BY {sql.column(Project, 'normalized_name')} LIMIT 1)",
         ]
     )
 
@@ -82,9 +75,9 @@ def name_facts_params(name):
 
 def name_facts(name):
     """NameFacts of `name`, in one statement."""
-    sql = name_facts_sql(connection.vendor, len(canonicalize_name(name)))
+    statement = name_facts_sql(connection.vendor, len(canonicalize_name(name)))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + sql, name_facts_params(name))
+        cursor.execute("SELECT " + statement, name_facts_params(name))
         return NameFacts.from_values(cursor.fetchone())
 
 

@@ -8,6 +8,7 @@ from organizations.models import NameReservation
 from packages.collaboration.selectors import user_project_role
 from packages.models import ProhibitedProjectName, ProjectRole, Release, TeamProjectRole
 from packages.naming.policy import name_facts
+from packages.upstream.names import reservation_for
 from packages.upload import statements
 from tests.accounts.factories import UserFactory
 from tests.organizations.factories import add_member, make_organization, make_team
@@ -87,3 +88,7 @@ def test_the_names_facts_are_read_as_the_rules_read_them(db):
     assert name_facts("l00ka1ike").similar_to == "lookalike"
     assert name_facts("lookalike").similar_to is None  # its own name is not a look-alike of itself
     assert name_facts("something-else") == name_facts(canonicalize_name("Something_Else"))
+    # The same reservation the upstream's rule finds (upstream.names.reservation_for), for every kind of name.
+    for name in ("acme_tools", "acme-", "acme", "exact", "exactly", "fine"):
+        covering = reservation_for(canonicalize_name(name))
+        assert name_facts(name).reserved_by_id == (covering.organization_id if covering else None), name
