@@ -70,3 +70,8 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def raw_client(self):
+        """The redis.Redis of the server that takes the writes (Django's rule: the first), for the commands the
+        cache API has no word for (the projects' generations, packages/index/fastpath/generations.py)."""
+        return self._cache.get_client(write=True)

@@ -275,10 +275,9 @@ def test_the_budget_counts_headers_and_keys_not_only_bodies(site, db, media_root
 
 @pytest.fixture
 def redis_cache(settings):
-    """The production cache: Redis (database 13 of the machine's server, which CI has too), emptied around the test."""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/13"}
-    }
+    """The production cache: Redis through the site's backend (the one settings picks for a redis:// CACHE_URL),
+    database 13 of the machine's server, which CI has too; emptied around the test."""
+    settings.CACHES = {"default": {"BACKEND": "accounts.cache.RedisCache", "LOCATION": "redis://127.0.0.1:6379/13"}}
     cache.clear()
     yield
     cache.clear()
@@ -298,6 +297,30 @@ def test_with_redis_the_generation_read_directly_follows_every_change(redis_cach
     assert rendering.generation("demo") == cache.get("packages:gen:demo") != before
     again = get(site, "/simple/demo/")
     assert newer.filename.encode() in again.body and again.body != first.body
+
+
+def test_with_redis_a_bump_moves_only_generations_that_exist(redis_cache):
+    from packages.index.fastpath import generations
+
+    current = generations.generation("demo")  # started by its first reader
+    generations.bump(["demo", "never-read"])
+    assert generations.generation("demo") == current + 1
+    # A name nobody has read keeps no generation: its first reader starts a fresh, random one.
+    assert cache.get("packages:gen:never-read") is None
+
+
+def test_documents_say_their_length_as_django_answers_them_and_as_they_are_replayed(site, stored):
+    first = get(site, "/simple/demo/", HTTP_ACCEPT=PIP_ACCEPT)
+    again = get(site, "/simple/demo/", HTTP_ACCEPT=PIP_ACCEPT)
+    assert first.headers["content-length"] == again.headers["content-length"] == str(len(first.body))
+    assert again.body == first.body
+    # A 304 describes no body of its own: no length, from the fast path (the entry is kept) or from Django.
+    etag = first.headers["etag"]
+    replayed = get(site, "/simple/demo/", HTTP_ACCEPT=PIP_ACCEPT, HTTP_IF_NONE_MATCH=etag)
+    site.entries.entries.clear()
+    answered = get(site, "/simple/demo/", HTTP_ACCEPT=PIP_ACCEPT, HTTP_IF_NONE_MATCH=etag)
+    assert replayed.status == answered.status == 304
+    assert "content-length" not in replayed.headers and "content-length" not in answered.headers
 
 
 def test_the_live_server_of_the_browser_and_client_tests_runs_the_fast_path(site_url, media_root):

@@ -17,7 +17,6 @@ The cache must be shared by every process (indexsite/checks.py refuses a
 per-process cache where more than one worker could run).
 """
 
-import re
 import secrets
 
 from django.conf import settings
@@ -33,34 +32,29 @@ _GENERATION = "packages:gen:"
 
 
 class _RedisGenerations:
-    """Reads generations straight from Redis when the cache is Redis.
+    """Reads generations straight from Redis when the cache is the site's Redis cache.
 
     The same keys and values as the cache's own (Django stores an int as its
-    digits), read with one persistent client instead of the cache API, which
-    costs several times the round trip itself on the hottest line of the index.
-    A bump increments each of its names that exist in one script (one round trip, where the cache's
-    `incr` asks whether the key exists, then increments it, name after name). `add` still goes through
-    the cache.
+    digits), read with the cache's own client (accounts.cache.RedisCache.raw_client: the
+    server that takes the writes) instead of the cache API, which costs several times the
+    round trip itself on the hottest line of the index. A bump increments each of its names
+    that exist in one script (one round trip, where the cache's `incr` asks whether the key
+    exists, then increments it, name after name). `add` still goes through the cache.
     """
 
-    BACKENDS = ("django.core.cache.backends.redis.RedisCache", "accounts.cache.RedisCache")
+    BACKEND = "accounts.cache.RedisCache"  # settings puts it in place of Django's for a redis:// CACHE_URL
 
     def __init__(self):
-        self.location, self.client, self.bump_script = None, None, None
+        self.client, self.bump_script = None, None
 
     def enabled(self):
-        return settings.CACHES["default"]["BACKEND"] in self.BACKENDS
+        return settings.CACHES["default"]["BACKEND"] == self.BACKEND
 
     def _client(self):
-        location = settings.CACHES["default"]["LOCATION"]
-        if location != self.location:
-            import redis
-
-            # The first server takes the writes (Django's rule), so it is the one that is current.
-            url = location[0] if isinstance(location, (list, tuple)) else re.split("[;,]", location)[0]
-            self.location, self.client = location, redis.Redis.from_url(url)
-            self.bump_script = self.client.register_script(_BUMP)
-        return self.client
+        client = cache.raw_client()
+        if client is not self.client:
+            self.client, self.bump_script = client, client.register_script(_BUMP)
+        return client
 
     def get(self, key):
         value = self._client().get(cache.make_key(key))
