@@ -8,7 +8,8 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from packages import services
-from packages.models import File, FilenameRegistry, Project, ProjectRole, Release
+from accounts.models import SecurityEvent
+from packages.models import File, FilenameRegistry, JournalEntry, Project, ProjectRole, Release
 from packages import storage
 from tests.accounts.factories import UserFactory
 from tests.concurrency import at_once
@@ -147,6 +148,12 @@ def test_ten_wheels_of_one_new_release_at_once_join_one_release(media_root):
     assert [status for status, _ in results] == [200] * 10, results
     release = Release.objects.get(project__normalized_name="multi", version="1.0")
     assert release.files.count() == 10
+    # Each upload's write moved the project's size and serial with its own: none was lost to another.
+    project = Project.objects.get(normalized_name="multi")
+    assert project.total_size == sum(File.objects.filter(release__project=project).values_list("size", flat=True))
+    assert project.last_serial == JournalEntry.objects.filter(project_name="multi").latest("id").id
+    assert JournalEntry.objects.filter(project_name="multi", action__startswith="add bdist_wheel file multi-1.0").count() == 10
+    assert SecurityEvent.objects.filter(tag="file:add", project_name="multi", details__version="1.0").count() == 10
 
 
 def test_the_same_file_sent_ten_times_at_once_is_stored_once_and_every_sender_hears_success(media_root):

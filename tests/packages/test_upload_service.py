@@ -238,3 +238,17 @@ def test_a_release_description_is_rendered_once_not_for_every_file(uploader, tok
     assert len(rendered) == first  # the sdist joins the release with the same README: nothing rendered again
     assert "<strong>world</strong>" in Release.objects.get().description_html
     assert File.objects.count() == 2
+
+
+def test_an_uploads_serial_never_moves_the_projects_back(uploader, token, media_root):
+    # Journal ids are handed out at insert, not at commit: a change that took a larger id may have
+    # committed first. The upload's write (one statement on PostgreSQL) keeps the larger serial.
+    upload(make_wheel("demo", "1.0"), user=uploader, token=token)
+    later = JournalEntry.objects.latest("id").id + 1_000_000
+    Project.objects.update(last_serial=later)
+    size = Project.objects.get().total_size
+    result = upload(make_wheel("demo", "1.1"), user=uploader, token=token)
+    project = Project.objects.get()
+    assert project.last_serial == later
+    assert project.total_size == size + result.file.size
+    assert JournalEntry.objects.filter(project_name="demo", action__startswith="add bdist_wheel file demo-1.1").exists()
